@@ -1,0 +1,1 @@
+"""The domain of xswitch: profiles, credentials, sessions. Never imports textual or rich."""

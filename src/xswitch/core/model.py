@@ -1,0 +1,223 @@
+"""Domain values shared by every layer: profiles, clients, the catalog, credentials, prompts.
+
+Plain frozen dataclasses with no I/O, so the UI, the CLI and the engine can pass them around freely.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Protocol
+
+_ARN_ACCOUNT = re.compile(r"^arn:[\w-]+:(?:iam|sts)::(\d{12}):")
+
+
+class Kind(StrEnum):
+    """How a profile obtains credentials."""
+
+    ROLE = "role"  # AssumeRole from a source (source_profile or credential_source)
+    SSO = "sso"  # IAM Identity Center role
+    KEYS = "keys"  # long-lived keys (keyring or ~/.aws/credentials)
+    PROCESS = "process"  # credential_process of another tool
+    OTHER = "other"  # settings only (region...), no credentials of its own
+
+
+class Origin(StrEnum):
+    """Where a profile was defined."""
+
+    AWS = "aws"  # ~/.aws/config and/or ~/.aws/credentials
+    XSWITCH = "xswitch"  # xswitch's config.toml
+    SSO_SYNC = "sso-sync"  # discovered by `xswitch sso sync`
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One way to obtain credentials for one account.
+
+    `settings` holds every key of the profile exactly as configured (lower-cased option names, string
+    values), after merging the credentials file over the config file the way botocore does. Static
+    secrets never live here: `aws_secret_access_key` and `aws_session_token` are dropped from
+    `settings` and kept in `static_keys`, which is excluded from repr.
+    """
+
+    name: str
+    kind: Kind
+    origin: Origin = Origin.AWS
+    client: str = ""  # key of the Client this profile is grouped under
+    settings: Mapping[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    static_keys: Credentials | None = field(default=None, repr=False, compare=False)
+    keyring_name: str | None = None  # long-lived keys kept in the keyring under this name
+    stale: bool = False  # an SSO role that disappeared at the last sync
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.settings.get(key, default)
+
+    @property
+    def region(self) -> str | None:
+        return self.settings.get("region")
+
+    @property
+    def role_arn(self) -> str | None:
+        return self.settings.get("role_arn")
+
+    @property
+    def source_profile(self) -> str | None:
+        return self.settings.get("source_profile")
+
+    @property
+    def credential_source(self) -> str | None:
+        return self.settings.get("credential_source")
+
+    @property
+    def external_id(self) -> str | None:
+        return self.settings.get("external_id")
+
+    @property
+    def mfa_serial(self) -> str | None:
+        return self.settings.get("mfa_serial")
+
+    @property
+    def duration_seconds(self) -> int | None:
+        value = self.settings.get("duration_seconds")
+        return int(value) if value and value.strip().isdigit() else None
+
+    @property
+    def role_session_name(self) -> str | None:
+        return self.settings.get("role_session_name")
+
+    @property
+    def sso_session(self) -> str | None:
+        return self.settings.get("sso_session")
+
+    @property
+    def account_id(self) -> str | None:
+        if self.kind is Kind.SSO:
+            return self.settings.get("sso_account_id")
+        match = _ARN_ACCOUNT.match(self.role_arn or "")
+        if match:
+            return match.group(1)
+        account = self.settings.get("aws_account_id")
+        return account if account and account.isdigit() else None
+
+    @property
+    def role_name(self) -> str | None:
+        if self.kind is Kind.SSO:
+            return self.settings.get("sso_role_name")
+        arn = self.role_arn
+        if arn and ":role/" in arn:
+            return arn.rsplit("/", 1)[-1]
+        return None
+
+
+@dataclass(frozen=True)
+class SsoSession:
+    """An `[sso-session NAME]` section, or the pseudo-session of a legacy `sso_start_url` profile."""
+
+    name: str  # the section name; for legacy profiles the start URL
+    start_url: str
+    region: str
+    scopes: tuple[str, ...] = ()
+    legacy: bool = False  # legacy tokens are cached under sha1(start_url) and never refreshed
+
+
+@dataclass(frozen=True)
+class Client:
+    """A group of profiles for one customer or environment."""
+
+    key: str  # stable identifier (config.toml table name, or a derived group name)
+    name: str  # display name
+    color: str | None = None  # CSS colour, e.g. "#e5484d" or "green"
+    prod: bool = False
+    notes: str = ""
+    tags: tuple[str, ...] = ()
+    derived: bool = False  # grouped automatically, not defined in config.toml
+
+
+@dataclass(frozen=True)
+class Settings:
+    """xswitch's own settings (the `[settings]` table of config.toml)."""
+
+    session_name: str = ""  # default RoleSessionName; empty means derived from the user name
+    refresh_margin: int = 600  # seconds: a session with less left is refreshed
+    shell: str = "bash"  # default shell syntax for export lines: bash, zsh, fish, powershell
+    cache: str = "encrypted"  # session cache: "encrypted" or "plaintext"
+    theme: str = "dark"
+    sso_rate_limit: float = 10.0  # SSO portal requests per second during sync
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every client and profile xswitch knows about, in display order."""
+
+    clients: tuple[Client, ...]
+    profiles: Mapping[str, Profile]  # by profile name, in display order
+    sso_sessions: Mapping[str, SsoSession] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+
+    def client(self, key: str) -> Client | None:
+        return next((c for c in self.clients if c.key == key), None)
+
+    def profiles_of(self, client_key: str) -> list[Profile]:
+        return [p for p in self.profiles.values() if p.client == client_key]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """AWS credentials; temporary ones carry an expiry (timezone-aware, UTC)."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    expiration: datetime | None = None
+    # The GetSessionToken/AssumeRole path that produced them, e.g. ("keys:me", "mfa", "role:acme").
+    via: tuple[str, ...] = ()
+
+    def seconds_left(self, now: datetime | None = None) -> float | None:
+        if self.expiration is None:
+            return None
+        return (self.expiration - (now or datetime.now(UTC))).total_seconds()
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What is known about a cached session without decrypting it (safe to show, no secrets)."""
+
+    profile: str
+    expiration: datetime
+    mfa_session: bool = False  # derived from an MFA GetSessionToken session (role capped at 1 h)
+
+
+@dataclass(frozen=True)
+class DeviceAuthorization:
+    """What the user needs to approve an SSO device login."""
+
+    session: str
+    verification_uri: str
+    verification_uri_complete: str
+    user_code: str
+    expires_in: int
+
+
+class Prompter(Protocol):
+    """How the engine asks the person in front of the screen for something.
+
+    The CLI answers on /dev/tty (or from --mfa-code / XSWITCH_MFA_CODE), the TUI with modals.
+    Implementations raise `errors.PromptCancelled` when the user cancels and
+    `errors.NoTerminal` when nobody can be asked.
+    """
+
+    def mfa_code(self, serial: str, unlocks: list[str]) -> str:
+        """Return a one-time code for MFA device `serial`; `unlocks` names the profiles it serves."""
+        ...
+
+    def sso_device_code(self, authorization: DeviceAuthorization) -> None:
+        """Show the verification URL and code; return at once (the engine polls)."""
+        ...
+
+    def cancelled(self) -> bool:
+        """True once the user gave up waiting (long polls check this)."""
+        ...
