@@ -1,0 +1,161 @@
+"""Shared fixtures: an isolated home for every test, a local STS/IAM (moto server), config writers.
+
+No test touches the real ~/.aws, the real xswitch config or the real keyring: the `isolated` fixture
+(autouse) points HOME, the XDG directories, the AWS file variables and the keyring backend at a
+temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# Variables that could leak the developer's real AWS identity or settings into a test.
+_LEAKY = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_IAM",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "XSWITCH_PROFILE",
+    "XSWITCH_CLIENT",
+    "XSWITCH_MFA_CODE",
+    "XSWITCH_CONFIG",
+    "XSWITCH_KEYRING_PASSPHRASE",
+    "XSWITCH_KEYRING_BACKEND",
+    "NO_COLOR",
+)
+
+
+@dataclass
+class Home:
+    """The temporary home of one test, with writers for the files xswitch reads."""
+
+    root: Path
+
+    @property
+    def aws_config(self) -> Path:
+        return self.root / ".aws" / "config"
+
+    @property
+    def aws_credentials(self) -> Path:
+        return self.root / ".aws" / "credentials"
+
+    @property
+    def xswitch_config(self) -> Path:
+        return self.root / ".config" / "xswitch" / "config.toml"
+
+    def write_aws_config(self, text: str) -> Path:
+        return _write(self.aws_config, text)
+
+    def write_aws_credentials(self, text: str) -> Path:
+        return _write(self.aws_credentials, text)
+
+    def write_xswitch_config(self, text: str) -> Path:
+        return _write(self.xswitch_config, text)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    root = tmp_path / "home"
+    root.mkdir()
+    for name in _LEAKY:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(root))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(root / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root / ".cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(root / ".local" / "share"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(root / ".local" / "state"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(root / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(root / ".aws" / "credentials"))
+    # A real keyring backend, isolated in the temporary XDG_DATA_HOME.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return Home(root)
+
+
+@dataclass
+class Moto:
+    """A moto server speaking the real STS/IAM wire protocol on 127.0.0.1."""
+
+    url: str
+
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+            aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+
+    def reset(self) -> None:
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST"))
+
+    def enforce_auth(self) -> None:
+        """Switch moto's IAM authentication on: unknown keys and missing permissions now fail."""
+        import urllib.request
+
+        request = urllib.request.Request(
+            self.url + "/moto-api/reset-auth", data=b"0", method="POST"
+        )
+        urllib.request.urlopen(request)
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[Moto]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield Moto(f"http://{host}:{port}")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def moto(moto_server: Moto, monkeypatch: pytest.MonkeyPatch) -> Moto:
+    """A clean moto server for one test; boto3 in this process and children reach it."""
+    moto_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    return moto_server
+
+
+@pytest.fixture
+def xswitch_cmd() -> list[str]:
+    """The command that runs this checkout's xswitch in a subprocess."""
+    return [sys.executable, "-m", "xswitch"]
+
+
+def environ() -> dict[str, str]:
+    """The current (isolated) environment, for subprocesses."""
+    return dict(os.environ)
