@@ -147,6 +147,7 @@ class Settings:
     cache: str = "encrypted"  # session cache: "encrypted" or "plaintext"
     theme: str = "dark"
     sso_rate_limit: float = 10.0  # SSO portal requests per second during sync
+    mfa_session_duration: int = 28800  # seconds an MFA GetSessionToken session lasts (a workday)
 
 
 @dataclass(frozen=True)
