@@ -1,0 +1,368 @@
+"""The everyday commands: picker, list, export, exec, credential-process, whoami, login, logout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from xswitch.cli.context import Context
+from xswitch.core import errors
+from xswitch.core.model import Credentials, Profile
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+# botocore refreshes credential_process credentials 15 minutes before expiry; hand out more.
+CREDENTIAL_PROCESS_MIN_SECONDS = 15 * 60 + 60
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    def profile_command(name: str, help: str) -> argparse.ArgumentParser:
+        parser = subparsers.add_parser(name, help=help, description=help)
+        parser.add_argument("profile", metavar="PROFILE", help="profile name or client/profile")
+        return parser
+
+    def with_mfa(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--mfa-code", metavar="CODE", help="MFA code (or set XSWITCH_MFA_CODE)")
+
+    parser = subparsers.add_parser("list", help="list clients, profiles and sessions")
+    parser.add_argument("--json", action="store_true", help="print a JSON array")
+    parser.set_defaults(func=list_profiles)
+
+    parser = profile_command("export", "print shell lines that export the profile's credentials")
+    parser.add_argument("--shell", choices=SHELLS, help="shell syntax (default: from settings)")
+    parser.add_argument(
+        "--copy", action="store_true", help="put the lines on the clipboard, print nothing secret"
+    )
+    with_mfa(parser)
+    parser.set_defaults(func=export)
+
+    parser = profile_command("exec", "run a command (default: a subshell) with the credentials")
+    parser.add_argument("--force", action="store_true", help="allow nesting inside a subshell")
+    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS")
+    with_mfa(parser)
+    parser.set_defaults(func=exec_command)
+
+    parser = profile_command(
+        "credential-process", "print Version 1 JSON for credential_process in ~/.aws/config"
+    )
+    with_mfa(parser)
+    parser.set_defaults(func=credential_process)
+
+    parser = profile_command("whoami", "show the identity the profile's credentials belong to")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    with_mfa(parser)
+    parser.set_defaults(func=whoami)
+
+    parser = profile_command("login", "obtain or refresh the profile's session now")
+    with_mfa(parser)
+    parser.set_defaults(func=login)
+
+    parser = subparsers.add_parser("logout", help="forget cached sessions")
+    parser.add_argument("profile", nargs="?", metavar="PROFILE")
+    parser.add_argument("--all", action="store_true", help="forget every cached session")
+    parser.set_defaults(func=logout)
+
+    parser = subparsers.add_parser("completion", help="print a shell completion script")
+    parser.add_argument("shell", choices=("bash", "zsh", "fish"))
+    parser.set_defaults(func=completion)
+
+    # Used by the completion scripts: profile names, one per line, fast.
+    parser = subparsers.add_parser("_profiles")
+    parser.set_defaults(func=print_profile_names)
+
+
+# --- picker -------------------------------------------------------------------------------------
+
+
+def picker(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.ui.app import XswitchApp
+
+    XswitchApp(ctx.catalog(), ctx.sessions(), env=ctx.env).run()
+    return 0
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+def list_profiles(args: argparse.Namespace, ctx: Context) -> int:
+    catalog = ctx.catalog()
+    sessions = ctx.sessions().cached_sessions()
+    now = datetime.now(UTC)
+    rows = []
+    for profile in catalog.profiles.values():
+        client = catalog.client(profile.client)
+        info = sessions.get(profile.name)
+        left = int((info.expiration - now).total_seconds()) if info else None
+        rows.append(
+            {
+                "profile": profile.name,
+                "client": client.name if client else profile.client,
+                "client_key": profile.client,
+                "prod": bool(client and client.prod),
+                "kind": profile.kind.value,
+                "account_id": profile.account_id,
+                "role": profile.role_name,
+                "role_arn": profile.role_arn,
+                "region": profile.region,
+                "mfa_serial": profile.mfa_serial,
+                "tags": list(profile.tags),
+                "expires_at": _iso(info.expiration) if info else None,
+                "seconds_left": max(left, 0) if left is not None else None,
+                "state": _state(left, catalog.settings.refresh_margin),
+                "mfa_session_cap": bool(info and info.mfa_session),
+            }
+        )
+    if args.json:
+        ctx.print(json.dumps(rows, indent=2))
+        return 0
+    _print_table(ctx, rows)
+    return 0
+
+
+def _state(left: int | None, margin: int) -> str:
+    if left is None:
+        return "none"
+    if left <= 0:
+        return "expired"
+    return "expiring" if left < margin else "live"
+
+
+def _print_table(ctx: Context, rows: list[dict]) -> None:
+    if not rows:
+        ctx.note("No profiles found. Add some to ~/.aws/config or to xswitch's config.toml.")
+        return
+    headers = ("PROFILE", "KIND", "ACCOUNT", "REGION", "SESSION")
+    table = []
+    for row in rows:
+        session = "-"
+        if row["seconds_left"] is not None:
+            session = "expired" if row["state"] == "expired" else _duration(row["seconds_left"])
+            if row["mfa_session_cap"]:
+                session += " (via MFA session, max 1 h)"
+        table.append(
+            (
+                row["profile"],
+                row["kind"],
+                row["account_id"] or "-",
+                row["region"] or "-",
+                session,
+            )
+        )
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
+    client = None
+    ctx.print("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row, cells in zip(rows, table, strict=True):
+        if row["client"] != client:
+            client = row["client"]
+            ctx.print(f"{client}{'  [prod]' if row['prod'] else ''}")
+        ctx.print("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- credentials out ----------------------------------------------------------------------------
+
+
+def _obtain(
+    ctx: Context, name: str, *, force: bool = False, min_seconds_left: int | None = None
+) -> tuple[Profile, Credentials]:
+    from xswitch.core.profiles import resolve
+
+    profile = resolve(ctx.catalog(), name)
+    creds = ctx.sessions().credentials(
+        profile, ctx.prompter(), force_refresh=force, min_seconds_left=min_seconds_left
+    )
+    return profile, creds
+
+
+def _region(ctx: Context, profile: Profile) -> str | None:
+    return profile.region or ctx.env.get("AWS_REGION") or ctx.env.get("AWS_DEFAULT_REGION")
+
+
+def export(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.shell import export_lines
+
+    profile, creds = _obtain(ctx, args.profile)
+    shell = args.shell or ctx.catalog().settings.shell
+    lines = export_lines(creds, _region(ctx, profile), shell)
+    if args.copy:
+        from xswitch.core.clipboard import copy
+
+        copy(lines)
+        ctx.note(f"Copied {shell} export lines for '{profile.name}' to the clipboard.")
+        return 0
+    ctx.out.write(lines if lines.endswith("\n") else lines + "\n")
+    return 0
+
+
+def exec_command(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core import shell
+
+    if shell.in_subshell(ctx.env) and not args.force:
+        raise errors.NestedSession(
+            f"You are already in an xswitch subshell for '{ctx.env.get('XSWITCH_PROFILE')}'.",
+            "Type 'exit' to leave it first, or pass --force to nest anyway.",
+        )
+    profile, creds = _obtain(ctx, args.profile)
+    command = list(args.command)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    catalog = ctx.catalog()
+    client = catalog.client(profile.client)
+    client_name = client.name if client else profile.client
+    prod = bool(client and client.prod)
+    env = shell.subshell_env(ctx.env, creds, _region(ctx, profile), profile.name, client_name, prod)
+    if command:
+        return shell.run_subshell(command, env)
+    shell_path = ctx.env.get("SHELL") or shutil.which("bash") or "/bin/sh"
+    with tempfile.TemporaryDirectory(prefix="xswitch-") as tmp:
+        argv, extra = shell.subshell_command(
+            shell_path, f"{client_name}/{profile.name}", prod, Path(tmp)
+        )
+        ctx.note(f"Entering a subshell for {client_name}/{profile.name}; type 'exit' to leave.")
+        return shell.run_subshell(argv, {**env, **extra})
+
+
+def credential_process(args: argparse.Namespace, ctx: Context) -> int:
+    _, creds = _obtain(ctx, args.profile, min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS)
+    document: dict[str, object] = {
+        "Version": 1,
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+    }
+    if creds.session_token:
+        document["SessionToken"] = creds.session_token
+    if creds.expiration:
+        document["Expiration"] = _iso(creds.expiration)
+    ctx.print(json.dumps(document))
+    return 0
+
+
+def whoami(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.profiles import resolve
+
+    profile = resolve(ctx.catalog(), args.profile)
+    sessions = ctx.sessions()
+    identity = sessions.caller_identity(profile, ctx.prompter())
+    info = sessions.cached_sessions().get(profile.name)
+    result = {
+        "profile": profile.name,
+        "account": identity.get("Account"),
+        "arn": identity.get("Arn"),
+        "user_id": identity.get("UserId"),
+        "expires_at": _iso(info.expiration) if info else None,
+        "mfa_session_cap": bool(info and info.mfa_session),
+    }
+    if args.json:
+        ctx.print(json.dumps(result, indent=2))
+        return 0
+    ctx.print(f"{result['arn']}")
+    ctx.print(f"  account  {result['account']}")
+    if info:
+        left = int((info.expiration - datetime.now(UTC)).total_seconds())
+        cap = " (assumed from an MFA session: AWS caps it at 1 h)" if info.mfa_session else ""
+        ctx.print(f"  expires  {result['expires_at']} ({_duration(max(left, 0))} left){cap}")
+    return 0
+
+
+def login(args: argparse.Namespace, ctx: Context) -> int:
+    profile, creds = _obtain(ctx, args.profile, force=True)
+    if creds.expiration:
+        left = int(creds.seconds_left() or 0)
+        ctx.note(f"Logged in to '{profile.name}': session valid for {_duration(max(left, 0))}.")
+    else:
+        ctx.note(f"'{profile.name}' uses long-lived keys: nothing to refresh.")
+    return 0
+
+
+def logout(args: argparse.Namespace, ctx: Context) -> int:
+    if not args.profile and not args.all:
+        raise errors.UsageError(
+            "Name a profile to log out of, or pass --all.", "Example: xswitch logout acme-admin"
+        )
+    name = None
+    if args.profile:
+        from xswitch.core.profiles import resolve
+
+        name = resolve(ctx.catalog(), args.profile).name
+    forgotten = ctx.sessions().logout(name)
+    if forgotten:
+        ctx.note("Forgot sessions: " + ", ".join(forgotten) + ".")
+    else:
+        ctx.note("There was no cached session to forget.")
+    return 0
+
+
+# --- completion -----------------------------------------------------------------------------------
+
+
+def print_profile_names(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        names = list(ctx.catalog().profiles)
+    except errors.XswitchError:
+        return 0  # completion must never print an error into the user's command line
+    ctx.out.write("".join(name + "\n" for name in names))
+    return 0
+
+
+COMMANDS = [
+    "list",
+    "export",
+    "exec",
+    "credential-process",
+    "whoami",
+    "login",
+    "logout",
+    "keys",
+    "sso",
+    "completion",
+    "demo",
+]
+
+
+def completion(args: argparse.Namespace, ctx: Context) -> int:
+    words = " ".join(COMMANDS)
+    if args.shell == "bash":
+        script = f"""\
+_xswitch() {{
+    local cur=${{COMP_WORDS[COMP_CWORD]}}
+    if [ "$COMP_CWORD" -eq 1 ]; then
+        COMPREPLY=($(compgen -W "{words}" -- "$cur"))
+    else
+        local IFS=$'\\n'
+        COMPREPLY=($(compgen -W "$(xswitch _profiles 2>/dev/null)" -- "$cur"))
+    fi
+}}
+complete -F _xswitch xswitch
+"""
+    elif args.shell == "zsh":
+        script = f"""\
+#compdef xswitch
+_xswitch() {{
+    if (( CURRENT == 2 )); then
+        compadd -- {words}
+    else
+        compadd -- ${{(f)"$(xswitch _profiles 2>/dev/null)"}}
+    fi
+}}
+compdef _xswitch xswitch
+"""
+    else:
+        script = f"""\
+complete -c xswitch -f
+complete -c xswitch -n __fish_use_subcommand -a '{words}'
+complete -c xswitch -n 'not __fish_use_subcommand' -a '(xswitch _profiles 2>/dev/null)'
+"""
+    ctx.out.write(script)
+    return 0
