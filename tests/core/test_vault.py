@@ -196,3 +196,25 @@ def _converse(fd: int, prompts: list[bytes], answer: bytes) -> bytes:
         if pending and pending[0] in seen[answered_up_to:]:
             answered_up_to = seen.index(pending.pop(0), answered_up_to) + 1
             os.write(fd, answer)
+
+
+def test_falls_back_to_the_file_store_without_an_os_keyring() -> None:
+    """No keyring chosen and no reachable Secret Service: the encrypted file store, never the
+    plaintext file keyrings that keyring's own detection would otherwise pick."""
+    child_env = file_env()
+    del child_env["XSWITCH_KEYRING_BACKEND"]
+    child_env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
+    child_env.pop("DISPLAY", None)
+    script = (
+        "from xswitch.core.vault import Vault\n"
+        "from xswitch.core.model import Credentials\n"
+        "v = Vault()\n"
+        f"v.set_keys('p', Credentials('AKIA1', '{SECRET}'))\n"
+        "print(v.backend_name())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=child_env, capture_output=True, text=True, timeout=60
+    )
+    store = paths.data_dir(os.environ) / FILE_STORE_NAME
+    assert result.stdout.strip() == f"encrypted file ({store})", result.stderr
+    assert SECRET.encode() not in store.read_bytes()

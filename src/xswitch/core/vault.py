@@ -169,10 +169,10 @@ class Vault:
             configured = core.load_config()
             if configured is not None:
                 return configured
-            detected = max(get_all_keyring(), key=by_priority, default=None)
-        if detected is None or not _usable(detected):
+            candidates = [b for b in get_all_keyring() if _is_os_keyring(b)]
+        if not candidates:
             return self._open_file_store()
-        return detected
+        return max(candidates, key=by_priority)
 
     def _open_file_store(self) -> Any:
         path = self.file_store_path()
@@ -266,13 +266,18 @@ class Vault:
         )
 
 
-def _usable(backend: Any) -> bool:
-    """False for keyring's placeholders: the fail backend, an empty chainer, low priority ones."""
-    from keyring.backends import chainer, fail
+def _is_os_keyring(backend: Any) -> bool:
+    """True for a working OS keyring (Secret Service, KWallet, macOS, Windows).
 
-    if isinstance(backend, fail.Keyring):
+    keyring's own detection would also pick the chainer, file keyrings (plaintext ones among
+    them) or the fail placeholder on a headless machine; xswitch uses its own encrypted file
+    store there instead, so only keyring's OS backends with a recommended priority count.
+    """
+    from keyring.backends import chainer, fail, null
+
+    if isinstance(backend, fail.Keyring | null.Keyring | chainer.ChainerBackend):
         return False
-    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+    if not type(backend).__module__.startswith("keyring.backends."):
         return False
     try:
         return backend.priority >= 1
