@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from xswitch import __version__
-from xswitch.cli import commands, keys, sso
+from xswitch.cli import commands, demo, keys, sso
 from xswitch.cli.context import Context
 from xswitch.core.errors import EXIT_USAGE, XswitchError
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parsers(subparsers)
     keys.add_parser(subparsers)
     sso.add_parser(subparsers)
+    demo.add_parser(subparsers)
     return parser
 
 

@@ -1,0 +1,251 @@
+"""The demo's world: a local AWS on 127.0.0.1 and a throwaway home with sample clients.
+
+`DemoWorld` starts a moto server (STS/IAM) and the project's SSO server, writes `~/.aws/config`,
+`~/.aws/credentials` and xswitch's config.toml into a temporary directory, and points this process's
+environment at them, so nothing touches the user's real files, keyring or AWS accounts. Closing it
+stops the servers, restores the environment and deletes the directory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import textwrap
+from collections.abc import MutableMapping
+from pathlib import Path
+
+# Accounts of the sample clients (documentation ranges, no real account).
+ACME = "111111111111"
+GLOBEX = "222222222222"
+INITECH = "333333333333"
+HOME_ACCOUNT = "123456789012"
+MFA_SERIAL = f"arn:aws:iam::{HOME_ACCOUNT}:mfa/demo-user"
+SSO_START_URL = "https://umbrella-demo.awsapps.com/start"
+SSO_ACCOUNTS = (
+    ("444444444401", "umbrella-dev", ("Developer", "ReadOnly")),
+    ("444444444402", "umbrella-staging", ("Developer",)),
+    ("444444444403", "umbrella-prod", ("ReadOnly",)),
+)
+
+
+def _aws_config(sso_enabled: bool) -> str:
+    text = f"""
+        [default]
+        region = eu-west-1
+
+        [profile acme-dev]
+        role_arn = arn:aws:iam::{ACME}:role/Developer
+        source_profile = demo-user
+        region = eu-west-1
+
+        [profile acme-readonly]
+        role_arn = arn:aws:iam::{ACME}:role/ReadOnly
+        source_profile = demo-user
+        external_id = acme-7f3c91
+        region = eu-west-1
+
+        [profile acme-admin]
+        role_arn = arn:aws:iam::{ACME}:role/Admin
+        source_profile = demo-user
+        mfa_serial = {MFA_SERIAL}
+        region = eu-west-1
+
+        [profile globex-prod-admin]
+        role_arn = arn:aws:iam::{GLOBEX}:role/Admin
+        source_profile = demo-user
+        mfa_serial = {MFA_SERIAL}
+        region = us-east-1
+
+        [profile globex-prod-readonly]
+        role_arn = arn:aws:iam::{GLOBEX}:role/ReadOnly
+        source_profile = demo-user
+        mfa_serial = {MFA_SERIAL}
+        region = us-east-1
+
+        [profile globex-deploy]
+        role_arn = arn:aws:iam::{GLOBEX}:role/Deployer
+        source_profile = globex-prod-readonly
+        region = us-east-1
+
+        [profile initech-audit]
+        role_arn = arn:aws:iam::{INITECH}:role/Auditor
+        source_profile = demo-user
+        external_id = initech-audit-2024
+        region = ap-southeast-2
+
+        [profile initech-billing]
+        role_arn = arn:aws:iam::{INITECH}:role/Billing
+        source_profile = demo-user
+        region = ap-southeast-2
+        """
+    if sso_enabled:
+        text += """
+        [sso-session umbrella]
+        sso_start_url = {url}
+        sso_region = eu-central-1
+        sso_registration_scopes = sso:account:access
+        """.replace("{url}", SSO_START_URL)
+        for account, name, roles in SSO_ACCOUNTS:
+            for role in roles:
+                text += f"""
+        [profile {name}-{role.lower()}]
+        sso_session = umbrella
+        sso_account_id = {account}
+        sso_role_name = {role}
+        region = eu-central-1
+        """
+    return textwrap.dedent(text).lstrip()
+
+
+def _aws_credentials() -> str:
+    key_id = "AKIA" + secrets.token_hex(8).upper()
+    secret = secrets.token_urlsafe(30)
+    return f"[demo-user]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+
+
+XSWITCH_CONFIG = """\
+[settings]
+session_name = "demo-user"
+refresh_margin = 600
+
+[clients.acme]
+name = "Acme Retail"
+color = "#3b82f6"
+notes = "E-commerce platform; developer and read-only access."
+tags = ["retail", "eu"]
+match = ["acme-*"]
+
+[clients.globex]
+name = "Globex Production"
+color = "#e5484d"
+prod = true
+notes = "Production. One MFA code unlocks both MFA roles; deploy is chained from read-only."
+tags = ["prod", "us"]
+match = ["globex-*"]
+
+[clients.initech]
+name = "Initech"
+color = "#f5a524"
+notes = "Audit engagement; the client requires an external ID."
+tags = ["audit", "apac"]
+match = ["initech-*"]
+
+[clients.umbrella]
+name = "Umbrella (SSO)"
+color = "#10b981"
+notes = "IAM Identity Center: the device login is approved automatically in the demo."
+tags = ["sso"]
+match = ["umbrella-*"]
+
+[clients.home]
+name = "My account"
+color = "#a1a1aa"
+profiles = ["demo-user", "default"]
+"""
+
+
+class DemoWorld:
+    """A running local AWS plus a throwaway configuration; use as a context manager."""
+
+    def __init__(self, environ: MutableMapping[str, str] = os.environ) -> None:
+        self._environ = environ
+        self._saved: dict[str, str | None] = {}
+        self._moto = None
+        self._sso = None
+        self.root = Path(tempfile.mkdtemp(prefix="xswitch-demo-"))
+        self.sts_url = ""
+        self.sso_url = ""
+
+    def __enter__(self) -> DemoWorld:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.sts_url = f"http://{host}:{port}"
+        sso_enabled = self._start_sso()
+
+        home = self.root / "home"
+        (home / ".aws").mkdir(parents=True)
+        (home / ".aws" / "config").write_text(_aws_config(sso_enabled))
+        credentials = home / ".aws" / "credentials"
+        credentials.write_text(_aws_credentials())
+        credentials.chmod(0o600)
+        config = home / ".config" / "xswitch" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(XSWITCH_CONFIG)
+
+        self._set(
+            HOME=str(home),
+            XDG_CONFIG_HOME=str(home / ".config"),
+            XDG_CACHE_HOME=str(home / ".cache"),
+            XDG_DATA_HOME=str(home / ".local" / "share"),
+            XDG_STATE_HOME=str(home / ".local" / "state"),
+            AWS_CONFIG_FILE=str(home / ".aws" / "config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(credentials),
+            XSWITCH_CONFIG=str(config),
+            AWS_ENDPOINT_URL=self.sts_url,
+            AWS_ENDPOINT_URL_SSO=self.sso_url or None,
+            AWS_ENDPOINT_URL_SSO_OIDC=self.sso_url or None,
+            AWS_EC2_METADATA_DISABLED="true",
+            # The demo never touches the real keyring: an encrypted file store in the temp home.
+            XSWITCH_KEYRING_BACKEND="file",
+            XSWITCH_KEYRING_PASSPHRASE=secrets.token_urlsafe(16),
+            PYTHON_KEYRING_BACKEND=None,
+            AWS_PROFILE=None,
+            AWS_DEFAULT_PROFILE=None,
+            AWS_ACCESS_KEY_ID=None,
+            AWS_SECRET_ACCESS_KEY=None,
+            AWS_SESSION_TOKEN=None,
+            XSWITCH_DEMO="1",
+        )
+
+    def _start_sso(self) -> bool:
+        try:
+            from xswitch.ssoserver import Account, SsoServer
+        except ImportError:
+            return False
+        accounts = [
+            Account(account_id, name, f"{name}@example.com", list(roles))
+            for account_id, name, roles in SSO_ACCOUNTS
+        ]
+        self._sso = SsoServer(accounts=accounts, auto_approve=True)
+        self._sso.start()
+        self.sso_url = self._sso.url
+        return True
+
+    def _set(self, **values: str | None) -> None:
+        for name, value in values.items():
+            self._saved.setdefault(name, self._environ.get(name))
+            if value is None:
+                self._environ.pop(name, None)
+            else:
+                self._environ[name] = value
+
+    def close(self) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                self._environ.pop(name, None)
+            else:
+                self._environ[name] = value
+        self._saved.clear()
+        if self._sso is not None:
+            self._sso.stop()
+            self._sso = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        shutil.rmtree(self.root, ignore_errors=True)
