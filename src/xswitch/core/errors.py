@@ -123,3 +123,18 @@ class NoTerminal(CredentialError):
             f"xswitch needs {what} but there is no terminal to ask on.",
             "Pass --mfa-code CODE or set XSWITCH_MFA_CODE, or run the command from a terminal.",
         )
+
+
+# --- IAM Identity Center (SSO) ----------------------------------------------------------------
+
+
+class SsoDeviceCodeExpired(CredentialError):
+    """The device login was not approved before its code expired (or it was denied)."""
+
+
+class SsoRoleNotAssigned(AwsError):
+    """The SSO portal answered ForbiddenException: the role is not (or no longer) assigned."""
+
+
+class SsoThrottled(AwsError):
+    """The SSO portal kept answering TooManyRequestsException after retries."""
