@@ -7,13 +7,14 @@ handlers take `(args, ctx)` and return an exit code.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from xswitch import __version__
 from xswitch.cli import commands, demo, keys, sso
 from xswitch.cli.context import Context
-from xswitch.core.errors import EXIT_USAGE, XswitchError
+from xswitch.core.errors import EXIT_AWS, EXIT_USAGE, XswitchError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,3 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_USAGE
+    except Exception as error:  # the last line of defence: a sentence, not a traceback
+        if os.environ.get("XSWITCH_DEBUG"):
+            raise
+        print(
+            f"xswitch: unexpected internal error ({type(error).__name__}). This is a bug in "
+            "xswitch, not in your configuration; nothing was changed. Run again with "
+            "XSWITCH_DEBUG=1 to see the details, and please report them.",
+            file=sys.stderr,
+        )
+        return EXIT_AWS
