@@ -1,0 +1,643 @@
+"""Credential providers, one small class each, and the resolver that composes them for a profile.
+
+Every provider wraps the provider of its source (keys -> MFA session -> role -> role ...), so a
+chain reads like the configuration it came from. Caching is not done here: the resolver hands each
+cacheable provider to a `wrap` hook, which the session manager uses to put a cache in front of it.
+botocore is imported only when a provider actually calls AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from xswitch.core.errors import (
+    ConfigError,
+    CredentialError,
+    MissingSourceKeys,
+    SourceCycle,
+    XswitchError,
+)
+from xswitch.core.explain import explain, redact
+from xswitch.core.model import Catalog, Credentials, Kind, Profile, Prompter, Settings
+
+CHAINED_ROLE_LIMIT = 3600  # AWS caps roles assumed from temporary credentials at one hour
+DEFAULT_REGION = "us-east-1"
+DEFAULT_SESSION_NAME = "xswitch"
+UNSUPPORTED_SOURCES = ("Ec2InstanceMetadata", "EcsContainer")
+
+
+class Provider(ABC):
+    """Obtains credentials; `temporary` says whether they expire (and so cap chained roles)."""
+
+    temporary: bool = True
+
+    @abstractmethod
+    def retrieve(self) -> Credentials:
+        """Obtain fresh credentials (may call AWS or prompt)."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """One line for people: where the credentials come from."""
+
+    def identity(self) -> tuple[str, ...]:
+        """Everything that determines the result; a cache keyed by it is invalidated by edits."""
+        return (type(self).__name__,)
+
+    def chain(self) -> list[str]:
+        """Descriptions from the first source to this provider."""
+        return [self.describe()]
+
+
+# --- sources of long-lived (or given) credentials ----------------------------------------------
+
+
+class StaticKeysProvider(Provider):
+    """Keys written in ~/.aws/credentials (or ~/.aws/config) for a profile."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        keys = profile.static_keys
+        self.temporary = bool(keys and keys.session_token)
+
+    def retrieve(self) -> Credentials:
+        keys = self.profile.static_keys
+        if keys is None:
+            raise MissingSourceKeys(
+                f"Profile '{self.profile.name}' has no access keys.",
+                f"Add them with 'xswitch keys add {self.profile.name}'.",
+            )
+        return Credentials(
+            keys.access_key_id,
+            keys.secret_access_key,
+            keys.session_token,
+            keys.expiration,
+            via=(f"keys:{self.profile.name}",),
+        )
+
+    def describe(self) -> str:
+        return f"keys in ~/.aws/credentials [{self.profile.name}]"
+
+    def identity(self) -> tuple[str, ...]:
+        keys = self.profile.static_keys
+        return ("keys", self.profile.name, keys.access_key_id if keys else "")
+
+
+class KeyringKeysProvider(Provider):
+    """Long-lived keys that xswitch keeps in the OS keyring (or its encrypted file store)."""
+
+    temporary = False
+
+    def __init__(self, profile: Profile, env: Mapping[str, str]) -> None:
+        self.profile = profile
+        self.name = profile.keyring_name or profile.name
+        self.env = env
+
+    def retrieve(self) -> Credentials:
+        from xswitch.core.vault import Vault
+
+        keys = Vault(env=self.env).get_keys(self.name)
+        if keys is None:
+            raise MissingSourceKeys(
+                f"There are no access keys for '{self.name}' in the keyring.",
+                f"Store them with 'xswitch keys add {self.name}'.",
+            )
+        return Credentials(
+            keys.access_key_id,
+            keys.secret_access_key,
+            keys.session_token,
+            keys.expiration,
+            via=(f"keyring:{self.name}",),
+        )
+
+    def describe(self) -> str:
+        return f"keys in the keyring [{self.name}]"
+
+    def identity(self) -> tuple[str, ...]:
+        return ("keyring", self.name)
+
+
+class EnvironmentProvider(Provider):
+    """Keys from AWS_ACCESS_KEY_ID and friends: credential_source = Environment."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.temporary = bool(self._session_token())
+
+    def _session_token(self) -> str | None:
+        return self.env.get("AWS_SESSION_TOKEN") or self.env.get("AWS_SECURITY_TOKEN") or None
+
+    def retrieve(self) -> Credentials:
+        key_id = self.env.get("AWS_ACCESS_KEY_ID")
+        secret = self.env.get("AWS_SECRET_ACCESS_KEY")
+        if not key_id or not secret:
+            raise MissingSourceKeys(
+                "credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                "are not both set.",
+                "Export them in this shell, or give the profile a source_profile instead.",
+            )
+        return Credentials(key_id, secret, self._session_token(), via=("env",))
+
+    def describe(self) -> str:
+        return "keys in the environment (AWS_ACCESS_KEY_ID)"
+
+    def identity(self) -> tuple[str, ...]:
+        return ("env", self.env.get("AWS_ACCESS_KEY_ID", ""))
+
+
+class CredentialProcessProvider(Provider):
+    """Runs another tool's `credential_process` command and reads its Version 1 JSON."""
+
+    def __init__(self, profile: Profile, env: Mapping[str, str]) -> None:
+        self.profile = profile
+        self.command = profile.get("credential_process") or ""
+        self.env = env
+
+    def retrieve(self) -> Credentials:
+        name = self.profile.name
+        try:
+            argv = shlex.split(self.command)
+        except ValueError as error:
+            raise ConfigError(
+                f"The credential_process of profile '{name}' cannot be parsed ({error}).",
+                "Check its quoting.",
+            ) from None
+        if not argv:
+            raise ConfigError(f"The credential_process of profile '{name}' is empty.")
+        try:
+            # stdin and the terminal stay attached so the tool can prompt on /dev/tty.
+            done = subprocess.run(argv, capture_output=True, env=dict(self.env), check=False)
+        except OSError as error:
+            raise CredentialError(
+                f"The credential_process of profile '{name}' could not be started: "
+                f"{error.strerror or error}.",
+                f"Check that '{argv[0]}' is installed and on PATH.",
+            ) from None
+        if done.returncode != 0:
+            stderr = redact(done.stderr.decode(errors="replace"))
+            raise CredentialError(
+                f"The credential_process of profile '{name}' failed (exit {done.returncode})"
+                + (f": {stderr}" if stderr else "."),
+                f"Run '{argv[0]}' yourself to see what it needs.",
+            )
+        return self._parse(done.stdout)
+
+    def _parse(self, stdout: bytes) -> Credentials:
+        name = self.profile.name
+        hint = (
+            "It must print JSON with Version 1, AccessKeyId, SecretAccessKey and optionally "
+            "SessionToken and Expiration."
+        )
+        try:
+            data = json.loads(stdout)
+        except ValueError:
+            # The output is not quoted: it may hold secrets.
+            raise CredentialError(
+                f"The credential_process of profile '{name}' did not print valid JSON.", hint
+            ) from None
+        if not isinstance(data, dict) or data.get("Version") != 1:
+            raise CredentialError(
+                f"The credential_process of profile '{name}' printed JSON without \"Version\": 1.",
+                hint,
+            )
+        key_id, secret = data.get("AccessKeyId"), data.get("SecretAccessKey")
+        if not isinstance(key_id, str) or not isinstance(secret, str) or not key_id or not secret:
+            raise CredentialError(
+                f"The credential_process of profile '{name}' printed no AccessKeyId or "
+                "SecretAccessKey.",
+                hint,
+            )
+        expiration = None
+        if data.get("Expiration"):
+            try:
+                expiration = parse_timestamp(str(data["Expiration"]))
+            except ValueError:
+                raise CredentialError(
+                    f"The credential_process of profile '{name}' printed an Expiration that is "
+                    "not an RFC 3339 time.",
+                    hint,
+                ) from None
+        return Credentials(
+            key_id, secret, data.get("SessionToken") or None, expiration, via=(f"process:{name}",)
+        )
+
+    def describe(self) -> str:
+        return f"credential_process of [{self.profile.name}]: {self.command}"
+
+    def identity(self) -> tuple[str, ...]:
+        return ("process", self.profile.name, self.command)
+
+
+# --- STS calls -----------------------------------------------------------------------------------
+
+
+class SessionTokenProvider(Provider):
+    """STS GetSessionToken with an MFA code: one code unlocks every role assumed from it."""
+
+    def __init__(
+        self,
+        source: Provider,
+        mfa_serial: str,
+        prompter: Prompter,
+        duration: int,
+        *,
+        region: str,
+        env: Mapping[str, str],
+        unlocks: list[str],
+        profile: Profile | None = None,
+    ) -> None:
+        self.source = source
+        self.mfa_serial = mfa_serial
+        self.prompter = prompter
+        self.duration = duration
+        self.region = region
+        self.env = env
+        self.unlocks = unlocks
+        self.profile = profile
+
+    def retrieve(self) -> Credentials:
+        base = self.source.retrieve()
+        code = self.prompter.mfa_code(self.mfa_serial, list(self.unlocks))
+        client = sts_client(base, self.region, self.env)
+        response = call_sts(
+            lambda: client.get_session_token(
+                DurationSeconds=self.duration, SerialNumber=self.mfa_serial, TokenCode=code
+            ),
+            self.profile,
+            "GetSessionToken",
+        )
+        return credentials_from(response, (*base.via, "mfa"))
+
+    def describe(self) -> str:
+        return f"MFA session ({self.mfa_serial}, {_hours(self.duration)})"
+
+    def identity(self) -> tuple[str, ...]:
+        return ("mfa", self.mfa_serial, *self.source.identity())
+
+    def chain(self) -> list[str]:
+        return [*self.source.chain(), self.describe()]
+
+
+class AssumeRoleProvider(Provider):
+    """STS AssumeRole from a source; with `mfa_serial` the code is sent with the call itself."""
+
+    def __init__(
+        self,
+        source: Provider,
+        role_arn: str,
+        session_name: str,
+        *,
+        external_id: str | None = None,
+        mfa_serial: str | None = None,
+        duration: int | None = None,
+        prompter: Prompter | None = None,
+        region: str = DEFAULT_REGION,
+        env: Mapping[str, str] | None = None,
+        profile: Profile | None = None,
+    ) -> None:
+        self.source = source
+        self.role_arn = role_arn
+        self.session_name = session_name
+        self.external_id = external_id
+        self.mfa_serial = mfa_serial
+        self.requested_duration = duration
+        # A role assumed from temporary credentials (a role, an MFA session) lasts one hour at most.
+        self.capped = bool(source.temporary and duration and duration > CHAINED_ROLE_LIMIT)
+        self.duration = CHAINED_ROLE_LIMIT if self.capped else duration
+        self.prompter = prompter
+        self.region = region
+        self.env = env if env is not None else {}
+        self.profile = profile
+
+    def retrieve(self) -> Credentials:
+        base = self.source.retrieve()
+        params: dict[str, Any] = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name}
+        if self.external_id:
+            params["ExternalId"] = self.external_id
+        if self.duration:
+            params["DurationSeconds"] = self.duration
+        if self.mfa_serial:
+            if self.prompter is None:
+                raise CredentialError(f"Assuming {self.role_arn} needs an MFA code.")
+            unlocks = [self.profile.name] if self.profile else []
+            params["SerialNumber"] = self.mfa_serial
+            params["TokenCode"] = self.prompter.mfa_code(self.mfa_serial, unlocks)
+        client = sts_client(base, self.region, self.env)
+        response = call_sts(lambda: client.assume_role(**params), self.profile, "AssumeRole")
+        label = f"role:{self.profile.name}" if self.profile else f"role:{self.role_arn}"
+        return credentials_from(response, (*base.via, label))
+
+    def describe(self) -> str:
+        parts = [f"AssumeRole {self.role_arn}"]
+        if self.external_id:
+            parts.append("with external ID")
+        if self.mfa_serial:
+            parts.append(f"with MFA {self.mfa_serial}")
+        if self.capped:
+            parts.append(
+                f"for 1 h (duration_seconds {self.requested_duration} capped: AWS limits roles "
+                "assumed from temporary credentials to 1 hour)"
+            )
+        elif self.duration:
+            parts.append(f"for {_hours(self.duration)}")
+        return " ".join(parts)
+
+    def identity(self) -> tuple[str, ...]:
+        return (
+            "role",
+            self.profile.name if self.profile else "",
+            self.role_arn,
+            self.session_name,
+            self.external_id or "",
+            self.mfa_serial or "",
+            str(self.duration or ""),
+            *self.source.identity(),
+        )
+
+    def chain(self) -> list[str]:
+        return [*self.source.chain(), self.describe()]
+
+
+def sts_client(creds: Credentials, region: str, env: Mapping[str, str]) -> Any:
+    """A botocore STS client signing with `creds` (never with any configured profile).
+
+    The endpoint comes from `env` (AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL), so a local STS
+    or a corporate endpoint works the way it does for the AWS CLI.
+    """
+    import botocore.config
+    import botocore.session
+
+    # profile: no environment variable, so AWS_PROFILE (perhaps naming a profile botocore cannot
+    # read) never affects how xswitch signs.
+    config_file = env.get("AWS_CONFIG_FILE") or "~/.aws/config"
+    session = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, config_file, None),
+        }
+    )
+    endpoint_url = None
+    if not _truthy(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")):
+        endpoint_url = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or None
+    return session.create_client(
+        "sts",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        aws_session_token=creds.session_token,
+        config=botocore.config.Config(
+            connect_timeout=3,
+            read_timeout=10,
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+    )
+
+
+def call_sts(call: Callable[[], Any], profile: Profile | None, step: str) -> Any:
+    """Run one STS call; anything botocore raises becomes an explained XswitchError."""
+    try:
+        return call()
+    except XswitchError:
+        raise
+    except Exception as error:
+        raise explain(error, profile, step) from None
+
+
+def credentials_from(response: Mapping[str, Any], via: tuple[str, ...]) -> Credentials:
+    """Credentials out of an STS response (AssumeRole, GetSessionToken)."""
+    data = response["Credentials"]
+    expiration = data["Expiration"]
+    if isinstance(expiration, str):
+        expiration = parse_timestamp(expiration)
+    return Credentials(
+        data["AccessKeyId"],
+        data["SecretAccessKey"],
+        data.get("SessionToken"),
+        expiration.astimezone(UTC),
+        via=via,
+    )
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An ISO 8601 / RFC 3339 time as an aware UTC datetime (naive times are taken as UTC)."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def region_for(profile: Profile, env: Mapping[str, str]) -> str:
+    """Where to call STS: the profile's region, else the environment's, else us-east-1."""
+    return (
+        profile.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    )
+
+
+# --- the resolver -------------------------------------------------------------------------------
+
+
+class CacheWrap(Protocol):
+    """Puts a cache in front of a provider; `kind` is "role", "mfa" or "sso"."""
+
+    def __call__(
+        self, provider: Provider, *, profile: str, kind: str, mfa_session: bool
+    ) -> Provider: ...
+
+
+def no_cache(provider: Provider, *, profile: str, kind: str, mfa_session: bool) -> Provider:
+    return provider
+
+
+def build_chain(
+    profile: Profile,
+    catalog: Catalog,
+    env: Mapping[str, str],
+    prompter: Prompter,
+    settings: Settings | None = None,
+    wrap: CacheWrap = no_cache,
+) -> Provider:
+    """The provider chain for `profile`, following source_profile to any depth.
+
+    SSO role: SSO provider. Keys: keyring or static keys. credential_process: that tool. Role: the
+    source's chain, then (MFA with long-lived source keys) one cached GetSessionToken session shared
+    by every role of that source, then AssumeRole. A role assumed from temporary credentials, or
+    with `mfa_mode = direct`, sends its MFA code with AssumeRole itself.
+    """
+    settings = settings or catalog.settings
+    visiting: list[str] = []
+
+    def build(current: Profile) -> Provider:
+        if current.name in visiting:
+            raise SourceCycle([*visiting, current.name])
+        visiting.append(current.name)
+        if current.kind is Kind.SSO:
+            return wrap(
+                sso_provider(current, catalog, env, prompter),
+                profile=current.name,
+                kind="sso",
+                mfa_session=False,
+            )
+        if current.kind is Kind.PROCESS:
+            return CredentialProcessProvider(current, env)
+        if current.kind is Kind.ROLE or current.role_arn:
+            return role(current)
+        if current.kind is Kind.KEYS:
+            return keys_provider(current, env)
+        raise CredentialError(
+            f"Profile '{current.name}' has no credentials of its own.",
+            "Give it a role_arn with a source_profile, keys, or an SSO role, or use it only as "
+            "a source of settings.",
+        )
+
+    def role(current: Profile) -> Provider:
+        if not current.role_arn:
+            raise ConfigError(f"Profile '{current.name}' is a role profile without role_arn.")
+        source = role_source(current)
+        region = region_for(current, env)
+        session_name = current.role_session_name or settings.session_name or DEFAULT_SESSION_NAME
+        serial = current.mfa_serial
+        direct = (current.get("mfa_mode") or "").lower() == "direct"
+        mfa_session = bool(serial and not direct and not source.temporary)
+        if mfa_session:
+            assert serial is not None
+            source = wrap(
+                SessionTokenProvider(
+                    source,
+                    serial,
+                    prompter,
+                    settings.mfa_session_duration,
+                    region=region,
+                    env=env,
+                    unlocks=mfa_unlocks(current, catalog),
+                    profile=current,
+                ),
+                profile=source_reference(current),
+                kind="mfa",
+                mfa_session=True,
+            )
+        provider = AssumeRoleProvider(
+            source,
+            current.role_arn,
+            session_name,
+            external_id=current.external_id,
+            mfa_serial=None if mfa_session else serial,
+            duration=current.duration_seconds,
+            prompter=prompter,
+            region=region,
+            env=env,
+            profile=current,
+        )
+        return wrap(provider, profile=current.name, kind="role", mfa_session=mfa_session)
+
+    def role_source(current: Profile) -> Provider:
+        source_name = current.source_profile
+        credential_source = current.credential_source
+        if source_name and credential_source:
+            raise ConfigError(
+                f"Profile '{current.name}' sets both source_profile and credential_source.",
+                "Keep one of them.",
+            )
+        if source_name == current.name:
+            # Naming itself as source means "assume the role with my own keys".
+            if current.static_keys is None and not current.keyring_name:
+                raise SourceCycle([current.name, current.name])
+            return keys_provider(current, env)
+        if source_name:
+            source = catalog.profiles.get(source_name)
+            if source is None:
+                raise ConfigError(
+                    f"Profile '{current.name}' names source_profile '{source_name}', which does "
+                    "not exist.",
+                    "Fix the name or add that profile.",
+                )
+            return build(source)
+        if credential_source == "Environment":
+            return EnvironmentProvider(env)
+        if credential_source in UNSUPPORTED_SOURCES:
+            raise CredentialError(
+                f"Profile '{current.name}' uses credential_source = {credential_source}, which "
+                "is not supported by xswitch.",
+                "Use the AWS CLI for instance and container credentials.",
+            )
+        if credential_source:
+            raise ConfigError(
+                f"Profile '{current.name}' has an unknown credential_source '{credential_source}'.",
+                "Valid values are Environment, Ec2InstanceMetadata and EcsContainer.",
+            )
+        raise ConfigError(
+            f"Profile '{current.name}' has a role_arn but no source_profile or credential_source.",
+            "Add source_profile naming the profile whose credentials assume the role.",
+        )
+
+    return build(profile)
+
+
+def keys_provider(profile: Profile, env: Mapping[str, str]) -> Provider:
+    """Long-lived keys of a profile: the keyring if xswitch holds them, else the AWS files."""
+    if profile.keyring_name:
+        return KeyringKeysProvider(profile, env)
+    if profile.static_keys is not None:
+        return StaticKeysProvider(profile)
+    raise MissingSourceKeys(
+        f"Profile '{profile.name}' has no access keys.",
+        f"Store them with 'xswitch keys add {profile.name}'.",
+    )
+
+
+def sso_provider(
+    profile: Profile, catalog: Catalog, env: Mapping[str, str], prompter: Prompter
+) -> Provider:
+    try:
+        from xswitch.core.sso import SsoRoleProvider
+    except ImportError:
+        raise CredentialError(
+            "SSO is not available in this installation of xswitch.",
+            "Reinstall xswitch, or use the AWS CLI ('aws sso login') for this profile.",
+        ) from None
+    session_name = profile.sso_session or profile.get("sso_start_url") or ""
+    session = catalog.sso_sessions.get(session_name)
+    if session is None:
+        raise ConfigError(
+            f"Profile '{profile.name}' refers to SSO session '{session_name}', which is not "
+            "defined.",
+            "Add an [sso-session NAME] section with sso_start_url and sso_region.",
+        )
+    return SsoRoleProvider(profile, session, env=env, prompter=prompter)
+
+
+def source_reference(profile: Profile) -> str:
+    """How a role names its source, for grouping roles that share one MFA session."""
+    if profile.source_profile:
+        return profile.source_profile
+    return f"credential_source={profile.credential_source}"
+
+
+def mfa_unlocks(profile: Profile, catalog: Catalog) -> list[str]:
+    """Profiles one MFA code for `profile` unlocks: every role sharing its source and device."""
+    if not profile.mfa_serial:
+        return []
+    if (profile.get("mfa_mode") or "").lower() == "direct":
+        return [profile.name]
+    reference = source_reference(profile)
+    return [
+        other.name
+        for other in catalog.profiles.values()
+        if other.role_arn
+        and other.mfa_serial == profile.mfa_serial
+        and source_reference(other) == reference
+        and (other.get("mfa_mode") or "").lower() != "direct"
+    ] or [profile.name]
+
+
+def _hours(seconds: int) -> str:
+    return f"{seconds / 3600:g} h" if seconds % 900 == 0 else f"{seconds} s"
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes")

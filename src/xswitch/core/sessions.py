@@ -1,0 +1,403 @@
+"""The session cache and the one entry point of the engine: credentials for a profile.
+
+`SessionManager.credentials()` returns a cached session when enough of it is left (no network, no
+prompt, no botocore import); otherwise it builds the provider chain, obtains fresh credentials and
+stores them. Caching is a decorator (`CachedProvider`) around the AssumeRole, MFA session and SSO
+providers. Each session is one file whose metadata (profile, expiry) is plaintext and whose
+credentials are encrypted with a key kept in the keyring. A file lock per session makes concurrent
+threads and processes wait for each other instead of asking twice for the same MFA code.
+
+All AWS calls use `env` (endpoint, region, AWS_CONFIG_FILE), so a SessionManager built with a custom
+environment talks to the endpoint that environment names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from xswitch.core import paths
+from xswitch.core.errors import CredentialError, UnknownProfile, VaultError
+from xswitch.core.model import Catalog, Credentials, Profile, Prompter, SessionInfo
+from xswitch.core.providers import (
+    Provider,
+    build_chain,
+    call_sts,
+    mfa_unlocks,
+    parse_timestamp,
+    region_for,
+    sts_client,
+)
+
+FORMAT_VERSION = 1
+LOCK_TIMEOUT = 600  # seconds to wait for another xswitch that is logging in (it may be prompting)
+CACHED_KINDS = ("role", "sso")  # sessions shown per profile; "mfa" sessions belong to a source
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """One cache file's plaintext metadata."""
+
+    path: Path
+    profile: str
+    kind: str
+    expiration: datetime
+    mfa_session: bool
+
+
+class SessionStore:
+    """One file per session under `directory`: 0700 directory, 0600 files, atomic writes."""
+
+    def __init__(
+        self,
+        directory: Path,
+        key_source: Callable[[], bytes],
+        *,
+        plaintext: bool = False,
+    ) -> None:
+        self.directory = directory
+        self.plaintext = plaintext
+        self._key_source = key_source
+        self._fernet: Any = None
+
+    @staticmethod
+    def digest(key: tuple[str, ...]) -> str:
+        return hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()[:32]
+
+    def path(self, key: tuple[str, ...]) -> Path:
+        return self.directory / f"{self.digest(key)}.json"
+
+    @contextlib.contextmanager
+    def locked(self, digest: str) -> Iterator[None]:
+        """Hold the lock of one session (across threads and processes)."""
+        from filelock import FileLock, Timeout
+
+        paths.private_dir(self.directory)
+        lock = FileLock(str(self.directory / f"{digest}.lock"), timeout=LOCK_TIMEOUT)
+        try:
+            with lock:
+                yield
+        except Timeout:
+            raise CredentialError(
+                "Another xswitch has been logging in to this session for too long.",
+                "Finish or cancel the login in the other window, then try again.",
+            ) from None
+
+    def load(self, key: tuple[str, ...]) -> Credentials | None:
+        """The stored credentials, or None when missing, unreadable or undecryptable."""
+        document = self._read(self.path(key))
+        if document is None:
+            return None
+        try:
+            if "secret" in document:
+                payload = self._cipher().decrypt(document["secret"].encode())
+                return _credentials_from_json(json.loads(payload))
+            if self.plaintext and "credentials" in document:
+                return _credentials_from_json(document["credentials"])
+        except VaultError:
+            raise
+        except Exception:
+            # Corrupt, tampered with, or encrypted with a key that is gone: a miss, replaced later.
+            return None
+        return None
+
+    def save(
+        self,
+        key: tuple[str, ...],
+        creds: Credentials,
+        *,
+        profile: str,
+        kind: str,
+        mfa_session: bool,
+    ) -> None:
+        if creds.expiration is None:
+            return  # nothing to count down; long-lived credentials are never cached
+        document: dict[str, Any] = {
+            "version": FORMAT_VERSION,
+            "profile": profile,
+            "kind": kind,
+            "expiration": creds.expiration.astimezone(UTC).isoformat(),
+            "mfa_session": mfa_session,
+        }
+        payload = _credentials_to_json(creds)
+        if self.plaintext:
+            document["credentials"] = payload
+        else:
+            document["secret"] = self._cipher().encrypt(json.dumps(payload).encode()).decode()
+        self._write_atomically(self.path(key), json.dumps(document, indent=1).encode())
+
+    def entries(self) -> list[StoredSession]:
+        """Metadata of every readable cache file; reads no secret and needs no keyring."""
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for path in sorted(self.directory.glob("*.json")):
+            document = self._read(path)
+            if document is None:
+                continue
+            try:
+                found.append(
+                    StoredSession(
+                        path,
+                        str(document["profile"]),
+                        str(document.get("kind", "role")),
+                        parse_timestamp(str(document["expiration"])),
+                        bool(document.get("mfa_session", False)),
+                    )
+                )
+            except (KeyError, ValueError, TypeError):
+                continue
+        return found
+
+    def delete(self, path: Path) -> None:
+        with self.locked(path.stem):
+            path.unlink(missing_ok=True)
+
+    def _read(self, path: Path) -> dict[str, Any] | None:
+        try:
+            document = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION:
+            return None
+        return document
+
+    def _write_atomically(self, path: Path, data: bytes) -> None:
+        paths.private_dir(self.directory)
+        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+        try:
+            os.fchmod(descriptor, 0o600)
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    def _cipher(self) -> Any:
+        if self._fernet is None:
+            from cryptography.fernet import Fernet
+
+            self._fernet = Fernet(self._key_source())
+        return self._fernet
+
+
+def _credentials_to_json(creds: Credentials) -> dict[str, Any]:
+    return {
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+        "SessionToken": creds.session_token,
+        "Expiration": creds.expiration.isoformat() if creds.expiration else None,
+        "Via": list(creds.via),
+    }
+
+
+def _credentials_from_json(data: Mapping[str, Any]) -> Credentials:
+    expiration = data.get("Expiration")
+    return Credentials(
+        str(data["AccessKeyId"]),
+        str(data["SecretAccessKey"]),
+        data.get("SessionToken"),
+        parse_timestamp(expiration) if expiration else None,
+        via=tuple(data.get("Via") or ()),
+    )
+
+
+# --- caching as a decorator ------------------------------------------------------------------
+
+
+class CachedProvider(Provider):
+    """Answers from the store while more than `margin` seconds are left; else asks `inner`.
+
+    The lock is held from the cache check to the store, so a second caller waits for the first
+    and then finds its fresh session.
+    """
+
+    temporary = True
+
+    def __init__(
+        self,
+        inner: Provider,
+        store: SessionStore,
+        *,
+        profile: str,
+        kind: str,
+        mfa_session: bool,
+        margin: int,
+        clock: Callable[[], datetime],
+        force_refresh: bool = False,
+    ) -> None:
+        self.inner = inner
+        self.store = store
+        self.profile = profile
+        self.kind = kind
+        self.mfa_session = mfa_session
+        self.margin = margin
+        self.clock = clock
+        self.force_refresh = force_refresh
+
+    def retrieve(self) -> Credentials:
+        key = self.identity()
+        with self.store.locked(self.store.digest(key)):
+            if not self.force_refresh:
+                cached = self.store.load(key)
+                left = cached.seconds_left(self.clock()) if cached else None
+                if cached is not None and left is not None and left > self.margin:
+                    return cached
+            fresh = self.inner.retrieve()
+            self.store.save(
+                key, fresh, profile=self.profile, kind=self.kind, mfa_session=self.mfa_session
+            )
+            return fresh
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def identity(self) -> tuple[str, ...]:
+        return self.inner.identity()
+
+    def chain(self) -> list[str]:
+        return self.inner.chain()
+
+
+# --- the entry point --------------------------------------------------------------------------
+
+
+class _NobodyToAsk:
+    """A prompter for building chains that are only described, never run."""
+
+    def mfa_code(self, serial: str, unlocks: list[str]) -> str:
+        raise CredentialError("No MFA code can be asked for here.")
+
+    def sso_device_code(self, authorization: Any) -> None:
+        raise CredentialError("No SSO login can be started here.")
+
+    def cancelled(self) -> bool:
+        return True
+
+
+class SessionManager:
+    """Credentials for profiles, cached across processes; see the module docstring."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        env: Mapping[str, str] = os.environ,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.catalog = catalog
+        self.env = env
+        self.clock = clock
+        self.settings = catalog.settings
+        self.store = SessionStore(
+            paths.cache_dir(env) / "sessions",
+            self._data_key,
+            plaintext=self.settings.cache == "plaintext",
+        )
+
+    def credentials(
+        self,
+        profile: str | Profile,
+        prompter: Prompter,
+        *,
+        force_refresh: bool = False,
+        min_seconds_left: int | None = None,
+    ) -> Credentials:
+        """Credentials for `profile`: cached when more than the margin is left, else fresh."""
+        target = self.profile(profile)
+        margin = max(self.settings.refresh_margin, min_seconds_left or 0)
+
+        def wrap(inner: Provider, *, profile: str, kind: str, mfa_session: bool) -> Provider:
+            # Only the requested session honours --refresh and the caller's margin; the sessions
+            # beneath it (MFA session, intermediate roles) are reused while they are good.
+            requested = profile == target.name and kind != "mfa"
+            return CachedProvider(
+                inner,
+                self.store,
+                profile=profile,
+                kind=kind,
+                mfa_session=mfa_session,
+                margin=margin if requested else self.settings.refresh_margin,
+                clock=self.clock,
+                force_refresh=force_refresh and requested,
+            )
+
+        chain = build_chain(target, self.catalog, self.env, prompter, self.settings, wrap=wrap)
+        return chain.retrieve()
+
+    def cached_sessions(self) -> dict[str, SessionInfo]:
+        """Profile name -> cached session expiry, expired ones included. No keyring, no network."""
+        sessions: dict[str, SessionInfo] = {}
+        for entry in self.store.entries():
+            if entry.kind not in CACHED_KINDS:
+                continue
+            known = sessions.get(entry.profile)
+            if known is None or entry.expiration > known.expiration:
+                sessions[entry.profile] = SessionInfo(
+                    entry.profile, entry.expiration, entry.mfa_session
+                )
+        return sessions
+
+    def logout(self, profile: str | None = None) -> list[str]:
+        """Forget the cached sessions of `profile` (and MFA sessions of it as a source); None: all.
+
+        Returns the names whose sessions were forgotten.
+        """
+        forgotten: set[str] = set()
+        for entry in self.store.entries():
+            if profile is None or entry.profile == profile:
+                self.store.delete(entry.path)
+                forgotten.add(entry.profile)
+        return sorted(forgotten)
+
+    def caller_identity(self, profile: str | Profile, prompter: Prompter) -> dict[str, str]:
+        """STS GetCallerIdentity with the profile's credentials: Account, Arn, UserId."""
+        target = self.profile(profile)
+        creds = self.credentials(target, prompter)
+        client = sts_client(creds, region_for(target, self.env), self.env)
+        response = call_sts(client.get_caller_identity, target, "GetCallerIdentity")
+        return {key: str(response.get(key, "")) for key in ("Account", "Arn", "UserId")}
+
+    def unlocks(self, profile: str | Profile) -> list[str]:
+        """The profiles one MFA code for `profile` unlocks (empty when it needs no MFA)."""
+        return mfa_unlocks(self.profile(profile), self.catalog)
+
+    def chain_description(self, profile: str | Profile) -> list[str]:
+        """How credentials for `profile` are obtained, source first. No network, no prompt."""
+        chain = build_chain(self.profile(profile), self.catalog, self.env, _NobodyToAsk())
+        return chain.chain()
+
+    def profile(self, profile: str | Profile) -> Profile:
+        if isinstance(profile, Profile):
+            return profile
+        found = self.catalog.profiles.get(profile)
+        if found is not None:
+            return found
+        try:
+            from xswitch.core.profiles import resolve
+        except ImportError:
+            raise UnknownProfile(profile, []) from None
+        return resolve(self.catalog, profile)
+
+    def _data_key(self) -> bytes:
+        from xswitch.core.vault import Vault
+
+        return Vault(env=self.env).data_key()
