@@ -30,6 +30,9 @@ CHAINED_ROLE_LIMIT = 3600  # AWS caps roles assumed from temporary credentials a
 DEFAULT_REGION = "us-east-1"
 DEFAULT_SESSION_NAME = "xswitch"
 UNSUPPORTED_SOURCES = ("Ec2InstanceMetadata", "EcsContainer")
+# STS timeouts (seconds): a dead endpoint fails fast; botocore retries three times in all.
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 10
 
 
 class Provider(ABC):
@@ -392,8 +395,8 @@ def sts_client(creds: Credentials, region: str, env: Mapping[str, str]) -> Any:
         aws_secret_access_key=creds.secret_access_key,
         aws_session_token=creds.session_token,
         config=botocore.config.Config(
-            connect_timeout=3,
-            read_timeout=10,
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
             retries={"max_attempts": 3, "mode": "standard"},
         ),
     )
