@@ -165,7 +165,7 @@ class SsoServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="sso-server", daemon=True
+            target=self._httpd.serve_forever, args=(0.05,), name="sso-server", daemon=True
         )
         self._thread.start()
         return self
