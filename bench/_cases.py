@@ -1,0 +1,347 @@
+"""The benchmark cases, one function each; every case returns the rows it adds to the table.
+
+Each case builds one isolated home per contender, checks that every contender really did the work
+(valid credentials, a full listing) and then times them interleaved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from _harness import (
+    ContenderFailed,
+    Row,
+    Run,
+    Samples,
+    Target,
+    Unavailable,
+    interleave,
+    require,
+    rows_for,
+    run_timed,
+)
+from _world import (
+    BENCH,
+    MFA_USER,
+    WARM_ROLE,
+    Home,
+    StsServer,
+    cold_profile,
+    fleet_config,
+    refresh_profile,
+    switching_config,
+    tool,
+    xswitch_argv,
+)
+
+XSWITCH = "xswitch"
+AWSUME = "awsume"
+AWS_CLI = "aws cli"
+FLOOR = "python -c pass"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and rounds: the full run or the quick one the test suite uses."""
+
+    quick: bool
+    switch_rounds: int
+    refresh_rounds: int
+    fleet: int
+    list_sizes: tuple[int, ...]
+    list_rounds: int
+    picker_sizes: tuple[int, ...]
+    filter_size: int
+    sso_accounts: int
+    sso_roles: int
+    sso_rate: float
+    sts_latency_ms: float
+
+    @classmethod
+    def full(cls) -> Plan:
+        return cls(
+            quick=False,
+            switch_rounds=10,
+            refresh_rounds=5,
+            fleet=50,
+            list_sizes=(2_000, 10_000),
+            list_rounds=5,
+            picker_sizes=(1_000, 10_000),
+            filter_size=10_000,
+            sso_accounts=1_000,
+            sso_roles=3,
+            sso_rate=20.0,
+            sts_latency_ms=30.0,
+        )
+
+    @classmethod
+    def quick_run(cls) -> Plan:
+        return cls(
+            quick=True,
+            switch_rounds=2,
+            refresh_rounds=2,
+            fleet=5,
+            list_sizes=(100, 500),
+            list_rounds=2,
+            picker_sizes=(100, 500),
+            filter_size=500,
+            sso_accounts=10,
+            sso_roles=2,
+            sso_rate=20.0,
+            sts_latency_ms=30.0,
+        )
+
+
+@dataclass
+class Bench:
+    """What every case gets: the plan, a scratch directory and the local STS."""
+
+    plan: Plan
+    workdir: Path
+    sts: StsServer
+    log: Callable[[str], None] = print
+    peak_rss: dict[str, float] = field(default_factory=dict)  # "case/contender" -> MB, for case 7
+
+    def home(self, name: str) -> Home:
+        return Home.create(self.workdir, name, self.sts.url)
+
+
+def awsume_argv() -> list[str]:
+    awsumepy = tool("awsumepy")
+    if awsumepy is None:
+        raise Unavailable("awsume not installed: pip install -e '.[bench]'")
+    return [str(awsumepy)]
+
+
+def _awsume_ok(run: Run) -> bool:
+    """awsumepy prints `Awsume KEY SECRET TOKEN REGION PROFILE ...` for its shell wrapper."""
+    for line in run.stdout.splitlines():
+        fields = line.split()
+        if fields[:1] == ["Awsume"] and len(fields) >= 5:
+            return len(fields[1]) >= 16 and fields[3] != "None"
+    return False
+
+
+def _exports_ok(run: Run) -> bool:
+    return "AWS_ACCESS_KEY_ID=" in run.stdout and "AWS_SESSION_TOKEN=" in run.stdout
+
+
+def _prime_awsume(home: Home) -> None:
+    """awsume writes its config on the first run; that run is not what we measure."""
+    with contextlib.suppress(Unavailable):
+        run_timed([*awsume_argv(), "--version"], home.env, timeout=60)
+
+
+def _unavailable_when(missing: str | None) -> Callable[[int], float]:
+    def contender(_: int) -> float:
+        raise Unavailable(missing or "not available")
+
+    return contender
+
+
+# --- 1. warm switch ------------------------------------------
+
+
+def warm_switch(bench: Bench) -> list[Row]:
+    """A cached session to export lines, with the network unplugged to prove nothing is fetched.
+
+    awsume caches only GetSessionToken (MFA) sessions, never roles, so its warm case is an IAM
+    user with MFA whose session it has cached; xswitch's is a role whose session it has cached.
+    Both print export lines from a cache without any network call.
+    """
+    case = "1. warm switch (cached session → export lines)"
+    xs = bench.home("warm-xswitch")
+    aw = bench.home("warm-awsume")
+    world = switching_config(0, (), 0)
+    for home in (xs, aw):
+        home.write_aws(world.config, world.credentials)
+
+    require(run_timed([*xswitch_argv(), "export", WARM_ROLE], xs.env), True, "xswitch first export")
+    awsume_missing = None
+    try:
+        _prime_awsume(aw)
+        first = run_timed([*awsume_argv(), MFA_USER, "-s", "--mfa-token", "123456"], aw.env)
+        require(first, _awsume_ok(first), "awsume first switch (fills its cache)")
+    except Unavailable as missing:
+        awsume_missing = str(missing)
+
+    def xswitch(_: int) -> float:
+        run = run_timed([*xswitch_argv(), "export", WARM_ROLE], xs.offline())
+        return require(run, _exports_ok(run), "xswitch export (offline)").seconds
+
+    def awsume(_: int) -> float:
+        run = run_timed([*awsume_argv(), MFA_USER, "-s"], aw.offline())
+        return require(run, _awsume_ok(run), "awsume -s (offline, cached)").seconds
+
+    def floor(_: int) -> float:
+        return require(run_timed([sys.executable, "-c", "pass"], xs.env), True, FLOOR).seconds
+
+    samples = interleave(
+        bench.plan.switch_rounds,
+        {
+            XSWITCH: xswitch,
+            AWSUME: awsume if awsume_missing is None else _unavailable_when(awsume_missing),
+            FLOOR: floor,
+        },
+    )
+    boto3_free = _imports_no_boto3(xs)
+    rows = rows_for(
+        case,
+        samples,
+        reference=AWSUME,
+        targets={XSWITCH: Target("≤ 0.20× awsume, no boto3 import", 0.20)},
+    )
+    rows[0] = Row(**{**rows[0].__dict__, "extra_ok": boto3_free})
+    if not boto3_free:
+        rows[0] = Row(**{**rows[0].__dict__, "problem": "imported boto3"})
+    rows.append(
+        Row(
+            case=case,
+            contender=f"{XSWITCH} vs {FLOOR}",
+            values=rows[0].values,
+            reference=FLOOR,
+            problem=samples[XSWITCH].problem,
+        )
+    )
+    return rows
+
+
+def _imports_no_boto3(home: Home) -> bool:
+    run = run_timed(
+        [sys.executable, "-X", "importtime", "-m", "xswitch", "export", WARM_ROLE], home.offline()
+    )
+    if run.returncode != 0:
+        return False
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()}
+    return not any(name.split(".")[0] in ("boto3", "botocore") for name in imported)
+
+
+# --- 2. cold switch ------------------------------------------
+
+
+def cold_switch(bench: Bench) -> list[Row]:
+    """One AssumeRole against the local STS, a role no contender has assumed before."""
+    case = "2. cold switch (one AssumeRole)"
+    rounds = bench.plan.switch_rounds
+    names = (XSWITCH, AWSUME, "awscli")
+    world = switching_config(rounds, names, 0)
+    homes = {name: bench.home(f"cold-{name}") for name in names}
+    for home in homes.values():
+        home.write_aws(world.config, world.credentials)
+    _prime_awsume(homes[AWSUME])
+
+    def xswitch(r: int) -> float:
+        argv = [*xswitch_argv(), "export", cold_profile(XSWITCH, r)]
+        run = run_timed(argv, homes[XSWITCH].env)
+        return require(run, _exports_ok(run), "xswitch export").seconds
+
+    def awsume(r: int) -> float:
+        run = run_timed([*awsume_argv(), cold_profile(AWSUME, r), "-s"], homes[AWSUME].env)
+        return require(run, _awsume_ok(run), "awsume -s").seconds
+
+    def aws_cli(r: int) -> float:
+        aws = tool("aws")
+        if aws is None:
+            raise Unavailable("AWS CLI not installed")
+        argv = [str(aws), "sts", "get-caller-identity", "--profile", cold_profile("awscli", r)]
+        run = run_timed(argv, homes["awscli"].env)
+        return require(run, "assumed-role/Operator" in run.stdout, "aws sts").seconds
+
+    samples = interleave(rounds, {XSWITCH: xswitch, AWSUME: awsume, AWS_CLI: aws_cli})
+    return rows_for(
+        case,
+        samples,
+        reference=AWS_CLI,
+        targets={XSWITCH: Target("≤ 1.00× aws cli", 1.0)},
+    )
+
+
+# --- 3. refresh a fleet ------------------------------------------
+
+
+def refresh_fleet(bench: Bench) -> list[Row]:
+    """Fresh sessions for N roles: xswitch in parallel, awsume one after another."""
+    fleet = bench.plan.fleet
+    case = f"3. refresh {fleet} roles ({bench.plan.sts_latency_ms:.0f} ms STS latency)"
+    world = switching_config(0, (), fleet)
+    homes = {name: bench.home(f"refresh-{name}") for name in (XSWITCH, AWSUME)}
+    for home in homes.values():
+        home.write_aws(world.config, world.credentials)
+    names = [refresh_profile(i) for i in range(fleet)]
+    script = str(BENCH / "_refresh.py")
+    _prime_awsume(homes[AWSUME])
+
+    def refresher(name: str) -> Callable[[int], float]:
+        def contender(_: int) -> float:
+            if name == AWSUME:
+                awsume_argv()  # raises Unavailable without awsume
+            run = run_timed([sys.executable, script, name, *names], homes[name].env)
+            return require(run, run.stdout.strip() == str(fleet), f"{name} refresh").seconds
+
+        return contender
+
+    samples = interleave(
+        bench.plan.refresh_rounds,
+        {f"{XSWITCH} (parallel)": refresher(XSWITCH), f"{AWSUME} (serial)": refresher(AWSUME)},
+    )
+    return rows_for(
+        case,
+        samples,
+        reference=f"{AWSUME} (serial)",
+        targets={f"{XSWITCH} (parallel)": Target("≤ 0.50× awsume", 0.5)},
+    )
+
+
+# --- 4. list a big config ------------------------------------------
+
+
+def list_profiles(bench: Bench) -> list[Row]:
+    """Every profile of a big config: `xswitch list --json` vs `awsumepy -l`."""
+    rows: list[Row] = []
+    for size in bench.plan.list_sizes:
+        case = f"4. list {size:,} profiles"
+        world = fleet_config(size)
+        homes = {name: bench.home(f"list-{size}-{name}") for name in (XSWITCH, AWSUME)}
+        for home in homes.values():
+            home.write_aws(world.config, world.credentials)
+        _prime_awsume(homes[AWSUME])
+
+        def xswitch(_: int, home: Home = homes[XSWITCH], size: int = size) -> float:
+            run = run_timed([*xswitch_argv(), "list", "--json"], home.env)
+            ok = run.returncode == 0 and len(_json_rows(run)) >= size
+            require(run, ok, "xswitch list --json")
+            bench.peak_rss[f"list-{size}/{XSWITCH}"] = run.peak_rss_mb
+            return run.seconds
+
+        def awsume(_: int, home: Home = homes[AWSUME], size: int = size) -> float:
+            run = run_timed([*awsume_argv(), "-l"], home.env)
+            require(run, run.stdout.count("\n") >= size, "awsumepy -l")
+            bench.peak_rss[f"list-{size}/{AWSUME}"] = run.peak_rss_mb
+            return run.seconds
+
+        samples = interleave(bench.plan.list_rounds, {XSWITCH: xswitch, AWSUME: awsume})
+        rows += rows_for(
+            case,
+            samples,
+            reference=AWSUME,
+            targets={XSWITCH: Target("≤ 0.50× awsume", 0.5)},
+        )
+        for home in homes.values():
+            home.remove()
+    return rows
+
+
+def _json_rows(run: Run) -> list:
+    try:
+        rows = json.loads(run.stdout)
+    except ValueError as error:
+        raise ContenderFailed(f"xswitch list --json printed invalid JSON: {error}") from None
+    return rows if isinstance(rows, list) else []
+
+
+__all__ = ["Bench", "Plan", "Samples"]
