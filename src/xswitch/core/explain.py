@@ -53,9 +53,9 @@ def explain(error: BaseException, profile: Profile | None, step: str) -> Xswitch
 def _explain_client_error(
     code: str, aws_message: str, profile: Profile | None, step: str, name: str
 ) -> AwsError:
-    explainer = _EXPLAINERS.get(code)
-    if explainer is None and "MultiFactorAuthentication" in aws_message:
-        explainer = _invalid_mfa_code
+    # AWS reports a wrong MFA code as AccessDenied; the message tells it apart.
+    explainer = _invalid_mfa_code if "MultiFactorAuthentication" in aws_message else None
+    explainer = explainer or _EXPLAINERS.get(code)
     if explainer is None and code == "ValidationError" and "DurationSeconds" in aws_message:
         explainer = _duration_too_long
     if explainer is None:
