@@ -100,8 +100,9 @@ class SessionStore:
 
     def load(self, key: tuple[str, ...]) -> Credentials | None:
         """The stored credentials, or None when missing, unreadable or undecryptable."""
-        document = self._read(self.path(key))
-        if document is None:
+        path = self.path(key)
+        document = self._read(path)
+        if document is None or self._metadata(path, document) is None:
             return None
         try:
             if "secret" in document:
@@ -148,25 +149,27 @@ class SessionStore:
         found = []
         for path in sorted(self.directory.glob("*.json")):
             document = self._read(path)
-            if document is None:
-                continue
-            try:
-                found.append(
-                    StoredSession(
-                        path,
-                        str(document["profile"]),
-                        str(document.get("kind", "role")),
-                        parse_timestamp(str(document["expiration"])),
-                        bool(document.get("mfa_session", False)),
-                    )
-                )
-            except (KeyError, ValueError, TypeError):
-                continue
+            entry = self._metadata(path, document) if document is not None else None
+            if entry is not None:
+                found.append(entry)
         return found
 
     def delete(self, path: Path) -> None:
         with self.locked(path.stem):
             path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _metadata(path: Path, document: dict[str, Any]) -> StoredSession | None:
+        try:
+            return StoredSession(
+                path,
+                str(document["profile"]),
+                str(document.get("kind", "role")),
+                parse_timestamp(str(document["expiration"])),
+                bool(document.get("mfa_session", False)),
+            )
+        except (KeyError, ValueError, TypeError):
+            return None
 
     def _read(self, path: Path) -> dict[str, Any] | None:
         try:
