@@ -331,7 +331,7 @@ fi
 unset XSWITCH_USER_ZDOTDIR __xswitch_zdotdir
 [[ -f ${{ZDOTDIR:-$HOME}}/.zshrc ]] && source ${{ZDOTDIR:-$HOME}}/.zshrc
 # %9v prints psvar[9] literally: the marker is never subject to prompt_subst or % expansion.
-__xswitch_prefix='{on}%9v{off}'
+__xswitch_prefix=$'{on}%9v{off}'
 __xswitch_prompt() {{
   psvar[9]=${MARKER_VAR}
   [[ $PROMPT == "$__xswitch_prefix"* ]] || PROMPT="$__xswitch_prefix$PROMPT"
