@@ -138,3 +138,17 @@ class SsoRoleNotAssigned(AwsError):
 
 class SsoThrottled(AwsError):
     """The SSO portal kept answering TooManyRequestsException after retries."""
+
+
+# --- clipboard --------------------------------------------------------------------------------
+
+
+class ClipboardUnavailable(UsageError):
+    """No way to reach the system clipboard (no xclip/xsel/wl-clipboard, no display)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "xswitch cannot reach a clipboard here" + (f" ({detail})." if detail else "."),
+            "Install xclip or xsel (X11) or wl-clipboard (Wayland), or run 'xswitch export' and "
+            "copy the lines yourself.",
+        )
