@@ -361,3 +361,42 @@ def test_settings_session_name_is_used(moto):
     )
     creds = SessionManager(catalog).credentials("named", RecordingPrompter())
     assert identity_of(creds, moto).endswith(":assumed-role/named/jane.doe")
+
+
+def test_profiles_from_the_aws_files(moto, isolated, monkeypatch):
+    from xswitch.core.profiles import load_catalog
+
+    keys = iam_user_keys(moto)
+    admin = create_role(moto, "admin")
+    audit = create_role(moto, "audit")
+    isolated.write_aws_credentials(
+        f"""
+        [me]
+        aws_access_key_id = {keys.access_key_id}
+        aws_secret_access_key = {keys.secret_access_key}
+        """
+    )
+    isolated.write_aws_config(
+        f"""
+        [profile acme-admin]
+        role_arn = {admin}
+        source_profile = me
+        mfa_serial = arn:aws:iam::{ACCOUNT}:mfa/alice
+        region = eu-west-1
+
+        [profile acme-audit]
+        role_arn = {audit}
+        source_profile = acme-admin
+        role_session_name = auditor
+        """
+    )
+    # A profile name botocore cannot find must not disturb how xswitch signs its calls.
+    monkeypatch.setenv("AWS_PROFILE", "does-not-exist")
+    manager = SessionManager(load_catalog())
+    prompter = RecordingPrompter()
+    creds = manager.credentials("acme-audit", prompter)
+
+    assert creds.via == ("keys:me", "mfa", "role:acme-admin", "role:acme-audit")
+    monkeypatch.delenv("AWS_PROFILE")  # boto3 (used to check the result) does mind
+    assert identity_of(creds, moto).endswith(":assumed-role/audit/auditor")
+    assert prompter.calls == [(f"arn:aws:iam::{ACCOUNT}:mfa/alice", ["acme-admin"])]
