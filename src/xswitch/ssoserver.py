@@ -121,6 +121,7 @@ class ServerOptions:
     rate_limit: float | None = None  # portal requests per second; None = unlimited
     auto_approve: bool = False  # approve every device code at once (the demo)
     slow_down_polls: int = 0  # answer this many CreateToken polls with SlowDownException
+    throttle_every: int = 0  # answer every Nth portal request with 429, whatever the rate
     issue_refresh_tokens: bool = True  # only to clients registered with scopes, as AWS does
 
 
@@ -155,6 +156,7 @@ class SsoServer:
         self._lock = threading.RLock()
         self._approved = threading.Condition(self._lock)
         self._bucket = _TokenBucket(self.options.rate_limit) if self.options.rate_limit else None
+        self._portal_calls = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -386,8 +388,14 @@ class SsoServer:
     # --- portal ---------------------------------------------------------------------------
 
     def check_rate(self) -> None:
-        if self._bucket is not None and not self._bucket.try_take():
-            self.requests["Throttled"] += 1
+        with self._lock:
+            self._portal_calls += 1
+            injected = self.options.throttle_every and (
+                self._portal_calls % self.options.throttle_every == 0
+            )
+        if injected or (self._bucket is not None and not self._bucket.try_take()):
+            with self._lock:
+                self.requests["Throttled"] += 1
             raise ServiceError(429, "TooManyRequestsException", "Rate exceeded")
 
     def check_token(self, token: str | None) -> None:

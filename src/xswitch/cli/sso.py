@@ -1,7 +1,177 @@
-"""`xswitch sso ...`: IAM Identity Center login and discovery."""
+"""`xswitch sso login|sync|logout [SESSION]`: IAM Identity Center login and account discovery.
+
+SESSION is an `[sso-session NAME]`, the start URL of legacy SSO profiles, or the name of an SSO
+profile (meaning its session); it may be left out when only one SSO session is configured.
+The verification URL and code go to stderr; `sync` prints its summary on stdout.
+"""
 
 from __future__ import annotations
 
+import argparse
+import threading
+from datetime import datetime
 
-def add_parser(subparsers) -> None:
-    subparsers.add_parser("sso", help="IAM Identity Center (SSO) login and account discovery")
+from xswitch.cli.context import Context
+from xswitch.core import errors
+from xswitch.core.model import Catalog, SsoSession
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sso", help="IAM Identity Center (SSO) login and account discovery"
+    )
+    sso = parser.add_subparsers(title="sso commands", metavar="ACTION", required=True)
+
+    login = sso.add_parser("login", help="log in to an SSO session (device code in the browser)")
+    login.add_argument("session", nargs="?", metavar="SESSION")
+    login.add_argument("--no-browser", action="store_true", help="print the URL, open nothing")
+    login.set_defaults(func=login_command)
+
+    sync = sso.add_parser(
+        "sync", help="discover every account and role of an SSO session as profiles"
+    )
+    sync.add_argument("session", nargs="?", metavar="SESSION")
+    sync.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        metavar="N",
+        help="portal requests per second (default: settings.sso_rate_limit, 10)",
+    )
+    sync.add_argument(
+        "--no-browser", action="store_true", help="if a login is needed, open nothing"
+    )
+    sync.set_defaults(func=sync_command)
+
+    logout = sso.add_parser("logout", help="end an SSO session and delete its cached token")
+    logout.add_argument("session", nargs="?", metavar="SESSION")
+    logout.set_defaults(func=logout_command)
+
+
+def choose_session(catalog: Catalog, wanted: str | None) -> SsoSession:
+    """The session named (or implied) on the command line."""
+    sessions = catalog.sso_sessions
+    if wanted:
+        if wanted in sessions:
+            return sessions[wanted]
+        profile = catalog.profiles.get(wanted)
+        if profile is not None:
+            key = profile.sso_session or profile.get("sso_start_url") or ""
+            if key in sessions:
+                return sessions[key]
+        raise errors.UsageError(
+            f"There is no SSO session (or SSO profile) named '{wanted}'.",
+            _choices(sessions),
+        )
+    if len(sessions) == 1:
+        return next(iter(sessions.values()))
+    if not sessions:
+        raise errors.UsageError(
+            "No SSO session is configured.",
+            "Add an [sso-session NAME] section with sso_start_url and sso_region to "
+            "~/.aws/config (or a [sso-sessions.NAME] table to xswitch's config.toml).",
+        )
+    raise errors.UsageError("Several SSO sessions are configured; name one.", _choices(sessions))
+
+
+def _choices(sessions) -> str:
+    if not sessions:
+        return "No SSO session is configured."
+    return "Choose one of: " + ", ".join(sorted(sessions)) + "."
+
+
+def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
+    from xswitch.core.sso import NO_BROWSER_ENV, SsoAuth
+
+    no_browser = getattr(args, "no_browser", False) or bool(ctx.env.get(NO_BROWSER_ENV))
+    return SsoAuth(session, ctx.env, open_browser=not no_browser)
+
+
+def login_command(args: argparse.Namespace, ctx: Context) -> int:
+    session = choose_session(ctx.catalog(), args.session)
+    token = _auth(session, args, ctx).login(ctx.prompter())
+    until = token.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    ctx.note(f"Logged in to SSO session '{session.name}' until {until}.")
+    return 0
+
+
+def logout_command(args: argparse.Namespace, ctx: Context) -> int:
+    session = choose_session(ctx.catalog(), args.session)
+    if _auth(session, args, ctx).logout():
+        ctx.note(f"Logged out of SSO session '{session.name}'.")
+    else:
+        ctx.note(f"Not logged in to SSO session '{session.name}'; nothing to do.")
+    return 0
+
+
+def sync_command(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.discovery import discover, store
+
+    catalog = ctx.catalog()
+    session = choose_session(catalog, args.session)
+    rate = args.rate if args.rate is not None else catalog.settings.sso_rate_limit
+    if not rate > 0:
+        raise errors.UsageError("--rate must be a positive number of requests per second.")
+    token = _auth(session, args, ctx).token(ctx.prompter())
+    bar = ProgressBar(ctx.err)
+    try:
+        discovery = discover(session, token, env=ctx.env, rate=rate, on_progress=bar.update)
+    finally:
+        bar.close()
+    report = store(discovery, ctx.env)
+    ctx.print(
+        f"SSO session '{session.name}': {len(discovery.accounts)} accounts, "
+        f"{discovery.role_count} roles in {discovery.seconds:.1f} s "
+        f"({discovery.requests} requests, {discovery.throttled} throttled)."
+    )
+    ctx.print(
+        f"{len(report.added)} new profiles, {report.kept} unchanged, "
+        f"{len(report.revived)} back, {len(report.stale)} marked stale"
+        + (f", {len(report.skipped)} already in ~/.aws/config" if report.skipped else "")
+        + "."
+    )
+    for name in report.added[:20]:
+        ctx.print(f"  + {name}")
+    if len(report.added) > 20:
+        ctx.print(f"  ... and {len(report.added) - 20} more")
+    for name in report.stale:
+        ctx.print(f"  - {name} (stale: the role is no longer assigned)")
+    return 0
+
+
+class ProgressBar:
+    """A one-line progress display on stderr, redrawn at most ten times a second, on terminals."""
+
+    WIDTH = 30
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+        self._last = 0.0
+        self._lock = threading.Lock()
+        self._drawn = False
+
+    def update(self, progress) -> None:
+        if not self.enabled:
+            return
+        now = datetime.now().timestamp()
+        with self._lock:
+            final = progress.listing_complete and progress.accounts_done == progress.accounts_found
+            if now - self._last < 0.1 and not final:
+                return
+            self._last = now
+            total = progress.accounts_found
+            filled = int(self.WIDTH * progress.accounts_done / total) if total else 0
+            more = "" if progress.listing_complete else "+"
+            line = (
+                f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                f"{progress.accounts_done}/{total}{more} accounts  {progress.account.name[:30]:<30}"
+            )
+            self.stream.write(line)
+            self.stream.flush()
+            self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
