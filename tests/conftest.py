@@ -124,7 +124,10 @@ class Moto:
         import urllib.request
 
         request = urllib.request.Request(
-            self.url + "/moto-api/reset-auth", data=b"0", method="POST"
+            self.url + "/moto-api/reset-auth",
+            data=b"0",
+            method="POST",
+            headers={"Content-Type": "text/plain"},
         )
         urllib.request.urlopen(request)
 
