@@ -156,3 +156,29 @@ def test_help_lists_the_sso_actions():
     assert result.returncode == 0
     for action in ("login", "sync", "logout"):
         assert action in result.stdout
+
+
+@pytest.mark.parametrize("no_browser", [False, True], ids=["browser", "no-browser"])
+def test_browser_is_opened_unless_told_not_to(isolated, sso_server, xswitch_cmd, no_browser):
+    isolated.write_aws_config(ONE_SESSION)
+    opened = isolated.root / "opened.txt"
+    recorder = isolated.root / "browser.sh"
+    recorder.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    recorder.chmod(0o755)
+    env = dict(os.environ, BROWSER=f"{recorder} %s", DISPLAY=":99")
+    env.pop("XSWITCH_NO_BROWSER")
+    approving = approve_when_asked(sso_server)
+    result = subprocess.run(
+        [*xswitch_cmd, "sso", "login", "acme", *(["--no-browser"] if no_browser else [])],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    approving.join()
+
+    assert result.returncode == 0, result.stderr
+    if no_browser:
+        assert not opened.exists()
+    else:
+        assert opened.read_text().startswith(f"{sso_server.url}/device?user_code=")

@@ -693,8 +693,15 @@ def _now() -> datetime:
 
 
 def _open_browser(url: str) -> None:
+    import sys
     import webbrowser
 
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        # Without a display, webbrowser falls back to text browsers (lynx, w3m) that would take
+        # over the terminal the prompt is shown in; the printed URL is enough.
+        return
     with contextlib.suppress(Exception):  # no browser is not an error: the URL was printed
         webbrowser.open(url, new=2)
 
