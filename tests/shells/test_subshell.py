@@ -195,11 +195,11 @@ def test_hostile_profile_name_stays_text(shell: str, tmp_path: Path) -> None:
     marker = f"$(touch {pwned}1)';\"`touch {pwned}2`${{HOME}}%F{{red}}%n\\w\\$ ; touch {pwned}3 #"
     terminal = start(shell, tmp_path, marker, prod=False, NO_COLOR="1")
     try:
-        terminal.expect(marker.encode() + b" [0] user-prompt")
+        terminal.expect(b"(" + marker.encode() + b") [0] user-prompt")
         terminal.send("printf 'DONE\\n'")
         terminal.expect(b"DONE")
         terminal.send("printf 'DONE\\n'")  # a second prompt: the marker went through the hooks
-        terminal.expect(marker.encode() + b" [0] user-prompt")
+        terminal.expect(b"(" + marker.encode() + b") [0] user-prompt")
     finally:
         terminal.close()
     assert not list(tmp_path.glob("pwned*"))
@@ -265,6 +265,14 @@ def test_missing_program_is_a_usage_error() -> None:
 
     with pytest.raises(UsageError, match="no-such-program"):
         run_subshell(["no-such-program-xswitch"], dict(os.environ))
+
+
+def test_marker_is_bracketed_once() -> None:
+    from xswitch.core.shell import prompt_marker
+
+    assert prompt_marker("acme/admin") == "(acme/admin) "
+    assert prompt_marker(" (acme/admin) ") == "(acme/admin) "
+    assert prompt_marker("[x]") == "[x] "
 
 
 def test_unknown_shell_runs_plainly(tmp_path: Path) -> None:

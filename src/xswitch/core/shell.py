@@ -204,9 +204,12 @@ def in_subshell(env: Mapping[str, str] = os.environ) -> bool:
 
 
 def prompt_marker(text: str) -> str:
-    """`text` made safe to print in a prompt: control characters (escape sequences that could
-    repaint the terminal) become '?'; one trailing space separates it from the user's prompt."""
+    """`text` as it leads the prompt: in parentheses (unless already bracketed), control
+    characters (escape sequences that could repaint the terminal) replaced by '?', and one
+    space to separate it from the user's prompt."""
     clean = "".join("?" if unicodedata.category(c).startswith("C") else c for c in text.strip())
+    if not (clean[:1] in "([{" and clean[-1:] in ")]}" and clean):
+        clean = f"({clean})"
     return clean + " "
 
 
