@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import UTC, datetime
 
 from xswitch.core.errors import CredentialError, EndpointUnreachable
@@ -104,6 +102,9 @@ def _session_duration(creds: Credentials) -> int:
 
 def _get_signin_token(url: str) -> str:
     # The URL carries the session credentials: never put it (or the response) in a message.
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "xswitch"})
     try:
         with urllib.request.urlopen(request, timeout=SIGNIN_TIMEOUT) as response:
