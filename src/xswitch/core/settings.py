@@ -1,7 +1,7 @@
 """xswitch's own settings file, config.toml: load and validate, save atomically, edit under a lock.
 
-The document is a plain dict as `tomllib` returns it. Validation refuses unknown keys and wrong types
-with an error naming the key path, so a typo never silently changes behaviour. Saving writes a
+The document is a plain dict as `tomllib` returns it. Validation refuses unknown keys and wrong
+types with an error naming the key path, so a typo never silently changes behaviour. Saving writes a
 private temporary file next to the target, fsyncs it, keeps the previous version as
 `config.toml.bak` and renames over the original: a crash leaves either the old or the new file.
 """
@@ -89,12 +89,16 @@ def load_document(path: Path | str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_LINE.search(message)
-        reason = _TOML_LINE.sub("", message).strip()
+        line = int(found.group(1)) if found else None
+        if "(at end of document)" in message:
+            # Something left open (a string, an array): point at the last line.
+            line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        reason = _TOML_LINE.sub("", message).replace("(at end of document)", "").strip()
         raise ConfigError(
             f"is not valid TOML: {reason}.",
             "Fix the line (see https://toml.io) or restore config.toml.bak.",
             path=str(path),
-            line=int(found.group(1)) if found else None,
+            line=line or None,
         ) from None
     validate_document(doc, path=str(path))
     return doc
