@@ -211,6 +211,8 @@ class DemoWorld:
             AWS_SECRET_ACCESS_KEY=None,
             AWS_SESSION_TOKEN=None,
             XSWITCH_DEMO="1",
+            # The demo SSO portal approves device codes itself: no browser tab to open.
+            XSWITCH_NO_BROWSER="1",
         )
 
     def _start_sso(self) -> bool:
