@@ -40,7 +40,7 @@ class FuzzyIndex:
 
     def __init__(self, items: Sequence[tuple[str, str]]) -> None:
         self._keys = [key for key, _ in items]
-        self._texts = [text.lower() for _, text in items]
+        self._texts = [_lower(text) for _, text in items]
         # The text with separators turned into spaces and a space in front: a term found after a
         # space there starts a word.
         self._words = [" " + text.translate(_TO_SPACE) + " " for text in self._texts]
@@ -87,6 +87,9 @@ class FuzzyIndex:
         found = [text.find(term) for text in candidates]
         word_start = " " + term.translate(_TO_SPACE)
         whole_word = word_start + " "
+        if word_start[1:] != term:
+            # Rare: the term holds separators; check each hit against the real text.
+            return self._narrow_exact(term, indexes, scores, found, candidates)
         base = _SUBSTRING + 10.0 * len(term)
         kept = [
             (index, score + base - min(start, 100) * 0.5)
@@ -103,7 +106,48 @@ class FuzzyIndex:
             )
             for index, score in kept
         ]
-        if len(kept) < len(found):
+        self._add_scattered(term, indexes, scores, found, candidates, new_indexes, new_scores)
+        return new_indexes, new_scores
+
+    def _narrow_exact(
+        self,
+        term: str,
+        indexes: Sequence[int],
+        scores: Sequence[float],
+        found: list[int],
+        candidates: Sequence[str],
+    ) -> tuple[list[int], list[float]]:
+        """`_narrow` for a term containing separators, one item at a time."""
+        texts, words = self._texts, self._words
+        base = _SUBSTRING + 10.0 * len(term)
+        new_indexes: list[int] = []
+        new_scores: list[float] = []
+        for index, score, start in zip(indexes, scores, found, strict=True):
+            if start < 0:
+                continue
+            text, spaced = texts[index], words[index]
+            if _word_start(term, text, spaced) >= 0:
+                score += _WORD_START_BONUS
+                if _word_start(term, text, spaced, whole=True) >= 0:
+                    score += _WHOLE_WORD_BONUS
+            new_indexes.append(index)
+            new_scores.append(score + base - min(start, 100) * 0.5)
+        self._add_scattered(term, indexes, scores, found, candidates, new_indexes, new_scores)
+        return new_indexes, new_scores
+
+    def _add_scattered(
+        self,
+        term: str,
+        indexes: Sequence[int],
+        scores: Sequence[float],
+        found: list[int],
+        candidates: Sequence[str],
+        new_indexes: list[int],
+        new_scores: list[float],
+    ) -> None:
+        """Append the items where `term` is no substring but a subsequence, scored by tightness."""
+        words = self._words
+        if len(new_indexes) < len(found):
             pattern = _subsequence_pattern(term).search
             scattered = [
                 (index, score, hit)
@@ -120,7 +164,6 @@ class FuzzyIndex:
                 + (_SUBSEQUENCE * 0.5 if words[index][hit.start()] == " " else 0.0)
                 for index, score, hit in scattered
             )
-        return new_indexes, new_scores
 
     def _positions(self, terms: list[str], index: int) -> tuple[int, ...]:
         """Indexes of the characters each term matched in item `index`, for highlighting."""
@@ -141,6 +184,30 @@ class FuzzyIndex:
         return tuple(sorted(found))
 
 
+def _lower(text: str) -> str:
+    """Lower-case `text` keeping its length, so match positions index the original text."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters grow when lower-cased (e.g. "İ"): keep those as they are.
+    return "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
+
+
+def _word_start(term: str, text: str, words: str, whole: bool = False) -> int:
+    """Index in `text` of an occurrence of `term` that starts a word (and ends one, if `whole`).
+
+    `words` is " " + text with separators as spaces + " ", so words[i] is text[i - 1] or a space:
+    finding " " + term there at i means the term starts at text[i]. A term that itself contains
+    separators is checked against the real text, since "a-b" must not match "a_b".
+    """
+    spaced = term.translate(_TO_SPACE)
+    needle = " " + spaced + (" " if whole else "")
+    position = words.find(needle)
+    while position >= 0 and spaced != term and text[position : position + len(term)] != term:
+        position = words.find(needle, position + 1)
+    return position
+
+
 def _subsequence_pattern(term: str) -> re.Pattern[str]:
     """Matches the letters of `term` in order; each gap skips only what cannot be the next letter,
     so the match is the leftmost, shortest-gapped one."""
@@ -156,8 +223,7 @@ def _match_term(term: str, text: str, words: str) -> tuple[int, int] | None:
     a word start; (start, 0) for the tightest subsequence; None when it does not match."""
     start = text.find(term)
     if start >= 0:
-        word_start = words.find(" " + term.translate(_TO_SPACE))
-        # words[i] is text[i - 1] or a space: a hit at words[i] starts the term at text[i].
+        word_start = _word_start(term, text, words)
         return (word_start if word_start >= 0 else start), len(term)
     match = _subsequence_pattern(term).search(text)
     if match is None:

@@ -1,0 +1,160 @@
+"""Fuzzy matching for the picker: what matches, in which order, which characters to highlight."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xswitch.core.match import FuzzyIndex
+
+ITEMS = [
+    ("acme-prod", "acme-prod ACME 123456789012 arn:aws:iam::123456789012:role/Admin eu pci"),
+    ("acme-dev", "acme-dev ACME 210987654321 arn:aws:iam::210987654321:role/Developer eu"),
+    ("globex-prod", "globex-prod Globex 100000000001 arn:aws:iam::100000000001:role/ReadOnly us"),
+    ("product-lab", "product-lab Lab 300000000003 arn:aws:iam::300000000003:role/Admin"),
+    ("p-r-o-d", "p-r-o-d Scattered 400000000004"),
+    ("sandbox", "sandbox Lab 500000000005 arn:aws:iam::500000000005:role/PowerUser"),
+]
+
+
+def keys(results) -> list[str]:
+    return [match.key for match in results]
+
+
+def test_empty_query_returns_everything_in_order():
+    index = FuzzyIndex(ITEMS)
+    assert keys(index.search("")) == [key for key, _ in ITEMS]
+    assert keys(index.search("   ", limit=2)) == ["acme-prod", "acme-dev"]
+
+
+def test_non_matching_items_are_dropped():
+    index = FuzzyIndex(ITEMS)
+    assert index.search("zzz") == []
+    assert "sandbox" not in keys(index.search("prod"))
+
+
+def test_substring_beats_scattered_subsequence():
+    results = keys(FuzzyIndex(ITEMS).search("prod"))
+    assert results[-1] == "p-r-o-d"
+    assert set(results[:-1]) == {"acme-prod", "globex-prod", "product-lab"}
+
+
+def test_word_start_beats_inside_a_word():
+    index = FuzzyIndex([("inside", "reproduce"), ("start", "re-production")])
+    assert keys(index.search("prod")) == ["start", "inside"]
+
+
+def test_whole_word_beats_word_prefix():
+    index = FuzzyIndex([("prefix", "product x"), ("whole", "prod x")])
+    assert keys(index.search("prod")) == ["whole", "prefix"]
+
+
+def test_exact_account_id_ranks_top():
+    index = FuzzyIndex(ITEMS)
+    assert keys(index.search("210987654321"))[0] == "acme-dev"
+    # An account typed in part still finds it, above items that only scatter the digits.
+    results = keys(index.search("2109876"))
+    assert results[0] == "acme-dev"
+
+
+def test_account_like_queries_work():
+    index = FuzzyIndex(ITEMS)
+    results = index.search("0000")
+    assert {"globex-prod", "product-lab", "p-r-o-d", "sandbox"} <= set(keys(results))
+    assert "acme-prod" not in keys(results)
+    # No substring "e00" here: the tightest scattered hit ("...d 4000...") wins.
+    assert keys(index.search("e00"))[0] == "p-r-o-d"
+    with_substring = FuzzyIndex([*ITEMS, ("hex", "deadbee00f")])
+    assert keys(with_substring.search("e00"))[0] == "hex"
+
+
+def test_tighter_subsequence_ranks_higher():
+    index = FuzzyIndex([("loose", "a.........b.........c"), ("tight", "a..b..c")])
+    assert keys(index.search("abc")) == ["tight", "loose"]
+
+
+def test_all_terms_must_match():
+    index = FuzzyIndex(ITEMS)
+    assert keys(index.search("acme admin")) == ["acme-prod"]
+    assert keys(index.search("admin acme")) == ["acme-prod"]
+    assert index.search("acme poweruser") == []
+
+
+def test_case_insensitive():
+    index = FuzzyIndex(ITEMS)
+    assert keys(index.search("GLOBEX")) == ["globex-prod"]
+    assert keys(index.search("readonly")) == ["globex-prod"]
+
+
+def test_limit_keeps_the_best():
+    index = FuzzyIndex(ITEMS)
+    everything = index.search("a")
+    assert index.search("a", limit=2) == everything[:2]
+
+
+def test_ties_keep_original_order():
+    index = FuzzyIndex([("b", "same text"), ("a", "same text"), ("c", "same text")])
+    assert keys(index.search("same")) == ["b", "a", "c"]
+
+
+def test_positions_point_at_matched_characters():
+    index = FuzzyIndex([("one", "Acme-Prod ACME"), ("two", "a_c_m_e")])
+    one, two = index.search("prod")[0], None
+    assert one.key == "one" and one.positions == (5, 6, 7, 8)
+    two = index.search("acme")[1]
+    assert two.key == "two" and two.positions == (0, 2, 4, 6)
+
+
+def test_positions_prefer_word_start_and_tight_subsequences():
+    index = FuzzyIndex([("x", "reprod prod"), ("y", "a xx a b c")])
+    assert index.search("prod")[0].positions == (7, 8, 9, 10)
+    # The tightest window: the second "a" is closer to "b c".
+    assert index.search("abc")[0].positions == (5, 7, 9)
+
+
+def test_positions_index_the_original_text():
+    text = "İstanbul-prod"  # "İ".lower() is two characters
+    match = FuzzyIndex([("k", text)]).search("prod")[0]
+    assert [text[i] for i in match.positions] == list("prod")
+
+
+def test_separator_in_term_is_matched_literally():
+    index = FuzzyIndex([("underscore", "a_b a-b"), ("dash-only", "x a-b")])
+    match = {m.key: m for m in index.search("a-b")}
+    assert match["underscore"].positions == (4, 5, 6)
+
+
+def test_positions_of_several_terms_are_merged():
+    match = FuzzyIndex([("k", "acme prod admin")]).search("admin acme")[0]
+    assert match.positions == (0, 1, 2, 3, 10, 11, 12, 13, 14)
+
+
+_alphabet = st.sampled_from("abc01-_ :/")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(st.text(_alphabet, max_size=20), min_size=1, max_size=8),
+    query=st.text(_alphabet, max_size=6),
+)
+def test_matches_are_exactly_the_items_containing_every_term_in_order(texts, query):
+    """Soundness and completeness against a plain reference definition, and honest positions."""
+    index = FuzzyIndex([(str(i), text) for i, text in enumerate(texts)])
+    results = index.search(query)
+    terms = query.lower().split()
+
+    def is_subsequence(term: str, text: str) -> bool:
+        iterator = iter(text.lower())
+        return all(char in iterator for char in term)
+
+    expected = {
+        str(i) for i, text in enumerate(texts) if all(is_subsequence(t, text) for t in terms)
+    }
+    assert set(keys(results)) == expected
+    scores = [match.score for match in results]
+    assert scores == sorted(scores, reverse=True)
+    for match in results:
+        text = texts[int(match.key)].lower()
+        highlighted = {text[position] for position in match.positions}
+        assert highlighted == set("".join(terms)) or not terms
+        assert all(0 <= position < len(text) for position in match.positions)
