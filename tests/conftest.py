@@ -119,13 +119,14 @@ class Moto:
 
         urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST"))
 
-    def enforce_auth(self) -> None:
-        """Switch moto's IAM authentication on: unknown keys and missing permissions now fail."""
+    def enforce_auth(self, enabled: bool = True) -> None:
+        """Switch moto's IAM authentication on (or off): unknown keys and missing permissions fail."""
         import urllib.request
 
+        # The body is how many requests moto lets through before enforcing: "never" is a big number.
         request = urllib.request.Request(
             self.url + "/moto-api/reset-auth",
-            data=b"0",
+            data=b"0" if enabled else b"1000000000",
             method="POST",
             headers={"Content-Type": "text/plain"},
         )
@@ -148,6 +149,7 @@ def moto_server() -> Iterator[Moto]:
 @pytest.fixture
 def moto(moto_server: Moto, monkeypatch: pytest.MonkeyPatch) -> Moto:
     """A clean moto server for one test; boto3 in this process and children reach it."""
+    moto_server.enforce_auth(False)
     moto_server.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
     return moto_server
