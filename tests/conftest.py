@@ -120,7 +120,7 @@ class Moto:
         urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST"))
 
     def enforce_auth(self, enabled: bool = True) -> None:
-        """Switch moto's IAM authentication on (or off): unknown keys and missing permissions fail."""
+        """Switch moto's IAM authentication on (or off): unknown keys and missing rights fail."""
         import urllib.request
 
         # The body is how many requests moto lets through before enforcing: "never" is a big number.
