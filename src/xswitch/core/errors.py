@@ -1,8 +1,8 @@
 """The one exception hierarchy of xswitch.
 
-Every error carries a one-paragraph explanation in the user's terms (what happened, the likely cause,
-what to do) and the exit code the command line uses. The CLI prints `str(error)`; the TUI shows it in
-a notification and the details view. Messages never contain secrets.
+Every error carries a one-paragraph explanation in the user's terms (what happened, the likely
+cause, what to do) and the exit code the command line uses. The CLI prints `str(error)`; the TUI
+shows it in a notification and the details view. Messages never contain secrets.
 """
 
 from __future__ import annotations

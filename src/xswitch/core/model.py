@@ -37,10 +37,10 @@ class Origin(StrEnum):
 class Profile:
     """One way to obtain credentials for one account.
 
-    `settings` holds every key of the profile exactly as configured (lower-cased option names, string
-    values), after merging the credentials file over the config file the way botocore does. Static
-    secrets never live here: `aws_secret_access_key` and `aws_session_token` are dropped from
-    `settings` and kept in `static_keys`, which is excluded from repr.
+    `settings` holds every key of the profile exactly as configured (lower-cased option names,
+    string values), after merging the credentials file over the config file the way botocore
+    does. Static secrets never live here: `aws_secret_access_key` and `aws_session_token` are
+    dropped from `settings` and kept in `static_keys`, which is excluded from repr.
     """
 
     name: str
@@ -115,7 +115,7 @@ class Profile:
 
 @dataclass(frozen=True)
 class SsoSession:
-    """An `[sso-session NAME]` section, or the pseudo-session of a legacy `sso_start_url` profile."""
+    """An `[sso-session NAME]` section, or the pseudo-session of a legacy `sso_start_url`."""
 
     name: str  # the section name; for legacy profiles the start URL
     start_url: str
@@ -212,7 +212,7 @@ class Prompter(Protocol):
     """
 
     def mfa_code(self, serial: str, unlocks: list[str]) -> str:
-        """Return a one-time code for MFA device `serial`; `unlocks` names the profiles it serves."""
+        """A one-time code for MFA device `serial`; `unlocks` names the profiles it serves."""
         ...
 
     def sso_device_code(self, authorization: DeviceAuthorization) -> None:
