@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import stat
@@ -280,3 +281,47 @@ def test_edit_refuses_to_save_an_invalid_document(tmp_path):
     with pytest.raises(ConfigError, match="unknown key 'bogus'"), edit_document(path) as doc:
         doc["bogus"] = {}
     assert Path(path).read_text() == "[settings]\ntheme = 'light'\n"
+
+
+# --- parse cache for large files --------------------------------------------------------------
+
+
+def _large_document(count: int) -> str:
+    return "\n".join(
+        f'[profiles."synced-{i}"]\norigin = "sso-sync"\nsso_account_id = "{i:012d}"\n'
+        for i in range(count)
+    )
+
+
+def test_large_file_is_served_from_cache_and_never_stale(isolated):
+    path = isolated.write_xswitch_config(_large_document(3000))
+    first = load_document(path)
+    cache = isolated.root / ".cache" / "xswitch" / "config-toml.json"
+    assert cache.exists() and stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert load_document(path) == first == tomllib.loads(path.read_text())
+    # The second load came from the cache: what the cache says is what is returned.
+    entry = json.loads(cache.read_text())
+    entry["doc"]["profiles"]["synced-0"]["sso_account_id"] = "from-cache"
+    cache.write_text(json.dumps(entry))
+    assert load_document(path)["profiles"]["synced-0"]["sso_account_id"] == "from-cache"
+    # Same size, different content: the hash key notices.
+    path.write_text(path.read_text().replace('"synced-7"', '"synced-X"'))
+    assert "synced-X" in load_document(path)["profiles"]
+    # A cached document is still validated.
+    path.write_text(_large_document(3000) + "\n[profiles.bad]\nstale = 3\n")
+    with pytest.raises(ConfigError, match=r"profiles\.bad\.stale"):
+        load_document(path)
+
+
+def test_corrupt_cache_is_ignored(isolated):
+    path = isolated.write_xswitch_config(_large_document(3000))
+    expected = load_document(path)
+    cache = isolated.root / ".cache" / "xswitch" / "config-toml.json"
+    cache.write_text("{not json")
+    assert load_document(path) == expected
+
+
+def test_small_files_are_not_cached(isolated):
+    path = isolated.write_xswitch_config("[settings]\ntheme = 'light'\n")
+    load_document(path)
+    assert not (isolated.root / ".cache" / "xswitch" / "config-toml.json").exists()

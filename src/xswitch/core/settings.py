@@ -84,6 +84,10 @@ def load_document(path: Path | str) -> dict[str, Any]:
             path=str(path),
             line=line,
         ) from None
+    doc = _ParseCache.get(raw)
+    if doc is not None:
+        validate_document(doc, path=str(path))
+        return doc
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -101,7 +105,70 @@ def load_document(path: Path | str) -> dict[str, Any]:
             line=line or None,
         ) from None
     validate_document(doc, path=str(path))
+    _ParseCache.put(raw, doc)
     return doc
+
+
+class _ParseCache:
+    """The last parsed config.toml, as JSON in the cache directory, keyed by the file's hash.
+
+    `tomllib` is pure Python: a config.toml holding thousands of synced SSO profiles takes half a
+    second to parse, on every start. JSON parses in C. Only large files are cached; the key is the
+    content's SHA-256, so an edit (by hand or by xswitch) is never served stale. The cache holds
+    nothing secret: config.toml refuses secrets.
+    """
+
+    MIN_SIZE = 64 * 1024
+    VERSION = 1
+
+    @staticmethod
+    def _file() -> Path:
+        from xswitch.core import paths
+
+        return paths.cache_dir() / "config-toml.json"
+
+    @classmethod
+    def get(cls, raw: bytes) -> dict[str, Any] | None:
+        import hashlib
+        import json
+
+        if len(raw) < cls.MIN_SIZE:
+            return None
+        try:
+            cached = json.loads(cls._file().read_bytes())
+        except (OSError, ValueError):
+            return None
+        valid = (
+            isinstance(cached, dict)
+            and cached.get("version") == cls.VERSION
+            and cached.get("sha256") == hashlib.sha256(raw).hexdigest()
+            and isinstance(cached.get("doc"), dict)
+        )
+        return cached["doc"] if valid else None
+
+    @classmethod
+    def put(cls, raw: bytes, doc: Mapping[str, Any]) -> None:
+        import hashlib
+        import json
+
+        if len(raw) < cls.MIN_SIZE:
+            return
+        entry = {"version": cls.VERSION, "sha256": hashlib.sha256(raw).hexdigest(), "doc": doc}
+        from xswitch.core import paths
+
+        target = cls._file()
+        temp_name = None
+        try:
+            paths.private_dir(target.parent)
+            fd, temp_name = tempfile.mkstemp(prefix=".config-toml.", dir=target.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                json.dump(entry, stream)
+            os.replace(temp_name, target)
+        except (OSError, TypeError, ValueError):
+            # Only a speed-up: a cache that cannot be written is skipped, not reported.
+            if temp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp_name)
 
 
 def validate_document(doc: Mapping[str, Any], path: str | None = None) -> None:
@@ -267,8 +334,11 @@ def _key(name: str) -> str:
 
 def validate_settings(doc: Mapping[str, Any], env: Mapping[str, str] = os.environ) -> Settings:
     """The `[settings]` table as model.Settings, with defaults filled in from the environment."""
-    validate_document(doc)
     table = doc.get("settings", {})
+    # Only this table: load_document has checked the rest, and it may hold thousands of profiles.
+    validator = _Validator(None)
+    validator.table(table, "settings")
+    validator.settings(table)
     return Settings(
         session_name=table.get("session_name") or default_session_name(),
         refresh_margin=table.get("refresh_margin", Settings.refresh_margin),
