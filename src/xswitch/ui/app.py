@@ -1,0 +1,656 @@
+"""The full-screen picker: clients on the left, their profiles with live countdowns on the right.
+
+Every AWS call goes through `SessionManager` in a thread worker; workers post messages and never
+touch widgets. Nothing heavy (boto3, keyring) is imported before the first paint.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, InvalidStateError
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from xswitch.core.errors import CredentialError, PromptCancelled, XswitchError
+from xswitch.core.model import Catalog, Client, Credentials, Profile
+from xswitch.ui.board import SessionBoard
+from xswitch.ui.messages import (
+    DeviceCodeDone,
+    DeviceCodeShown,
+    LoggedOut,
+    LoginCancelled,
+    LoginFailed,
+    LoginSucceeded,
+    MfaRequested,
+    MfaWithdrawn,
+    Purpose,
+)
+from xswitch.ui.palette import ProfileProvider
+from xswitch.ui.prompter import Abandoned, UiPrompter, call_abandonable
+from xswitch.ui.screens.confirm import ConfirmProdScreen
+from xswitch.ui.screens.device_code import DeviceCodeScreen
+from xswitch.ui.screens.help import HelpScreen
+from xswitch.ui.screens.mfa import MfaScreen
+from xswitch.ui.widgets.client_list import ClientList
+from xswitch.ui.widgets.details import Details, details_text
+from xswitch.ui.widgets.filter_input import FilterInput
+from xswitch.ui.widgets.profile_table import ProfileHeader, ProfileTable
+from xswitch.ui.widgets.virtual_list import VirtualList
+
+if TYPE_CHECKING:
+    from xswitch.core.match import FuzzyIndex
+    from xswitch.core.sessions import SessionManager
+
+# Filter results beyond this many are not worth drawing: nobody scrolls past them, they refine.
+FILTER_LIMIT = 1000
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class XswitchApp(App[None]):
+    """The picker. `clock` is injectable so that snapshots and tests see frozen countdowns."""
+
+    # Absolute, so that subclasses defined elsewhere (tests, the demo) find it too.
+    CSS_PATH = str(Path(__file__).with_name("xswitch.tcss"))
+    COMMANDS: ClassVar = App.COMMANDS | {ProfileProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
+        Binding("enter", "subshell", "Shell", id="subshell"),
+        Binding("l", "login", "Log in", id="login"),
+        Binding("L", "refresh_client", "Refresh client", id="refresh-client"),
+        Binding("c", "copy", "Copy exports", id="copy"),
+        Binding("x", "logout", "Log out", id="logout"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        *(
+            Binding(
+                str(n),
+                f"jump_client({n})",
+                f"Jump to client {n}",
+                id=f"jump-client-{n}",
+                show=False,
+            )
+            for n in range(1, 10)
+        ),
+    ]
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        sessions: SessionManager,
+        env: Mapping[str, str] = os.environ,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        title: str | None = None,
+        subtitle: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.sessions = sessions
+        self.env = env
+        self.clock = clock or _utc_now
+        self.board = SessionBoard(catalog.settings.refresh_margin)
+        self.heading = title or "xswitch"
+        self.subheading = subtitle or ""
+        self._shutdown_event = threading.Event()
+        self._index: FuzzyIndex | None = None
+        self._index_lock = threading.Lock()
+        self._by_client: dict[str, list[str]] = {c.key: [] for c in catalog.clients}
+        for profile in catalog.profiles.values():
+            self._by_client.setdefault(profile.client, []).append(profile.name)
+        self._shown_client: int | None = None
+        self._filter = ""
+        self._mfa_screens: dict[int, MfaScreen] = {}
+        self._device_screens: dict[int, DeviceCodeScreen] = {}
+        self._chains: dict[str, list[str] | XswitchError] = {}
+        if catalog.settings.theme == "light":
+            self.theme = "textual-light"
+        if env.get("NO_COLOR") is not None and not self.no_color:
+            # Textual reads NO_COLOR from os.environ only; the picker honours the env it was given.
+            from textual.filter import Monochrome
+
+            self.no_color = True
+            self._filters.append(Monochrome())
+
+    # --- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top"):
+            yield Static(Text(self.heading), id="heading")
+            yield FilterInput(
+                placeholder="/ filter: client, profile, account, role, tag", id="filter"
+            )
+            yield Static(Text(self.subheading), id="subheading")
+        with Horizontal(id="body"):
+            yield ClientList(self.catalog.clients, id="clients")
+            with Vertical(id="right"):
+                yield ProfileHeader(id="profile-header")
+                yield ProfileTable(self.catalog, self.board, self.clock, id="profiles")
+                yield Details(id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # Cached sessions are expiry metadata only (no keyring, no network): countdowns at once.
+        try:
+            self.board.load(self.sessions.cached_sessions())
+        except XswitchError as error:
+            self.notify(str(error), severity="warning", markup=False)
+        self._show_client(0)
+        self.profiles.focus()
+        self._update_live_counts()
+        self.set_interval(1.0, self._tick, name="countdown")
+
+    def on_unmount(self) -> None:
+        self._shutdown_event.set()
+
+    @property
+    def profiles(self) -> ProfileTable:
+        return self.query_one("#profiles", ProfileTable)
+
+    @property
+    def clients(self) -> ClientList:
+        return self.query_one("#clients", ClientList)
+
+    @property
+    def filter_input(self) -> FilterInput:
+        return self.query_one("#filter", FilterInput)
+
+    # --- public helpers (palette, tests) ------------------------------------------------------
+
+    def client_of(self, name: str) -> Client | None:
+        profile = self.catalog.profiles.get(name)
+        return self.catalog.client(profile.client) if profile else None
+
+    def client_name_of(self, name: str) -> str:
+        client = self.client_of(name)
+        return client.name if client else ""
+
+    def profile_index(self) -> FuzzyIndex:
+        """The fuzzy index over every profile, built on first use."""
+        with self._index_lock:
+            if self._index is None:
+                from xswitch.core.match import FuzzyIndex
+
+                self._index = FuzzyIndex(
+                    [(p.name, self._haystack(p)) for p in self.catalog.profiles.values()]
+                )
+            return self._index
+
+    def _haystack(self, profile: Profile) -> str:
+        client = self.catalog.client(profile.client)
+        parts = [profile.name, client.name if client else profile.client]
+        parts += [profile.account_id or "", profile.role_arn or "", *profile.tags]
+        if client is not None:
+            parts += client.tags
+        return " ".join(part for part in parts if part)
+
+    def select_profile(self, name: str) -> None:
+        """Show `name` in its client's list with the cursor on it."""
+        profile = self.catalog.profiles.get(name)
+        if profile is None:
+            return
+        index = next((i for i, c in enumerate(self.catalog.clients) if c.key == profile.client), 0)
+        self.filter_input.value = ""
+        self._filter = ""
+        self.clients.move_cursor(index)
+        self._show_client(index)
+        row = self.profiles.index_of(name)
+        if row is not None:
+            self.profiles.move_cursor(row)
+        self.profiles.focus()
+
+    # --- showing ------------------------------------------------------------------------------
+
+    def _show_client(self, index: int) -> None:
+        self._shown_client = index
+        clients = self.catalog.clients
+        names = self._by_client.get(clients[index].key, []) if clients else []
+        self.profiles.show(names, show_client=False)
+
+    def _apply_filter(self, query: str) -> None:
+        self._filter = query.strip()
+        if not self._filter:
+            self._show_client(self.clients.cursor)
+            return
+        self._shown_client = None
+        matches = self.profile_index().search(self._filter, limit=FILTER_LIMIT)
+        self.profiles.show(
+            [m.key for m in matches],
+            show_client=True,
+            positions={m.key: m.positions for m in matches},
+        )
+
+    def on_virtual_list_cursor_moved(self, event: VirtualList.CursorMoved) -> None:
+        if event.sender is self.clients:
+            if self._shown_client != event.index:
+                if self._filter:
+                    self.filter_input.value = ""
+                    self._filter = ""
+                self._show_client(event.index)
+        else:
+            self._update_details()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self._apply_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.profiles.focus()
+
+    def on_filter_input_leave(self) -> None:
+        self.profiles.focus()
+
+    def _update_details(self) -> None:
+        profile = self.profiles.selected
+        details = self.query_one("#details", Details)
+        if profile is None:
+            details.update(details_text(None, None, [], [], None, None, None))
+            return
+        now = self.clock()
+        chain = self._chain(profile)
+        error = self.board.errors.get(profile.name)
+        if isinstance(chain, XswitchError):
+            error, chain = error or chain, []
+        details.update(
+            details_text(
+                profile,
+                self.catalog.client(profile.client),
+                chain,
+                self._unlocks(profile),
+                self.board.row(profile.name, now),
+                self.board.expirations.get(profile.name),
+                error,
+            )
+        )
+
+    def _chain(self, profile: Profile) -> list[str] | XswitchError:
+        if profile.name not in self._chains:
+            try:
+                self._chains[profile.name] = self.sessions.chain_description(profile)
+            except XswitchError as error:
+                self._chains[profile.name] = error
+        return self._chains[profile.name]
+
+    def _unlocks(self, profile: Profile) -> list[str]:
+        if not profile.mfa_serial:
+            return []
+        try:
+            return self.sessions.unlocks(profile)
+        except XswitchError:
+            return []
+
+    def _tick(self) -> None:
+        self.profiles.tick()
+        self._update_live_counts()
+        selected = self.profiles.selected
+        if selected is not None and selected.name in self.board.expirations:
+            self._update_details()
+
+    def _update_live_counts(self) -> None:
+        now = self.clock()
+        profiles = self.catalog.profiles
+        live = Counter(
+            profiles[name].client for name in self.board.live_profiles(now) if name in profiles
+        )
+        self.clients.set_live_counts(live)
+
+    def _refresh_profile(self, name: str) -> None:
+        self.profiles.refresh_profile(name)
+        self._update_live_counts()
+        selected = self.profiles.selected
+        if selected is not None and selected.name == name:
+            self._update_details()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.filter_input.focus()
+
+    def action_clear_filter(self) -> None:
+        if self.filter_input.value:
+            self.filter_input.value = ""
+            self._apply_filter("")
+        self.profiles.focus()
+
+    def action_jump_client(self, number: int) -> None:
+        if number > len(self.catalog.clients):
+            return
+        if self._filter:
+            self.filter_input.value = ""
+            self._filter = ""
+        self.clients.move_cursor(number - 1)
+        self._show_client(number - 1)
+        self.profiles.focus()
+
+    def action_login(self) -> None:
+        profile = self._selected_or_say()
+        if profile is not None:
+            self.start_login(profile.name, Purpose.LOGIN, force_refresh=True)
+
+    def action_refresh_client(self) -> None:
+        profile = self._selected_or_say()
+        if profile is None:
+            return
+        client = self.client_of(profile.name)
+        key = client.key if client else profile.client
+        now = self.clock()
+        live = [n for n in self._by_client.get(key, []) if self.board.is_live(n, now)]
+        if not live:
+            self.notify(
+                "No live sessions to refresh for this client; 'l' logs in the selected profile.",
+                markup=False,
+            )
+            return
+        for name in live:
+            self.start_login(name, Purpose.LOGIN, force_refresh=True)
+
+    def action_copy(self) -> None:
+        self._confirm_then(Purpose.COPY, "Copy export lines")
+
+    def action_subshell(self) -> None:
+        self._confirm_then(Purpose.SHELL, "A subshell")
+
+    def action_logout(self) -> None:
+        profile = self._selected_or_say()
+        if profile is not None:
+            self._logout_worker(profile.name)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_descriptions()))
+
+    def key_descriptions(self) -> list[tuple[str, str]]:
+        keys: list[tuple[str, str]] = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.id and binding.id.startswith("jump-client-"):
+                if binding.id == "jump-client-1":
+                    keys.append(("1–9", "Jump to client N"))
+                continue
+            keys.append((self.get_key_display(binding), binding.description))
+        keys += [
+            ("↑ ↓ PgUp PgDn", "Move in the list"),
+            ("Tab", "Switch between clients and profiles"),
+            ("ctrl+p", "Palette: every profile by name, every command"),
+        ]
+        return keys
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.action in ("quit",):
+                continue  # the built-in list already has Quit
+            yield SystemCommand(
+                binding.description,
+                f"Key: {self.get_key_display(binding)}",
+                partial(self.run_action, binding.action),
+            )
+
+    def _selected_or_say(self) -> Profile | None:
+        profile = self.profiles.selected
+        if profile is None:
+            self.notify("No profile is selected.", severity="warning", markup=False)
+        return profile
+
+    def _confirm_then(self, purpose: Purpose, what: str) -> None:
+        profile = self._selected_or_say()
+        if profile is None:
+            return
+        client = self.client_of(profile.name)
+        if client is None or not client.prod:
+            self.start_login(profile.name, purpose)
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.start_login(profile.name, purpose)
+            else:
+                self.notify("Cancelled: nothing was done.", markup=False)
+
+        self.push_screen(ConfirmProdScreen(client.name, what, profile.name), confirmed)
+
+    # --- logins -------------------------------------------------------------------------------
+
+    def start_login(self, name: str, purpose: Purpose, *, force_refresh: bool = False) -> None:
+        """Obtain credentials for `name` in a thread worker; the outcome arrives as a message."""
+        self.board.started(name)
+        self._refresh_profile(name)
+        self.run_worker(
+            partial(self._obtain, name, purpose, force_refresh),
+            name=f"{purpose.value} {name}",
+            group=f"login:{purpose.value}",
+            # A new Enter or copy replaces the previous one; background logins run side by side.
+            exclusive=purpose in (Purpose.SHELL, Purpose.COPY),
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _obtain(self, name: str, purpose: Purpose, force_refresh: bool) -> None:
+        worker = get_current_worker()
+        cancel = threading.Event()
+        prompter = UiPrompter(self, cancel, self._shutdown_event)
+
+        def given_up() -> bool:
+            if worker.is_cancelled or self._shutdown_event.is_set():
+                cancel.set()
+                return True
+            return False
+
+        def obtain() -> tuple[Credentials, Mapping]:
+            creds = self.sessions.credentials(name, prompter, force_refresh=force_refresh)
+            return creds, self.sessions.cached_sessions()
+
+        try:
+            creds, cached = call_abandonable(obtain, given_up, name=f"xswitch login {name}")
+        except (Abandoned, PromptCancelled):
+            self.post_message(LoginCancelled(name))
+        except XswitchError as error:
+            self.post_message(LoginFailed(name, purpose, error))
+        except Exception as error:  # anything else still becomes words, never a crash
+            self.post_message(
+                LoginFailed(
+                    name,
+                    purpose,
+                    CredentialError(
+                        f"Logging in to '{name}' failed unexpectedly ({type(error).__name__}).",
+                        "Try again; if it keeps failing, run 'xswitch login' with "
+                        "XSWITCH_DEBUG=1 to see the details.",
+                    ),
+                )
+            )
+        else:
+            self.post_message(LoginSucceeded(name, purpose, creds, cached))
+        finally:
+            if prompter.showed_device_code:
+                self.post_message(DeviceCodeDone(cancel))
+
+    def on_login_succeeded(self, message: LoginSucceeded) -> None:
+        self.board.load(message.cached)
+        self.board.succeeded(message.profile, message.credentials.expiration)
+        self._refresh_profile(message.profile)
+        profile = self.catalog.profiles[message.profile]
+        if message.purpose is Purpose.SHELL:
+            self._run_subshell(profile, message.credentials)
+        elif message.purpose is Purpose.COPY:
+            self._copy_exports(profile, message.credentials)
+        else:
+            left = message.credentials.seconds_left(self.clock())
+            until = f" (session for {int(left // 60)} min)" if left else ""
+            self.notify(f"Logged in: {profile.name}{until}", markup=False)
+
+    def on_login_failed(self, message: LoginFailed) -> None:
+        self.board.failed(message.profile, message.error)
+        self._refresh_profile(message.profile)
+        self.notify(
+            str(message.error), title="Login failed", severity="error", markup=False, timeout=10
+        )
+
+    def on_login_cancelled(self, message: LoginCancelled) -> None:
+        self.board.busy.discard(message.profile)
+        self._refresh_profile(message.profile)
+        if not self._shutdown_event.is_set():
+            self.notify(f"Login cancelled: {message.profile}", markup=False)
+
+    @work(thread=True, group="logout", exit_on_error=False)
+    def _logout_worker(self, name: str) -> None:
+        try:
+            forgotten = self.sessions.logout(name)
+            cached = self.sessions.cached_sessions()
+        except XswitchError as error:
+            self.post_message(LoginFailed(name, Purpose.LOGIN, error))
+            return
+        self.post_message(LoggedOut(forgotten or [name], cached))
+
+    def on_logged_out(self, message: LoggedOut) -> None:
+        self.board.forget(message.profiles)
+        self.board.load(message.cached)
+        for name in message.profiles:
+            self._refresh_profile(name)
+        self.profiles.refresh()
+        self.notify("Logged out: " + ", ".join(message.profiles), markup=False)
+
+    # --- prompts from login threads ------------------------------------------------------------
+
+    def on_mfa_requested(self, message: MfaRequested) -> None:
+        reply = message.reply
+        if reply.done():
+            return
+        screen = MfaScreen(message.serial, message.unlocks)
+        self._mfa_screens[id(reply)] = screen
+
+        def answered(code: str | None) -> None:
+            self._mfa_screens.pop(id(reply), None)
+            _settle(reply, code)
+
+        self.push_screen(screen, answered)
+
+    def on_mfa_withdrawn(self, message: MfaWithdrawn) -> None:
+        screen = self._mfa_screens.pop(id(message.reply), None)
+        if screen is not None and screen is self.screen:
+            screen.dismiss(None)
+
+    def on_device_code_shown(self, message: DeviceCodeShown) -> None:
+        screen = DeviceCodeScreen(message.authorization, message.cancel)
+        self._device_screens[id(message.cancel)] = screen
+        self.push_screen(screen)
+
+    def on_device_code_done(self, message: DeviceCodeDone) -> None:
+        screen = self._device_screens.pop(id(message.cancel), None)
+        if screen is not None and screen is self.screen:
+            screen.dismiss(None)
+
+    # --- what credentials are for -----------------------------------------------------------
+
+    def _region(self, profile: Profile) -> str | None:
+        return profile.region or self.env.get("AWS_REGION") or self.env.get("AWS_DEFAULT_REGION")
+
+    def _run_subshell(self, profile: Profile, creds: Credentials) -> None:
+        from xswitch.core import shell
+
+        client = self.catalog.client(profile.client)
+        client_name = client.name if client else profile.client
+        prod = bool(client and client.prod)
+        if shell.in_subshell(self.env):
+            self.notify(
+                f"This picker runs inside the xswitch subshell for "
+                f"'{self.env.get('XSWITCH_PROFILE')}'. Leave it ('exit') and start the picker "
+                "again to open another subshell.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        env = shell.subshell_env(
+            self.env, creds, self._region(profile), profile.name, client_name, prod
+        )
+        shell_path = self.env.get("SHELL") or shutil.which("bash") or "/bin/sh"
+        problem: XswitchError | None = None
+        try:
+            with self.suspend(), tempfile.TemporaryDirectory(prefix="xswitch-") as tmp:
+                argv, extra = shell.subshell_command(
+                    shell_path, f"{client_name}/{profile.name}", prod, Path(tmp), env=self.env
+                )
+                print(
+                    f"Entering a subshell for {client_name}/{profile.name}; "
+                    "type 'exit' to come back to the picker.",
+                    flush=True,
+                )
+                try:
+                    shell.run_subshell(argv, {**env, **extra})
+                except XswitchError as error:
+                    problem = error
+        except SuspendNotSupported:
+            command = "xswitch exec " + shlex.quote(profile.name)
+            self.copy_to_clipboard(command)
+            self.notify(
+                "This terminal cannot hand over to a subshell (the picker runs headless or in a "
+                f"browser). The session is ready: run '{command}' in a terminal — the command is "
+                "on the clipboard.",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+            return
+        if problem is not None:
+            self.notify(str(problem), severity="error", markup=False)
+        self._after_subshell()
+
+    def _after_subshell(self) -> None:
+        try:
+            self.board.load(self.sessions.cached_sessions())
+        except XswitchError as error:
+            self.notify(str(error), severity="warning", markup=False)
+        self.profiles.refresh()
+        self._update_live_counts()
+        self._update_details()
+        self.refresh()
+
+    def _copy_exports(self, profile: Profile, creds: Credentials) -> None:
+        from xswitch.core.shell import export_lines
+
+        syntax = self.catalog.settings.shell
+        lines = export_lines(creds, self._region(profile), syntax)
+        self.copy_to_clipboard(lines)  # OSC 52: works over SSH, not in every terminal
+        self._system_clipboard(lines, profile.name, syntax)
+
+    @work(thread=True, group="clipboard", exclusive=True, exit_on_error=False)
+    def _system_clipboard(self, lines: str, name: str, syntax: str) -> None:
+        # pyperclip runs xclip/wl-copy/pbcopy: off the UI thread. Its failure is not an error when
+        # the terminal clipboard (OSC 52) may have worked.
+        try:
+            from xswitch.core.clipboard import copy
+
+            copy(lines)
+            where = "the clipboard"
+        except (ImportError, XswitchError):
+            where = "the terminal clipboard (no system clipboard tool found)"
+        self.notify(f"Copied {syntax} export lines for {name} to {where}.", markup=False)
+
+
+def _settle(reply: Future[str | None], value: str | None) -> None:
+    """Answer a waiting thread unless it already gave up."""
+    try:
+        if not reply.done():
+            reply.set_result(value)
+    except InvalidStateError:
+        pass  # cancelled by the waiting thread in the meantime

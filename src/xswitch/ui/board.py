@@ -1,0 +1,93 @@
+"""What the picker knows about each profile's session: expiry, login in progress, last error.
+
+Kept apart from the widgets so the countdown logic is plain Python: the widgets ask it for the state
+of the few rows they draw, and its cost never depends on the number of profiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from xswitch.core.errors import XswitchError
+from xswitch.core.model import SessionInfo
+
+
+class State(StrEnum):
+    NONE = "none"
+    OK = "ok"
+    SOON = "soon"  # live, but under the refresh margin
+    EXPIRED = "expired"
+    BUSY = "busy"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class RowState:
+    state: State
+    label: str
+
+
+def countdown(seconds: float) -> str:
+    """`mm:ss` under an hour, `h:mm:ss` above."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+class SessionBoard:
+    """Session expiry, busy flags and last errors, by profile name."""
+
+    def __init__(self, refresh_margin: int) -> None:
+        self.refresh_margin = refresh_margin
+        self.expirations: dict[str, datetime] = {}
+        self.errors: dict[str, XswitchError] = {}
+        self.busy: set[str] = set()
+
+    def load(self, cached: Mapping[str, SessionInfo]) -> None:
+        self.expirations = {name: info.expiration for name, info in cached.items()}
+
+    def started(self, profile: str) -> None:
+        self.busy.add(profile)
+
+    def succeeded(self, profile: str, expiration: datetime | None) -> None:
+        self.busy.discard(profile)
+        self.errors.pop(profile, None)
+        if expiration is not None:
+            self.expirations[profile] = expiration
+
+    def failed(self, profile: str, error: XswitchError) -> None:
+        self.busy.discard(profile)
+        self.errors[profile] = error
+
+    def forget(self, profiles: Iterable[str]) -> None:
+        for name in profiles:
+            self.expirations.pop(name, None)
+            self.errors.pop(name, None)
+
+    def has_live_row(self, profiles: Iterable[str]) -> bool:
+        """True when one of `profiles` shows something that changes with time."""
+        return any(name in self.expirations or name in self.busy for name in profiles)
+
+    def is_live(self, profile: str, now: datetime) -> bool:
+        expiration = self.expirations.get(profile)
+        return expiration is not None and expiration > now
+
+    def live_profiles(self, now: datetime) -> list[str]:
+        return [name for name, expiry in self.expirations.items() if expiry > now]
+
+    def row(self, profile: str, now: datetime) -> RowState:
+        if profile in self.busy:
+            return RowState(State.BUSY, "⟳ login")
+        if profile in self.errors:
+            return RowState(State.ERROR, "✗ error")
+        expiration = self.expirations.get(profile)
+        if expiration is None:
+            return RowState(State.NONE, "·")
+        left = (expiration - now).total_seconds()
+        if left <= 0:
+            return RowState(State.EXPIRED, "expired")
+        return RowState(State.SOON if left < self.refresh_margin else State.OK, countdown(left))

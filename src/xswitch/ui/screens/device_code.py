@@ -1,0 +1,47 @@
+"""The SSO device-code modal: where to approve the login and the code to check (copyable)."""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from xswitch.core.model import DeviceAuthorization
+
+
+class DeviceCodeScreen(ModalScreen[None]):
+    """Shown while the engine polls; closed by the app when the login ends, or Esc to give up."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel login", id="sso.cancel"),
+        Binding("c", "copy_url", "Copy URL", id="sso.copy-url"),
+    ]
+
+    def __init__(self, authorization: DeviceAuthorization, cancel: threading.Event) -> None:
+        super().__init__()
+        self.authorization = authorization
+        self.cancel = cancel
+
+    def compose(self) -> ComposeResult:
+        auth = self.authorization
+        with Vertical(id="sso-dialog", classes="dialog"):
+            yield Label("SSO login", classes="dialog-title")
+            yield Static(Text.assemble("Session ", (auth.session, "bold")))
+            yield Static(Text("Open this address and approve the request:"))
+            yield Static(Text(auth.verification_uri_complete, style="underline"))
+            yield Static(Text.assemble("Code    ", (auth.user_code, "bold reverse")))
+            yield Static(Text("c copies the address · Esc cancels the login", style="dim"))
+
+    def action_copy_url(self) -> None:
+        self.app.copy_to_clipboard(self.authorization.verification_uri_complete)
+        self.notify("Copied the SSO address.", markup=False)
+
+    def action_cancel(self) -> None:
+        self.cancel.set()
+        self.dismiss(None)

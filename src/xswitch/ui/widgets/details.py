@@ -1,0 +1,66 @@
+"""The details view of the selected profile: ARN, source chain, MFA serial, session, last error.
+
+Built as `rich.text.Text` appended piece by piece, so profile names, ARNs and AWS messages are shown
+literally and never read as markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from xswitch.core.errors import XswitchError
+from xswitch.core.model import Client, Profile
+from xswitch.ui.board import RowState, State
+
+
+def details_text(
+    profile: Profile | None,
+    client: Client | None,
+    chain: list[str],
+    unlocks: list[str],
+    row: RowState | None,
+    expiration: datetime | None,
+    error: XswitchError | None,
+) -> Text:
+    if profile is None:
+        return Text("No profile selected.", style="dim")
+    text = Text()
+
+    def field(label: str, value: str | None, style: str = "") -> None:
+        if value:
+            text.append(f"{label:<10}", style="bold")
+            text.append(value, style=style)
+            text.append("\n")
+
+    text.append(profile.name, style="bold")
+    if client is not None:
+        text.append("  ·  ")
+        text.append(client.name)
+        if client.prod:
+            text.append("  PROD", style="bold red")
+    text.append("\n")
+    field("kind", profile.kind.value)
+    field("account", profile.account_id)
+    field("role", profile.role_arn or profile.role_name)
+    field("region", profile.region)
+    field("source", " → ".join(chain) if chain else profile.source_profile)
+    field("mfa", profile.mfa_serial)
+    if unlocks and len(unlocks) > 1:
+        field("unlocks", ", ".join(unlocks))
+    if row is not None and row.state is not State.NONE:
+        until = f" (until {expiration:%H:%M:%S} UTC)" if expiration else ""
+        field("session", row.label + until)
+    if client is not None and client.notes:
+        field("notes", client.notes, "italic")
+    if error is not None:
+        text.append("error     ", style="bold red")
+        text.append(str(error), style="red")
+        text.append("\n")
+    return text
+
+
+class Details(Static):
+    """Shows `details_text` for the highlighted profile."""

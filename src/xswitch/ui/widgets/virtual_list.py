@@ -1,0 +1,152 @@
+"""A focusable list drawn line by line (Textual's line API): only visible rows are ever rendered.
+
+Subclasses say how many rows there are and how to draw one; scrolling, the cursor, mouse clicks and
+navigation keys live here. Rows are built from `Segment`s: untrusted text is never read as markup.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class VirtualList(ScrollView, can_focus=True):
+    """Rows drawn on demand, with a cursor."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", id="list.cursor-up", show=False),
+        Binding("down", "cursor_down", "Down", id="list.cursor-down", show=False),
+        Binding("pageup", "page_up", "Page up", id="list.page-up", show=False),
+        Binding("pagedown", "page_down", "Page down", id="list.page-down", show=False),
+        Binding("home", "first", "First", id="list.first", show=False),
+        Binding("end", "last", "Last", id="list.last", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "virtual-list--cursor",
+        "virtual-list--cursor-blurred",
+    }
+
+    DEFAULT_CSS = """
+    VirtualList { overflow-x: hidden; }
+    """
+
+    class CursorMoved(Message):
+        def __init__(self, sender: VirtualList, index: int) -> None:
+            super().__init__()
+            self.sender = sender
+            self.index = index
+
+        @property
+        def control(self) -> VirtualList:
+            return self.sender
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._cursor = 0
+        self._rows = 0
+
+    # --- for subclasses ---------------------------------------------------------------------
+
+    def render_row(self, index: int, width: int) -> list[Segment]:
+        raise NotImplementedError
+
+    def set_row_count(self, rows: int, cursor: int = 0) -> None:
+        self._rows = rows
+        self.virtual_size = Size(self.size.width, rows)
+        self._cursor = min(max(cursor, 0), max(rows - 1, 0))
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.CursorMoved(self, self._cursor))
+
+    @property
+    def row_count(self) -> int:
+        return self._rows
+
+    @property
+    def cursor(self) -> int:
+        return self._cursor
+
+    def visible_range(self) -> range:
+        top = int(self.scroll_offset.y)
+        return range(top, min(top + self.size.height, self._rows))
+
+    def refresh_visible(self) -> None:
+        self.refresh()
+
+    # --- cursor -----------------------------------------------------------------------------
+
+    def move_cursor(self, index: int) -> None:
+        if not self._rows:
+            return
+        index = min(max(index, 0), self._rows - 1)
+        if index == self._cursor:
+            return
+        previous, self._cursor = self._cursor, index
+        self.refresh_line(previous)
+        self.refresh_line(index)
+        self._scroll_cursor_into_view()
+        self.post_message(self.CursorMoved(self, index))
+
+    def _scroll_cursor_into_view(self) -> None:
+        self.scroll_to_region(
+            Region(0, self._cursor, 1, 1), animate=False, immediate=True, force=True
+        )
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self._cursor - max(self.size.height - 1, 1))
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self._cursor + max(self.size.height - 1, 1))
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(self._rows - 1)
+
+    def _on_click(self, event: events.Click) -> None:
+        row = int(self.scroll_offset.y) + event.y
+        if 0 <= row < self._rows:
+            self.move_cursor(row)
+
+    def on_focus(self) -> None:
+        self.refresh_line(self._cursor)
+
+    def on_blur(self) -> None:
+        self.refresh_line(self._cursor)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self._rows)
+        self.refresh()
+
+    # --- drawing ----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        width = self.size.width
+        base = self.rich_style
+        if index >= self._rows:
+            return Strip.blank(width, base)
+        cursor = self._cursor_style() if index == self._cursor else None
+        segments = Segment.apply_style(self.render_row(index, width), base, cursor)
+        return Strip(segments).adjust_cell_length(width, base + cursor if cursor else base)
+
+    def _cursor_style(self) -> Style:
+        name = "virtual-list--cursor" if self.has_focus else "virtual-list--cursor-blurred"
+        return self.get_component_rich_style(name)
