@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +62,7 @@ class Plan:
     sso_accounts: int
     sso_roles: int
     sso_rate: float
+    sso_rounds: int
     sts_latency_ms: float
 
     @classmethod
@@ -76,6 +79,7 @@ class Plan:
             sso_accounts=1_000,
             sso_roles=3,
             sso_rate=20.0,
+            sso_rounds=2,
             sts_latency_ms=30.0,
         )
 
@@ -93,6 +97,7 @@ class Plan:
             sso_accounts=10,
             sso_roles=2,
             sso_rate=20.0,
+            sso_rounds=1,
             sts_latency_ms=30.0,
         )
 
@@ -105,7 +110,7 @@ class Bench:
     workdir: Path
     sts: StsServer
     log: Callable[[str], None] = print
-    peak_rss: dict[str, float] = field(default_factory=dict)  # "case/contender" -> MB, for case 7
+    peak_rss: dict[str, list[float]] = field(default_factory=dict)  # "case/who" -> MB, case 7
 
     def home(self, name: str) -> Home:
         return Home.create(self.workdir, name, self.sts.url)
@@ -315,13 +320,13 @@ def list_profiles(bench: Bench) -> list[Row]:
             run = run_timed([*xswitch_argv(), "list", "--json"], home.env)
             ok = run.returncode == 0 and len(_json_rows(run)) >= size
             require(run, ok, "xswitch list --json")
-            bench.peak_rss[f"list-{size}/{XSWITCH}"] = run.peak_rss_mb
+            bench.peak_rss.setdefault(f"list-{size}/{XSWITCH}", []).append(run.peak_rss_mb)
             return run.seconds
 
         def awsume(_: int, home: Home = homes[AWSUME], size: int = size) -> float:
             run = run_timed([*awsume_argv(), "-l"], home.env)
             require(run, run.stdout.count("\n") >= size, "awsumepy -l")
-            bench.peak_rss[f"list-{size}/{AWSUME}"] = run.peak_rss_mb
+            bench.peak_rss.setdefault(f"list-{size}/{AWSUME}", []).append(run.peak_rss_mb)
             return run.seconds
 
         samples = interleave(bench.plan.list_rounds, {XSWITCH: xswitch, AWSUME: awsume})
@@ -345,3 +350,154 @@ def _json_rows(run: Run) -> list:
 
 
 __all__ = ["Bench", "Plan", "Samples"]
+
+
+# --- 5.-7. the picker ------------------------------------------
+
+
+def _picker_missing() -> str | None:
+    try:
+        import xswitch.ui.app  # noqa: F401
+    except ImportError as error:
+        return f"the picker is not available: {error}"
+    return None
+
+
+def first_paint(bench: Bench) -> list[Row]:
+    """Spawn to first frame: the picker on N profiles vs a bare Textual app showing one Label."""
+    rows: list[Row] = []
+    probe = str(BENCH / "_picker_probe.py")
+    missing = _picker_missing()
+    # 1.3× the bare app at the smaller size (1,000 profiles), 2× at the larger (10,000).
+    for size, limit in zip(bench.plan.picker_sizes, (1.3, 2.0), strict=True):
+        case = f"5. picker first paint, {size:,} profiles"
+        home = bench.home(f"paint-{size}")
+        world = fleet_config(size)
+        home.write_aws(world.config, world.credentials)
+
+        def painted(
+            mode: str, size: int = size, home: Home = home, expected: int = world.profiles
+        ) -> Callable[[int], float]:
+            def contender(_: int) -> float:
+                if missing:
+                    raise Unavailable(missing)
+                env = {**home.env, "BENCH_SPAWNED": repr(time.time())}
+                run = run_timed([sys.executable, probe, mode], env, timeout=120)
+                fields = run.stdout.split()
+                ok = bool(fields) and (mode == "bare" or fields[1:] == [str(expected)])
+                require(run, ok, f"first paint ({mode})")
+                bench.peak_rss.setdefault(f"paint-{size}/{mode}", []).append(run.peak_rss_mb)
+                return float(fields[0])
+
+            return contender
+
+        samples = interleave(
+            bench.plan.list_rounds, {XSWITCH: painted("paint"), BARE_TEXTUAL: painted("bare")}
+        )
+        rows += rows_for(
+            case,
+            samples,
+            reference=BARE_TEXTUAL,
+            targets={XSWITCH: Target(f"≤ {limit:.1f}× bare app", limit)},
+        )
+    return rows
+
+
+def filter_keystroke(bench: Bench) -> list[Row]:
+    """Milliseconds from a key in the filter to the matching rows drawn, over the biggest config."""
+    size = bench.plan.filter_size
+    case = f"6. filter keystroke, {size:,} profiles"
+    missing = _picker_missing()
+    if missing:
+        return [Row(case, XSWITCH, problem=f"n/a ({missing})")]
+    home = bench.home("filter")
+    world = fleet_config(size)
+    home.write_aws(world.config, world.credentials)
+    run = run_timed(
+        [sys.executable, str(BENCH / "_picker_probe.py"), "filter", *FILTER_QUERIES],
+        home.env,
+        timeout=300,
+    )
+    if run.returncode != 0:
+        tail = (run.stderr.strip() or run.stdout.strip())[-300:]
+        return [Row(case, XSWITCH, problem=f"failed: {tail}")]
+    timings = json.loads(run.stdout)
+    id_like = [ms for query in ACCOUNT_ID_QUERIES for ms in timings[query]]
+    every = [ms for per_key in timings.values() for ms in per_key]
+    target = Target("median < 16 ms", 16.0, on_ratio=False)
+    return [
+        Row(case, f"{XSWITCH}, every key ({len(every)})", tuple(every), target=target),
+        Row(case, f"{XSWITCH}, account-ID-like keys", tuple(id_like), target=target),
+    ]
+
+
+def peak_memory(bench: Bench) -> list[Row]:
+    """Peak RSS of the children cases 4 and 5 ran, at the biggest size."""
+    case = "7. peak memory (RSS)"
+    biggest_list = max(bench.plan.list_sizes)
+    biggest_paint = max(bench.plan.picker_sizes)
+    target = Target("< 150 MB", 150.0, on_ratio=False)
+    wanted = [
+        (f"list-{biggest_list}/{XSWITCH}", f"xswitch list --json, {biggest_list:,}", target, None),
+        (f"list-{biggest_list}/{AWSUME}", f"awsumepy -l, {biggest_list:,}", None, None),
+        (f"paint-{biggest_paint}/paint", f"xswitch picker, {biggest_paint:,}", target, "bare"),
+        (f"paint-{biggest_paint}/bare", "bare", None, "bare"),
+    ]
+    rows = []
+    for key, label, row_target, reference in wanted:
+        peak = bench.peak_rss.get(key)
+        label = BARE_TEXTUAL if label == "bare" else label
+        ref = BARE_TEXTUAL if reference else None
+        if peak is None:
+            rows.append(Row(case, label, unit="MB", problem="n/a (needs cases 4 and 5)"))
+        else:
+            rows.append(Row(case, label, tuple(peak), "MB", reference=ref, target=row_target))
+    return rows
+
+
+BARE_TEXTUAL = "bare Textual app"
+ACCOUNT_ID_QUERIES = ("e00", "0000", "4821")
+FILTER_QUERIES = ("acme", "prod adm", "globex-dev", "ro", *ACCOUNT_ID_QUERIES)
+
+
+# --- 8. SSO discovery ------------------------------------------
+
+_SSO_RESULT = re.compile(
+    r"(?P<accounts>\d+) accounts, (?P<roles>\d+) roles: (?P<requests>\d+) requests .*? in "
+    r"(?P<elapsed>[\d.]+) s; bound (?P<bound>[\d.]+) s .*? visible after (?P<first>[\d.]+|inf) s"
+)
+
+
+def sso_discovery(bench: Bench) -> list[Row]:
+    """`xswitch sso sync` against the project's SSO server throttling at its limit, through
+    bench/bench_sso.py; the reference is the bound the limit sets (requests ÷ rate)."""
+    plan = bench.plan
+    case = f"8. SSO discovery, {plan.sso_accounts:,} accounts × {plan.sso_roles} roles"
+    case += f" at {plan.sso_rate:g} req/s"
+    script = BENCH / "bench_sso.py"
+    sync, bound, first = f"{XSWITCH} sso sync", "bound (requests ÷ rate)", "first accounts visible"
+    if not script.exists():
+        return [Row(case, sync, problem="n/a (bench/bench_sso.py not available)")]
+    home = bench.home("sso")
+    argv = [sys.executable, str(script), "--accounts", str(plan.sso_accounts)]
+    argv += ["--roles", str(plan.sso_roles), "--rate", f"{plan.sso_rate:g}"]
+    values: dict[str, list[float]] = {sync: [], bound: [], first: []}
+    for _ in range(plan.sso_rounds):
+        run = run_timed(argv, home.env, timeout=600)
+        found = _SSO_RESULT.search(run.stdout)
+        # bench_sso.py exits 1 when it misses a target; only missing figures are a failure.
+        if found is None:
+            tail = (run.stderr.strip() or run.stdout.strip())[-300:]
+            status = "n/a" if "No module named" in tail else "failed"
+            return [Row(case, sync, problem=f"{status}: {tail}")]
+        if int(found["accounts"]) != plan.sso_accounts:
+            return [Row(case, sync, problem=f"failed: found {found['accounts']} accounts")]
+        values[sync].append(float(found["elapsed"]))
+        values[bound].append(float(found["bound"]))
+        values[first].append(float(found["first"]))
+    seconds = {name: tuple(v * 1000 for v in samples) for name, samples in values.items()}
+    return [
+        Row(case, sync, seconds[sync], reference=bound, target=Target("≤ 1.20× bound", 1.2)),
+        Row(case, bound, seconds[bound], reference=bound),
+        Row(case, first, seconds[first], target=Target("≤ 2 s", 2000.0, on_ratio=False)),
+    ]

@@ -24,8 +24,12 @@ from _cases import (
     Bench,
     Plan,
     cold_switch,
+    filter_keystroke,
+    first_paint,
     list_profiles,
+    peak_memory,
     refresh_fleet,
+    sso_discovery,
     warm_switch,
 )
 from _chart import ratio_chart
@@ -37,6 +41,10 @@ CASES: dict[str, Callable[[Bench], list[Row]]] = {
     "2": cold_switch,
     "3": refresh_fleet,
     "4": list_profiles,
+    "5": first_paint,
+    "6": filter_keystroke,
+    "7": peak_memory,
+    "8": sso_discovery,
 }
 
 
