@@ -1,23 +1,27 @@
 """The `xswitch` command line: parse arguments, call the core, print. No AWS logic lives here.
 
 Each command group lives in its own module and registers itself with `add_parser(subparsers)`;
-handlers take `(args, ctx)` and return an exit code.
+handlers take `(args, ctx)` and return an exit code. They are imported only after the cached-switch
+shortcut (`cli.hot`) has had its chance, so that a cached `export` pays for none of them.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from xswitch import __version__
-from xswitch.cli import commands, demo, keys, sso
-from xswitch.cli.context import Context
-from xswitch.core.errors import EXIT_AWS, EXIT_USAGE, XswitchError
+if TYPE_CHECKING:
+    import argparse
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from xswitch import __version__
+    from xswitch.cli import commands, demo, keys, sso
+
     parser = argparse.ArgumentParser(
         prog="xswitch",
         description="Switch between AWS accounts and roles. Without a command, opens the picker.",
@@ -33,6 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] in (["export"], ["credential-process"]):
+        from xswitch.cli import hot
+
+        code = hot.run(argv)  # a cached switch answers before anything heavy is imported
+        if code is not None:
+            return code
+    from xswitch.cli.context import Context
+    from xswitch.core.errors import EXIT_AWS, EXIT_USAGE, XswitchError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = Context.from_args(args)

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from xswitch.cli.context import Context
+from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_document
 from xswitch.core import errors
 from xswitch.core.model import Credentials, Profile
-
-SHELLS = ("bash", "zsh", "fish", "powershell")
-# botocore refreshes credential_process credentials 15 minutes before expiry; hand out more.
-CREDENTIAL_PROCESS_MIN_SECONDS = 15 * 60 + 60
+from xswitch.core.shell import SHELLS
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -207,6 +203,9 @@ def export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def exec_command(args: argparse.Namespace, ctx: Context) -> int:
+    import shutil
+    import tempfile
+
     from xswitch.core import shell
 
     if shell.in_subshell(ctx.env) and not args.force:
@@ -236,16 +235,7 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
 
 def credential_process(args: argparse.Namespace, ctx: Context) -> int:
     _, creds = _obtain(ctx, args.profile, min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS)
-    document: dict[str, object] = {
-        "Version": 1,
-        "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key,
-    }
-    if creds.session_token:
-        document["SessionToken"] = creds.session_token
-    if creds.expiration:
-        document["Expiration"] = _iso(creds.expiration)
-    ctx.print(json.dumps(document))
+    ctx.print(json.dumps(credential_process_document(creds)))
     return 0
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 
 from xswitch.cli.context import Context
 from xswitch.core import errors
@@ -37,6 +36,8 @@ def demo(args: argparse.Namespace, ctx: Context) -> int:
         command = command[1:]
     with DemoWorld() as world:
         if command:
+            import subprocess
+
             return subprocess.call(command, env=dict(os.environ))
         from xswitch.core.profiles import load_catalog
         from xswitch.core.sessions import SessionManager

@@ -9,8 +9,6 @@ botocore is imported only when a provider actually calls AWS.
 from __future__ import annotations
 
 import json
-import shlex
-import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -162,6 +160,9 @@ class CredentialProcessProvider(Provider):
         self.env = env
 
     def retrieve(self) -> Credentials:
+        import shlex
+        import subprocess
+
         name = self.profile.name
         try:
             argv = shlex.split(self.command)

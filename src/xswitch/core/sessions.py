@@ -17,14 +17,13 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from xswitch.core import paths
+from xswitch.core import hotpath, paths
 from xswitch.core.errors import CredentialError, UnknownProfile, VaultError
 from xswitch.core.model import Catalog, Credentials, Profile, Prompter, SessionInfo
 from xswitch.core.providers import (
@@ -182,6 +181,8 @@ class SessionStore:
 
     def _write_atomically(self, path: Path, data: bytes) -> None:
         paths.private_dir(self.directory)
+        import tempfile
+
         descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
         try:
             os.fchmod(descriptor, 0o600)
@@ -259,17 +260,25 @@ class CachedProvider(Provider):
 
     def retrieve(self) -> Credentials:
         key = self.identity()
+        # Writes are atomic renames, so a hit needs no lock: the common case stays cheap.
+        cached = None if self.force_refresh else self._fresh_from_store(key)
+        if cached is not None:
+            return cached
         with self.store.locked(self.store.digest(key)):
             if not self.force_refresh:
-                cached = self.store.load(key)
-                left = cached.seconds_left(self.clock()) if cached else None
-                if cached is not None and left is not None and left > self.margin:
+                cached = self._fresh_from_store(key)  # another caller may have just stored it
+                if cached is not None:
                     return cached
             fresh = self.inner.retrieve()
             self.store.save(
                 key, fresh, profile=self.profile, kind=self.kind, mfa_session=self.mfa_session
             )
             return fresh
+
+    def _fresh_from_store(self, key: tuple[str, ...]) -> Credentials | None:
+        cached = self.store.load(key)
+        left = cached.seconds_left(self.clock()) if cached else None
+        return cached if left is not None and left > self.margin else None
 
     def describe(self) -> str:
         return self.inner.describe()
@@ -344,7 +353,18 @@ class SessionManager:
             )
 
         chain = build_chain(target, self.catalog, self.env, prompter, self.settings, wrap=wrap)
-        return chain.retrieve()
+        creds = chain.retrieve()
+        if isinstance(chain, CachedProvider):
+            hotpath.remember(
+                self.env,
+                target.name,
+                self.store.path(chain.identity()),
+                region=target.region,
+                shell=self.settings.shell,
+                margin=self.settings.refresh_margin,
+                encrypted=not self.store.plaintext,
+            )
+        return creds
 
     def cached_sessions(self) -> dict[str, SessionInfo]:
         """Profile name -> cached session expiry, expired ones included. No keyring, no network."""

@@ -13,7 +13,6 @@ import getpass
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -160,6 +159,8 @@ class _ParseCache:
         temp_name = None
         try:
             paths.private_dir(target.parent)
+            import tempfile
+
             fd, temp_name = tempfile.mkstemp(prefix=".config-toml.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as stream:
                 json.dump(entry, stream)
@@ -380,6 +381,8 @@ def save_document(path: Path | str, doc: Mapping[str, Any]) -> None:
     validate_document(doc, path=str(path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        import tempfile
+
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
         raise _save_failed(path, error) from None
@@ -411,6 +414,8 @@ def save_document(path: Path | str, doc: Mapping[str, Any]) -> None:
 def _keep_backup(path: Path) -> None:
     """Copy the current file to `<name>.bak` atomically, private like the original."""
     backup = path.with_name(path.name + ".bak")
+    import tempfile
+
     fd, temp_name = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)

@@ -8,7 +8,6 @@ in the environment variable XSWITCH_PROMPT_MARKER and the prompt reads it as dat
 from __future__ import annotations
 
 import os
-import subprocess
 import unicodedata
 from collections.abc import Mapping
 from datetime import UTC
@@ -255,6 +254,7 @@ def subshell_command(
 def run_subshell(argv: list[str], env: Mapping[str, str]) -> int:
     """Run `argv` with `env` in the foreground and return its exit code (128+N for signal N)."""
     import signal
+    import subprocess
 
     # Ctrl-C belongs to the program in the subshell; xswitch just waits for it to finish.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

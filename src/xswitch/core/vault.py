@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from xswitch.core import paths
+from xswitch.core import keycache, paths
 from xswitch.core.errors import VaultError
 from xswitch.core.model import Credentials
 
@@ -110,7 +110,22 @@ class Vault:
     # --- session cache key ---------------------------------------------------------------------
 
     def data_key(self) -> bytes:
-        """The Fernet key that encrypts the session cache; created and stored on first use."""
+        """The Fernet key that encrypts the session cache; created and stored on first use.
+
+        A copy is kept for a few hours in the kernel keyring (see `keycache`), so that a cached
+        switch does not pay for a keyring round trip.
+        """
+        use_kernel = keycache.enabled(self._env)
+        if use_kernel:
+            cached = keycache.get(keycache.kernel_description(self._env))
+            if cached is not None and len(cached) == 44:
+                return cached
+        key = self._data_key_from_keyring()
+        if use_kernel:
+            keycache.put(keycache.kernel_description(self._env), key)
+        return key
+
+    def _data_key_from_keyring(self) -> bytes:
         raw = self._get(DATA_KEY_ENTRY)
         if raw is None:
             # Two processes starting at once must not each create a key: one would lose its cache.
