@@ -112,6 +112,7 @@ class XswitchApp(App[None]):
         self.board = SessionBoard(catalog.settings.refresh_margin)
         self.heading = title or "xswitch"
         self.subheading = subtitle or ""
+        self.title = self.heading
         self._shutdown_event = threading.Event()
         self._index: FuzzyIndex | None = None
         self._index_lock = threading.Lock()

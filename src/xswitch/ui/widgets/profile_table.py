@@ -37,7 +37,7 @@ class Columns:
     def fit(cls, width: int, show_client: bool) -> Columns:
         session, kind, region, account = 10, 8, 15, 14
         rest = max(width - session - kind - region - account - 1, 12)
-        client = max(rest // 5, 8) if show_client else 0
+        client = max(rest // 4, 12) if show_client else 0
         name = max((rest - client) * 11 // 20, 6)
         role = max(rest - client - name, 4)
         return cls(name, client, account, role, region, kind, session)

@@ -1,0 +1,389 @@
+"""Pilot tests: every key and behaviour of the picker, logging in against a real STS (moto)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+from textual.command import CommandPalette
+from uitesting import (
+    FROZEN,
+    MFA_SERIAL,
+    SIZE,
+    new_app,
+    notifications,
+    row_text,
+    screen_text,
+    wait_until,
+)
+
+from xswitch.core.errors import AwsError
+from xswitch.ui.app import XswitchApp
+from xswitch.ui.screens.confirm import ConfirmProdScreen
+from xswitch.ui.screens.help import HelpScreen
+from xswitch.ui.screens.mfa import MfaScreen
+from xswitch.ui.widgets.profile_table import ProfileTable
+
+COUNTDOWN = re.compile(r"\b\d?:?\d\d:\d\d\b")
+
+
+async def test_start_shows_first_client_and_details(world):
+    app = new_app()
+    async with app.run_test(size=SIZE):
+        assert [c.name for c in app.catalog.clients][:2] == ["Acme Retail", "First Bank"]
+        assert app.profiles.names == ["acme-dev", "acme-ops", "acme-admin"]
+        text = screen_text(app)
+        assert "arn:aws:iam::111111111111:role/Developer" in text  # details of the first row
+        assert "1 ▌Acme Retail" in text and "PROD" in text
+
+
+async def test_arrows_move_the_cursor_and_details_follow(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down")
+        assert app.profiles.selected.name == "acme-admin"
+        assert MFA_SERIAL in screen_text(app)
+        await pilot.press("up")
+        assert app.profiles.selected.name == "acme-ops"
+
+
+async def test_filter_matches_across_clients_and_escape_clears(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"audit")
+        assert app.profiles.names == ["bank-audit"]
+        assert "First Bank" in row_text(app, "bank-audit")  # client column while filtering
+        await pilot.press("escape")
+        assert app.filter_input.value == ""
+        assert app.profiles.names == ["acme-dev", "acme-ops", "acme-admin"]
+        assert app.focused is app.profiles
+
+
+async def test_filter_by_account_id_and_tags(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"2222")
+        assert set(app.profiles.names) == {"bank-prod", "bank-audit"}
+        await pilot.press("escape", "slash", *"retail")  # a client tag
+        assert set(app.profiles.names) == {"acme-dev", "acme-ops", "acme-admin"}
+        await pilot.press("enter")  # from the filter to the results
+        assert app.focused is app.profiles
+
+
+async def test_digits_jump_to_client_but_type_into_the_filter(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        assert app.clients.cursor == 1
+        assert app.profiles.names == ["bank-prod", "bank-audit"]
+        await pilot.press("9")  # no ninth client: nothing happens
+        assert app.clients.cursor == 1
+        await pilot.press("slash", "1", "1")
+        assert app.filter_input.value == "11"
+        assert app.clients.cursor == 1
+
+
+async def test_login_shows_a_countdown_and_live_count(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await wait_until(pilot, lambda: "acme-dev" in app.board.expirations, "the login")
+        assert COUNTDOWN.search(row_text(app, "acme-dev"))
+        assert "●1" in app.clients.render_line(0).text
+        assert any("Logged in: acme-dev" in n for n in notifications(app))
+
+
+async def test_countdown_ticks_once_a_second_from_the_injected_clock(world):
+    now = [FROZEN]
+    app = new_app(clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        app.board.succeeded("acme-ops", FROZEN + timedelta(minutes=42, seconds=5))
+        app.profiles.tick()
+        assert "42:05" in row_text(app, "acme-ops")
+        now[0] = FROZEN + timedelta(minutes=40)
+        await pilot.pause(1.2)  # the one-second timer redraws
+        assert "02:05" in row_text(app, "acme-ops")
+        now[0] = FROZEN + timedelta(minutes=43)
+        await pilot.pause(1.2)
+        assert "expired" in row_text(app, "acme-ops")
+
+
+async def test_countdown_redraws_only_visible_rows(isolated, monkeypatch):
+    lines = ["[profile me]", "region = eu-west-1", ""]
+    for n in range(3000):
+        lines += [f"[profile p{n:04d}]", f"role_arn = arn:aws:iam::{n:012d}:role/R", ""]
+    isolated.write_aws_config("\n".join(lines))
+    app = new_app(clock=lambda: FROZEN)
+    drawn: list[int] = []
+    original = ProfileTable.render_row
+
+    def counting(self, index, width):
+        drawn.append(index)
+        return original(self, index, width)
+
+    monkeypatch.setattr(ProfileTable, "render_row", counting)
+    async with app.run_test(size=SIZE) as pilot:
+        for name in list(app.catalog.profiles)[:3000:7]:
+            app.board.succeeded(name, FROZEN + timedelta(hours=1))
+        await pilot.pause()
+        drawn.clear()
+        app._tick()
+        await pilot.pause()
+        assert drawn, "the tick redrew nothing"
+        assert len(set(drawn)) <= app.profiles.size.height
+
+
+async def test_mfa_modal_then_escape_cancels_cleanly(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "l")  # acme-admin needs MFA
+        await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen), "the MFA modal")
+        text = screen_text(app)
+        assert MFA_SERIAL in text
+        assert "acme-admin" in text and "bank-audit" in text  # what the code unlocks
+        await pilot.press(*"987")
+        assert "987" not in screen_text(app)  # masked
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.board.busy, "the login to end")
+        assert "acme-admin" not in app.board.errors
+        assert not isinstance(app.screen, MfaScreen)
+        assert any("Login cancelled" in n for n in notifications(app))
+    # No login thread is left waiting for an answer.
+    assert not [t for t in threading.enumerate() if t.name.startswith("xswitch login")]
+
+
+async def test_mfa_code_completes_the_login(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "l")
+        await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen), "the MFA modal")
+        await pilot.press(*"12", "enter")
+        assert "six digits" in screen_text(app)  # too short: said, not sent
+        await pilot.press(*"3456", "enter")
+        await wait_until(pilot, lambda: "acme-admin" in app.board.expirations, "the login")
+        assert COUNTDOWN.search(row_text(app, "acme-admin"))
+
+
+async def test_quitting_while_the_mfa_modal_waits_exits_promptly(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "l")
+        await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen), "the MFA modal")
+        app.exit()
+    await wait_until_threads_gone()
+
+
+async def wait_until_threads_gone() -> None:
+    import asyncio
+
+    for _ in range(100):
+        if not [t for t in threading.enumerate() if t.name.startswith("xswitch login")]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("a login thread is still waiting after the app exited")
+
+
+async def test_failure_goes_to_details_and_a_notification(world, moto):
+    moto.enforce_auth()  # the keys of `me` are unknown to this STS
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await wait_until(pilot, lambda: "acme-dev" in app.board.errors, "the failure")
+        error = app.board.errors["acme-dev"]
+        assert isinstance(error, AwsError)
+        assert "error" in row_text(app, "acme-dev")
+        assert str(error)[:60] in screen_text(app).replace("\n", "") or any(
+            str(error) == n for n in notifications(app)
+        )
+        assert str(error) in notifications(app)
+        assert app.is_running
+
+
+async def test_prod_enter_needs_the_client_name_typed(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "enter")  # bank-prod, a production client
+        assert isinstance(app.screen, ConfirmProdScreen)
+        await pilot.press(*"First", "enter")
+        assert isinstance(app.screen, ConfirmProdScreen)
+        assert "not the client's name" in screen_text(app)
+        await pilot.press(*" Bank", "enter")
+        assert not isinstance(app.screen, ConfirmProdScreen)
+        # Headless: no terminal to hand over, so the fallback puts the command on the clipboard.
+        await wait_until(pilot, lambda: app.clipboard == "xswitch exec bank-prod", "the fallback")
+        assert any("cannot hand over to a subshell" in n for n in notifications(app))
+        assert "bank-prod" in app.board.expirations  # the session is ready for that command
+
+
+async def test_prod_copy_cancelled_copies_nothing(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "c")
+        assert isinstance(app.screen, ConfirmProdScreen)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.clipboard == ""
+        assert not app.board.busy and "bank-prod" not in app.board.expirations
+
+
+async def test_copy_puts_export_lines_on_the_clipboard(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "AWS_SESSION_TOKEN" in app.clipboard, "the copy")
+        assert "export AWS_ACCESS_KEY_ID=" in app.clipboard
+        assert "AWS_REGION=eu-west-1" in app.clipboard or "eu-west-1" in app.clipboard
+        await wait_until(pilot, lambda: any("Copied" in n for n in notifications(app)), "notice")
+        # The secret itself is never shown on screen.
+        secret = app.clipboard.split("AWS_SECRET_ACCESS_KEY=")[1].split()[0].strip("'\"")
+        assert secret not in screen_text(app)
+        assert all(secret not in n for n in notifications(app))
+
+
+async def test_subshell_fallback_for_a_plain_client(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: app.clipboard == "xswitch exec acme-ops", "the fallback")
+
+
+class HandingOverApp(XswitchApp):
+    """The picker as in a real terminal: suspending works (the headless driver cannot suspend)."""
+
+    def suspend(self):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+async def test_subshell_runs_with_the_credentials_then_the_picker_refreshes(
+    world, moto, tmp_path, monkeypatch
+):
+    seen = tmp_path / "env.txt"
+    fake_shell = tmp_path / "shell"
+    fake_shell.write_text(f"#!/bin/sh\nenv > {seen}\n")
+    fake_shell.chmod(0o755)
+    monkeypatch.setenv("SHELL", str(fake_shell))
+    import os
+
+    from xswitch.core.profiles import load_catalog
+    from xswitch.core.sessions import SessionManager
+
+    catalog = load_catalog(os.environ)
+    app = HandingOverApp(catalog, SessionManager(catalog, os.environ), env=os.environ)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_until(pilot, seen.exists, "the subshell")
+        env = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+        assert env["XSWITCH_PROFILE"] == "acme-dev"
+        assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+        assert env["AWS_REGION"] == "eu-west-1"
+        await wait_until(pilot, lambda: "acme-dev" in app.board.expirations, "the refresh")
+        assert COUNTDOWN.search(row_text(app, "acme-dev"))
+
+
+async def test_logout_forgets_the_session(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await wait_until(pilot, lambda: "acme-dev" in app.board.expirations, "the login")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: "acme-dev" not in app.board.expirations, "the logout")
+        assert "acme-dev" not in app.sessions.cached_sessions()
+        assert COUNTDOWN.search(row_text(app, "acme-dev")) is None
+
+
+async def test_refresh_client_renews_every_live_session_in_parallel(world, moto):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l", "down", "l")
+        await wait_until(
+            pilot,
+            lambda: {"acme-dev", "acme-ops"} <= set(app.board.expirations) and not app.board.busy,
+            "two logins",
+        )
+        before = dict(app.board.expirations)
+        # The action, as the `L` key runs it: both logins start at once, before either ends.
+        app.action_refresh_client()
+        assert {"acme-dev", "acme-ops"} <= app.board.busy
+        assert "acme-admin" not in app.board.busy  # no live session: not touched
+        await wait_until(pilot, lambda: not app.board.busy, "the refresh")
+        await pilot.press("L")  # and the key itself
+        await wait_until(pilot, lambda: not app.board.busy, "the second refresh")
+        assert not app.board.errors
+        assert set(app.sessions.cached_sessions()) >= {"acme-dev", "acme-ops"}
+        assert app.board.expirations["acme-dev"] >= before["acme-dev"]
+
+
+async def test_refresh_client_without_live_sessions_says_so(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("L")
+        assert any("No live sessions" in n for n in notifications(app))
+
+
+async def test_help_lists_every_key(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for description in (
+            "Filter",
+            "Shell",
+            "Log in",
+            "Refresh client",
+            "Copy exports",
+            "Log out",
+            "Quit",
+            "Jump to client N",
+        ):
+            assert description in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_every_binding_has_an_id_a_description_and_a_palette_entry(world):
+    app = new_app()
+    async with app.run_test(size=SIZE):
+        commands = {c.title for c in app.get_system_commands(app.screen)}
+    for binding in XswitchApp.BINDINGS:
+        assert binding.id and binding.description, binding
+        assert binding.description in commands or binding.action == "quit"
+
+
+async def test_palette_lists_profiles_and_selects_one(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"bank-aud")
+        await wait_until(pilot, lambda: "bank-audit" in screen_text(app), "the palette hit")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: app.profiles.selected.name == "bank-audit", "selection")
+        assert app.clients.cursor == 1
+
+
+async def test_hung_sts_never_blocks_keys(world, monkeypatch):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # accepts connections (kernel backlog) and never answers
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    try:
+        app = new_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("l", "down", "l")
+            assert {"acme-dev", "acme-ops"} <= app.board.busy
+            await pilot.pause(0.3)
+            assert app.board.busy  # still stuck on the network
+            await pilot.press("2")
+            assert app.clients.cursor == 1
+            await pilot.press("slash", *"aud")
+            assert app.profiles.names == ["bank-audit"]
+            assert {"acme-dev", "acme-ops"} <= app.board.busy
+        # Quitting did not wait for the stuck calls.
+    finally:
+        listener.close()
