@@ -25,7 +25,7 @@ from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from xswitch.core.errors import CredentialError, PromptCancelled, XswitchError
@@ -51,6 +51,7 @@ from xswitch.ui.screens.mfa import MfaScreen
 from xswitch.ui.widgets.client_list import ClientList
 from xswitch.ui.widgets.details import Details, details_text
 from xswitch.ui.widgets.filter_input import FilterInput
+from xswitch.ui.widgets.key_bar import KeyBar
 from xswitch.ui.widgets.profile_table import ProfileHeader, ProfileTable
 from xswitch.ui.widgets.virtual_list import VirtualList
 
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
     from xswitch.core.sessions import SessionManager
 
 # Filter results beyond this many are not worth drawing: nobody scrolls past them, they refine.
-FILTER_LIMIT = 1000
+FILTER_LIMIT = 200
 
 
 def _utc_now() -> datetime:
@@ -148,7 +149,7 @@ class XswitchApp(App[None]):
                 yield ProfileHeader(id="profile-header")
                 yield ProfileTable(self.catalog, self.board, self.clock, id="profiles")
                 yield Details(id="details")
-        yield Footer()
+        yield KeyBar(self.key_hints(), id="keys")
 
     def on_mount(self) -> None:
         # Cached sessions are expiry metadata only (no keyring, no network): countdowns at once.
@@ -282,6 +283,7 @@ class XswitchApp(App[None]):
                 self.board.row(profile.name, now),
                 self.board.expirations.get(profile.name),
                 error,
+                now,
             )
         )
 
@@ -379,6 +381,15 @@ class XswitchApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_descriptions()))
+
+    def key_hints(self) -> list[tuple[str, str]]:
+        """The keys shown in the bottom bar (the rest are in help and the palette)."""
+        hints = [
+            (self.get_key_display(b), b.description)
+            for b in self.BINDINGS
+            if isinstance(b, Binding) and b.show
+        ]
+        return [*hints, ("ctrl+p", "Palette")]
 
     def key_descriptions(self) -> list[tuple[str, str]]:
         keys: list[tuple[str, str]] = []

@@ -59,9 +59,9 @@ class ClientList(VirtualList):
             name = name[: name_width - 1] + "…"
         swatch = swatch_style(client.color)
         return [
-            Segment(f"{number} ", self.get_component_rich_style("client-list--number")),
+            Segment(f"{number} ", self.component_style("client-list--number")),
             Segment("▌", swatch) if swatch else Segment(" "),
             Segment(name.ljust(name_width)),
-            Segment(badge, self.get_component_rich_style("client-list--prod")),
-            Segment(count, self.get_component_rich_style("client-list--live")),
+            Segment(badge, self.component_style("client-list--prod")),
+            Segment(count, self.component_style("client-list--live")),
         ]

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from xswitch.core.errors import XswitchError
 from xswitch.core.model import Client, Profile
-from xswitch.ui.board import RowState, State
+from xswitch.ui.board import RowState, State, countdown
 
 
 def details_text(
@@ -24,6 +24,7 @@ def details_text(
     row: RowState | None,
     expiration: datetime | None,
     error: XswitchError | None,
+    now: datetime | None = None,
 ) -> Text:
     if profile is None:
         return Text("No profile selected.", style="dim")
@@ -42,6 +43,11 @@ def details_text(
         if client.prod:
             text.append("  PROD", style="bold red")
     text.append("\n")
+    if error is not None:
+        # First, so that it is seen without scrolling the details.
+        text.append("error     ", style="bold red")
+        text.append(str(error), style="red")
+        text.append("\n")
     field("kind", profile.kind.value)
     field("account", profile.account_id)
     field("role", profile.role_arn or profile.role_name)
@@ -50,15 +56,14 @@ def details_text(
     field("mfa", profile.mfa_serial)
     if unlocks and len(unlocks) > 1:
         field("unlocks", ", ".join(unlocks))
-    if row is not None and row.state is not State.NONE:
-        until = f" (until {expiration:%H:%M:%S} UTC)" if expiration else ""
-        field("session", row.label + until)
+    if expiration is not None and now is not None:
+        left = (expiration - now).total_seconds()
+        state = countdown(left) + " left" if left > 0 else "expired"
+        field("session", f"{state} (until {expiration:%H:%M:%S} UTC)")
+    elif row is not None and row.state is State.BUSY:
+        field("session", row.label)
     if client is not None and client.notes:
         field("notes", client.notes, "italic")
-    if error is not None:
-        text.append("error     ", style="bold red")
-        text.append(str(error), style="red")
-        text.append("\n")
     return text
 
 

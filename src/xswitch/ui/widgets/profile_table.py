@@ -153,13 +153,13 @@ class ProfileTable(VirtualList):
     def render_row(self, index: int, width: int) -> list[Segment]:
         profile = self.catalog.profiles[self.names[index]]
         columns = Columns.fit(width, self.show_client)
-        dim = self.get_component_rich_style("profile-table--dim")
+        dim = self.component_style("profile-table--dim")
         segments = self._name_segments(profile.name, columns.name)
         if columns.client:
             client = self.catalog.client(profile.client)
             label = client.name if client else profile.client
             prod = client is not None and client.prod
-            style = self.get_component_rich_style("profile-table--prod") if prod else dim
+            style = self.component_style("profile-table--prod") if prod else dim
             segments.append(Segment(fit(label, columns.client), style))
         segments += [
             Segment(fit(profile.account_id or "—", columns.account)),
@@ -177,10 +177,10 @@ class ProfileTable(VirtualList):
         hits = {p for p in self.positions.get(name, ()) if p < len(name)}
         if not hits:
             return [Segment(text)]
-        match = self.get_component_rich_style("profile-table--match")
+        match = self.component_style("profile-table--match")
         return [Segment(char, match if i in hits else None) for i, char in enumerate(text)]
 
     def _state_style(self, state: State) -> Style:
         if state is State.NONE:
-            return self.get_component_rich_style("profile-table--dim")
-        return self.get_component_rich_style(f"profile-table--session-{state.value}")
+            return self.component_style("profile-table--dim")
+        return self.component_style(f"profile-table--session-{state.value}")

@@ -53,8 +53,20 @@ class VirtualList(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._cursor = 0
         self._rows = 0
+        self._rich_component_cache: dict[str, Style] = {}
 
     # --- for subclasses ---------------------------------------------------------------------
+
+    def component_style(self, name: str) -> Style:
+        """`get_component_rich_style`, cached until the styles change (it is costly per cell)."""
+        style = self._rich_component_cache.get(name)
+        if style is None:
+            style = self._rich_component_cache[name] = self.get_component_rich_style(name)
+        return style
+
+    def notify_style_update(self) -> None:
+        self._rich_component_cache.clear()
+        super().notify_style_update()
 
     def render_row(self, index: int, width: int) -> list[Segment]:
         raise NotImplementedError
@@ -140,13 +152,20 @@ class VirtualList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style()
         if index >= self._rows:
             return Strip.blank(width, base)
         cursor = self._cursor_style() if index == self._cursor else None
         segments = Segment.apply_style(self.render_row(index, width), base, cursor)
         return Strip(segments).adjust_cell_length(width, base + cursor if cursor else base)
 
+    def _base_style(self) -> Style:
+        # `rich_style` walks up the DOM for the background: once per style change, not per line.
+        style = self._rich_component_cache.get("")
+        if style is None:
+            style = self._rich_component_cache[""] = self.rich_style
+        return style
+
     def _cursor_style(self) -> Style:
         name = "virtual-list--cursor" if self.has_focus else "virtual-list--cursor-blurred"
-        return self.get_component_rich_style(name)
+        return self.component_style(name)

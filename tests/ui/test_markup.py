@@ -1,0 +1,77 @@
+"""Hostile names and messages are shown literally everywhere and crash nothing."""
+
+from __future__ import annotations
+
+from uitesting import SIZE, new_app, notifications, screen_text, wait_until
+
+from xswitch.core.errors import AwsError
+from xswitch.ui.messages import LoginFailed, MfaRequested, Purpose
+
+HOSTILE = ("[red]x[/]", "[@click=app.quit]q", "[/")
+
+
+def write_hostile(home) -> None:
+    home.write_aws_config(
+        """
+        [profile [red]x[/]]
+        role_arn = arn:aws:iam::111111111111:role/[b]r[/b]
+        source_profile = [/
+
+        [profile [@click=app.quit]q]
+        region = [i]eu[/i]
+
+        [profile [/]
+        region = eu-west-1
+        """
+    )
+    home.write_xswitch_config(
+        """
+        [clients.evil]
+        name = "[@click=app.quit]Evil[/"
+        prod = true
+        notes = "[bold]not bold[/bold]"
+        profiles = ["[red]x[/]", "[@click=app.quit]q", "[/"]
+        """
+    )
+
+
+async def test_hostile_names_display_literally_in_every_place(isolated):
+    write_hostile(isolated)
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        text = screen_text(app)
+        for name in HOSTILE:
+            assert name in text
+        assert "[@click=app.quit]Evil[/" in text
+        assert "[bold]not bold[/bold]" in text  # notes in the details view
+        await pilot.click("#profiles", offset=(2, 1))  # clicking a hostile row runs no action
+        assert app.is_running
+        # Filter, palette and help with hostile text.
+        await pilot.press("slash", "[", "/")
+        assert "[/" in app.profiles.names
+        await pilot.press("escape", "ctrl+p", *"click")
+        await wait_until(pilot, lambda: "[@click=app.quit]q" in screen_text(app), "palette hit")
+        await pilot.press("escape")
+        assert app.is_running
+
+
+async def test_hostile_error_messages_and_prompts(isolated):
+    write_hostile(isolated)
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        message = "AWS said [@click=app.quit]no[/] and [b]closed[/"
+        app.post_message(LoginFailed("[red]x[/]", Purpose.LOGIN, AwsError(message, code="X")))
+        await pilot.pause()
+        assert message in notifications(app)
+        assert "[@click=app.quit]no[/]" in screen_text(app)  # details of the selected row
+        # The prod confirmation and the MFA modal show names literally too.
+        await pilot.press("enter")
+        assert "[@click=app.quit]Evil[/" in screen_text(app)
+        await pilot.press("escape")
+        from concurrent.futures import Future
+
+        app.post_message(MfaRequested("[@click=app.quit]serial[/", ["[red]x[/]"], Future()))
+        await pilot.pause()
+        assert "[@click=app.quit]serial[/" in screen_text(app)
+        await pilot.press("escape")
+        assert app.is_running
