@@ -34,6 +34,7 @@ def demo(args: argparse.Namespace, ctx: Context) -> int:
     command = list(args.command)
     if command[:1] == ["--"]:
         command = command[1:]
+    _exit_on_hangup()
     with DemoWorld() as world:
         if command:
             import subprocess
@@ -53,3 +54,14 @@ def demo(args: argparse.Namespace, ctx: Context) -> int:
         )
         app.run()
     return 0
+
+
+def _exit_on_hangup() -> None:
+    """A closed terminal or a kill must still stop the servers and delete the throwaway home."""
+    import signal
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+    signal.signal(signal.SIGHUP, leave)
