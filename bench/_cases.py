@@ -23,6 +23,7 @@ from _harness import (
     Target,
     Unavailable,
     interleave,
+    last_words,
     require,
     rows_for,
     run_timed,
@@ -419,8 +420,7 @@ def filter_keystroke(bench: Bench) -> list[Row]:
         timeout=300,
     )
     if run.returncode != 0:
-        tail = (run.stderr.strip() or run.stdout.strip())[-300:]
-        return [Row(case, XSWITCH, problem=f"failed: {tail}")]
+        return [Row(case, XSWITCH, problem=f"failed: {last_words(run)}")]
     timings = json.loads(run.stdout)
     id_like = [ms for query in ACCOUNT_ID_QUERIES for ms in timings[query]]
     every = [ms for per_key in timings.values() for ms in per_key]
@@ -487,7 +487,7 @@ def sso_discovery(bench: Bench) -> list[Row]:
         found = _SSO_RESULT.search(run.stdout)
         # bench_sso.py exits 1 when it misses a target; only missing figures are a failure.
         if found is None:
-            tail = (run.stderr.strip() or run.stdout.strip())[-300:]
+            tail = last_words(run)
             status = "n/a" if "No module named" in tail else "failed"
             return [Row(case, sync, problem=f"{status}: {tail}")]
         if int(found["accounts"]) != plan.sso_accounts:

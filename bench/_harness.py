@@ -74,9 +74,18 @@ def run_timed(
 def require(run: Run, ok: bool, what: str) -> Run:
     """Raise ContenderFailed unless the run exited 0 and its output passed the check `ok`."""
     if run.returncode != 0 or not ok:
-        tail = (run.stderr.strip() or run.stdout.strip())[-400:]
-        raise ContenderFailed(f"{what}: exit {run.returncode}; {tail}")
+        raise ContenderFailed(f"{what}: exit {run.returncode}; {last_words(run)}")
     return run
+
+
+def last_words(run: Run) -> str:
+    """The last line a failed child printed (a traceback's last line names the error), in brief."""
+    for text in (run.stderr, run.stdout):
+        lines = [line.strip(" │╰╯─") for line in text.splitlines()]
+        lines = [line for line in lines if line]
+        if lines:
+            return lines[-1][:200]
+    return "no output"
 
 
 # A contender is called once per round with the round number and returns one measurement.
