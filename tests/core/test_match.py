@@ -158,3 +158,44 @@ def test_matches_are_exactly_the_items_containing_every_term_in_order(texts, que
         highlighted = {text[position] for position in match.positions}
         assert highlighted == set("".join(terms)) or not terms
         assert all(0 <= position < len(text) for position in match.positions)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(st.text(_alphabet, max_size=20), min_size=1, max_size=12),
+    typed=st.lists(st.text(_alphabet, max_size=6), min_size=1, max_size=4),
+    limit=st.one_of(st.none(), st.integers(min_value=1, max_value=5)),
+)
+def test_keystroke_by_keystroke_gives_the_same_results_as_a_fresh_search(texts, typed, limit):
+    """Narrowing from remembered queries (typing on, adding a term, backspacing) changes nothing."""
+    items = [(str(i), text) for i, text in enumerate(texts)]
+    index = FuzzyIndex(items)
+    queries = [query[:cut] for query in typed for cut in range(len(query) + 1)]
+    queries += [query[:cut] for query in reversed(typed) for cut in range(len(query), -1, -1)]
+    for query in queries:
+        assert index.search(query, limit) == FuzzyIndex(items).search(query, limit), query
+
+
+def test_narrowing_a_remembered_query_and_forgetting():
+    index = FuzzyIndex(ITEMS)
+    assert keys(index.search("a")) and keys(index.search("ac"))
+    assert keys(index.search("acme")) == ["acme-dev", "acme-prod"]  # the shorter text first
+    assert keys(index.search("acme adm"))[0] == "acme-prod"
+    assert keys(index.search("acme admin")) == ["acme-prod"]
+    index.forget()
+    assert keys(index.search("acme admin")) == ["acme-prod"]
+
+
+def test_rare_terms_in_many_items():
+    """A term few items contain is located in all the texts at once: same hits, same ranking."""
+    texts = [f"item-{n} filler words here" for n in range(400)]
+    texts[0] = "rare start, rare again"
+    texts[57] = "inside a wordrare and rare"
+    texts[399] = "the last one is rare"
+    index = FuzzyIndex([(str(n), text) for n, text in enumerate(texts)])
+    results = index.search("rare")
+    assert keys(results) == ["0", "57", "399"]
+    assert results[0].positions == (0, 1, 2, 3)
+    assert [texts[57][i] for i in results[1].positions] == list("rare")
+    # Scattered hits ("item-139") rank after every substring hit.
+    assert keys(index.search("item-39"))[:10] == [str(n) for n in [39, *range(390, 399)]]

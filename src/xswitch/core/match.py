@@ -3,20 +3,32 @@
 Every query term must occur in an item's text, either as a substring or as a subsequence (the
 letters in order, with gaps). Substring hits rank above scattered ones, hits at the start of a word
 above hits inside one, and a term that is a whole word (an account ID typed in full, say) above all.
-The work per item is a few `str.find` calls, which run at C speed; scoring details and highlight
-positions are computed only for items that survive, and positions only for those returned.
+
+Speed comes from three things:
+- Per-item work is chains of `map`/`compress` over C functions (`str.find`, `str.__contains__`,
+  compiled patterns, list lookups), never a Python-level loop body per item.
+- A query that extends a recent one (the next keystroke, usually) only re-tests that query's
+  survivors, starting from their scores so far; a query seen recently is not recomputed.
+- Only the best `limit` items are sorted exactly, and highlight positions are computed only for
+  the items returned.
 """
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import re
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import compress, repeat
+from operator import add, is_not, neg, not_, sub
 
 # Characters that separate words in profile names, ARNs, tags and the like.
 _SEPARATORS = " -_./:@,=+|()[]{}"
 _TO_SPACE = str.maketrans(dict.fromkeys(_SEPARATORS, " "))
+_SEPARATOR_CLASS = "".join(re.escape(char) for char in _SEPARATORS)
 
 # Score weights: any substring beats any subsequence, and the bonuses order substrings among
 # themselves.
@@ -24,6 +36,14 @@ _SUBSTRING = 1000.0
 _WORD_START_BONUS = 400.0
 _WHOLE_WORD_BONUS = 300.0
 _SUBSEQUENCE = 100.0
+_SCATTERED_WORD_START = _SUBSEQUENCE * 0.5
+# A substring loses half a point per character it starts from the beginning, up to this many.
+_START_PENALTY_CAP = 100
+# Bonus by word-start level: 0 inside a word, 1 at a word start, 2 a whole word.
+_BONUS_BY_LEVEL = (0.0, _WORD_START_BONUS, _WORD_START_BONUS + _WHOLE_WORD_BONUS)
+
+# How many recent queries keep their survivors, for the next keystroke and for backspacing.
+_RECENT_QUERIES = 8
 
 
 @dataclass(frozen=True)
@@ -35,8 +55,25 @@ class Match:
     positions: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Survivors:
+    """The items matching a query's terms, in no particular order, with their scores.
+
+    `before_last` is each item's score before the last term was added, so that a query whose last
+    term extends this one's last term can start from there.
+    """
+
+    indexes: list[int]
+    before_last: list[float]
+    totals: list[float]
+
+
 class FuzzyIndex:
-    """Items (key, text) prepared once; `search` ranks them for a query."""
+    """Items (key, text) prepared once; `search` ranks them for a query.
+
+    Safe to search from several threads: the only shared mutable state is the recent-query cache,
+    guarded by a lock, and its entries are never modified once stored.
+    """
 
     def __init__(self, items: Sequence[tuple[str, str]]) -> None:
         self._keys = [key for key, _ in items]
@@ -46,126 +83,180 @@ class FuzzyIndex:
         self._words = [" " + text.translate(_TO_SPACE) + " " for text in self._texts]
         # Shorter texts are more specific: a small tie-breaker between equal matches.
         self._tie_breakers = [-len(text) * 0.01 for text in self._texts]
+        self._longest = max(map(len, self._texts), default=0)
+        # All texts in one string, one per line (a term never holds whitespace, so a newline
+        # inside a text may become a space): one C-level scan tells whether a term is rare.
+        self._joined = "\n".join(text.replace("\n", " ") for text in self._texts)
+        self._line_starts = _line_starts(self._texts)
+        self._recent: OrderedDict[tuple[str, ...], _Survivors] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def forget(self) -> None:
+        """Drop the remembered recent queries; the next search starts from scratch."""
+        with self._recent_lock:
+            self._recent.clear()
 
     def search(self, query: str, limit: int | None = None) -> list[Match]:
         """Items matching every space-separated term of `query`, best first.
 
         An empty query returns every item in its original order. Ties keep the original order.
         """
-        terms = query.lower().split()
+        terms = tuple(query.lower().split())
         if not terms:
             keys = self._keys if limit is None else self._keys[:limit]
             return [Match(key, 0.0) for key in keys]
-        indexes: Sequence[int] = range(len(self._texts))
-        scores: Sequence[float] = self._tie_breakers
-        for term in terms:
-            indexes, scores = self._narrow(term, indexes, scores)
-            if not indexes:
-                return []
-        # (negated score, index) tuples compare in C: best first, ties in original order.
-        order = zip([-score for score in scores], indexes, strict=True)
-        ranked = sorted(order) if limit is None else heapq.nsmallest(limit, order)
+        survivors = self._survivors(terms)
         # Highlight positions cost a little per item: only for the items returned.
         return [
-            Match(self._keys[index], -negated, self._positions(terms, index))
-            for negated, index in ranked
+            Match(self._keys[index], score, self._positions(terms, index))
+            for score, index in _best(survivors, limit)
         ]
 
-    def _narrow(
-        self, term: str, indexes: Sequence[int], scores: Sequence[float]
-    ) -> tuple[list[int], list[float]]:
-        """The candidates that also match `term`, with its score added.
+    # --- which items survive, with which scores ------------------------------------------------
 
-        Written as comprehensions over `str.find` and one compiled pattern so that the per-item
-        work runs in C: this is the loop that has to handle 10,000 items per keystroke.
+    def _survivors(self, terms: tuple[str, ...]) -> _Survivors:
+        with self._recent_lock:
+            known = self._recent.get(terms)
+            if known is not None:
+                self._recent.move_to_end(terms)
+                return known
+            start = self._recent_start(terms)
+        if start is None:
+            survivors = self._narrow(terms[0], None, self._tie_breakers)
+            remaining = terms[1:]
+        else:
+            survivors, remaining = start
+        for term in remaining:
+            if not survivors.indexes:
+                break
+            survivors = self._narrow(term, survivors.indexes, survivors.totals)
+        with self._recent_lock:
+            self._recent[terms] = survivors
+            while len(self._recent) > _RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return survivors
+
+    def _recent_start(self, terms: tuple[str, ...]) -> tuple[_Survivors, tuple[str, ...]] | None:
+        """A recent query these terms narrow down, as (its survivors, terms still to apply).
+
+        The last term typed further ("ad" after "a") re-tests the survivors of the shorter one,
+        from their scores before it; a new term re-tests all of the previous query's survivors.
+        Called with the lock held.
         """
-        texts, words = self._texts, self._words
-        candidates = texts if len(indexes) == len(texts) else [texts[i] for i in indexes]
-        found = [text.find(term) for text in candidates]
-        word_start = " " + term.translate(_TO_SPACE)
-        whole_word = word_start + " "
-        if word_start[1:] != term:
-            # Rare: the term holds separators; check each hit against the real text.
-            return self._narrow_exact(term, indexes, scores, found, candidates)
-        base = _SUBSTRING + 10.0 * len(term)
-        kept = [
-            (index, score + base - min(start, 100) * 0.5)
-            for index, score, start in zip(indexes, scores, found, strict=True)
-            if start >= 0
-        ]
-        new_indexes = [index for index, _ in kept]
-        new_scores = [
-            score
-            + (
-                (_WORD_START_BONUS + (_WHOLE_WORD_BONUS if whole_word in words[index] else 0.0))
-                if word_start in words[index]
-                else 0.0
-            )
-            for index, score in kept
-        ]
-        self._add_scattered(term, indexes, scores, found, candidates, new_indexes, new_scores)
-        return new_indexes, new_scores
+        *head, last = terms
+        for cut in range(len(last) - 1, 0, -1):
+            shorter = self._recent.get((*head, last[:cut]))
+            if shorter is not None:
+                # Scores before the last term are the same; only the last term is scored anew.
+                restart = _Survivors(shorter.indexes, shorter.before_last, shorter.before_last)
+                return restart, (last,)
+        if head:
+            previous = self._recent.get(tuple(head))
+            if previous is not None:
+                return previous, (last,)
+        return None
 
-    def _narrow_exact(
-        self,
-        term: str,
-        indexes: Sequence[int],
-        scores: Sequence[float],
-        found: list[int],
-        candidates: Sequence[str],
-    ) -> tuple[list[int], list[float]]:
-        """`_narrow` for a term containing separators, one item at a time."""
-        texts, words = self._texts, self._words
+    def _narrow(self, term: str, indexes: list[int] | None, scores: Sequence[float]) -> _Survivors:
+        """The candidates (all items when `indexes` is None) that also match `term`, with its
+        score added to theirs."""
+        if indexes is None:
+            candidates: Sequence[int] = range(len(self._texts))
+            texts: Sequence[str] = self._texts
+            found = self._first_hits_everywhere(term)
+        else:
+            candidates = indexes
+            texts = list(map(self._texts.__getitem__, indexes))
+            found = list(map(str.find, texts, repeat(term)))
+        is_substring = list(map((-1).__lt__, found))
+        kept = list(compress(candidates, is_substring))
+        before = list(compress(scores, is_substring))
+        term_scores = self._substring_scores(term, kept, compress(found, is_substring))
+        survivors = _Survivors(kept, before, list(map(add, before, term_scores)))
+        if len(term) > 1 and len(kept) < len(found):
+            # A one-letter term that is no substring is no subsequence either.
+            missed = list(map(not_, is_substring))
+            self._add_scattered(
+                term,
+                compress(candidates, missed),
+                compress(texts, missed),
+                compress(scores, missed),
+                survivors,
+            )
+        return survivors
+
+    def _first_hits_everywhere(self, term: str) -> list[int]:
+        """`text.find(term)` for every item; rare terms are located in the joined text instead."""
+        count = self._joined.count(term)
+        if count == 0:
+            return [-1] * len(self._texts)
+        if count * 16 > len(self._texts):
+            return list(map(str.find, self._texts, repeat(term)))
+        found = [-1] * len(self._texts)
+        joined, starts = self._joined, self._line_starts
+        position = joined.find(term)
+        while position >= 0:
+            item = bisect.bisect_right(starts, position) - 1
+            found[item] = position - starts[item]
+            # On to the next line: only the first hit in each text counts.
+            position = joined.find(term, starts[item + 1]) if item + 1 < len(starts) else -1
+        return found
+
+    def _substring_scores(
+        self, term: str, kept: list[int], starts: Iterable[int]
+    ) -> Iterable[float]:
+        """Each kept item's score for `term`, found as a substring at `starts`."""
         base = _SUBSTRING + 10.0 * len(term)
-        new_indexes: list[int] = []
-        new_scores: list[float] = []
-        for index, score, start in zip(indexes, scores, found, strict=True):
-            if start < 0:
-                continue
-            text, spaced = texts[index], words[index]
-            if _word_start(term, text, spaced) >= 0:
-                score += _WORD_START_BONUS
-                if _word_start(term, text, spaced, whole=True) >= 0:
-                    score += _WHOLE_WORD_BONUS
-            new_indexes.append(index)
-            new_scores.append(score + base - min(start, 100) * 0.5)
-        self._add_scattered(term, indexes, scores, found, candidates, new_indexes, new_scores)
-        return new_indexes, new_scores
+        by_start = _start_scores(base, self._longest)
+        words = list(map(self._words.__getitem__, kept))
+        spaced = term.translate(_TO_SPACE)
+        if spaced == term:
+            at_start = list(map(str.__contains__, words, repeat(" " + term)))
+            if any(at_start):
+                whole = map(str.__contains__, words, repeat(" " + term + " "))
+                levels = map(add, at_start, whole)
+            else:
+                levels = repeat(0)
+        else:
+            # Rare: the term holds separators, which must match literally ("a-b" is not "a_b").
+            texts = list(map(self._texts.__getitem__, kept))
+            start_pattern, whole_pattern = _word_patterns(term)
+            at_start = list(map(is_not, map(start_pattern.search, texts), repeat(None)))
+            whole = map(is_not, map(whole_pattern.search, texts), repeat(None))
+            levels = map(add, at_start, whole)
+        return map(add, map(by_start.__getitem__, starts), map(_BONUS_BY_LEVEL.__getitem__, levels))
 
     def _add_scattered(
         self,
         term: str,
-        indexes: Sequence[int],
-        scores: Sequence[float],
-        found: list[int],
-        candidates: Sequence[str],
-        new_indexes: list[int],
-        new_scores: list[float],
+        candidates: Iterable[int],
+        texts: Iterable[str],
+        scores: Iterable[float],
+        into: _Survivors,
     ) -> None:
-        """Append the items where `term` is no substring but a subsequence, scored by tightness."""
-        words = self._words
-        if len(new_indexes) < len(found):
-            pattern = _subsequence_pattern(term).search
-            scattered = [
-                (index, score, hit)
-                for index, score, start, text in zip(
-                    indexes, scores, found, candidates, strict=True
-                )
-                if start < 0 and (hit := pattern(text)) is not None
-            ]
-            weight = _SUBSEQUENCE * len(term)
-            new_indexes.extend(index for index, _, _ in scattered)
-            new_scores.extend(
-                score
-                + weight / (hit.end() - hit.start())
-                + (_SUBSEQUENCE * 0.5 if words[index][hit.start()] == " " else 0.0)
-                for index, score, hit in scattered
-            )
+        """Append to `into` the candidates where `term` is a subsequence, scored by tightness."""
+        hits = list(map(_subsequence_pattern(term).search, texts))
+        matched = list(map(is_not, hits, repeat(None)))
+        if not any(matched):
+            return
+        hits = list(compress(hits, matched))
+        indexes = list(compress(candidates, matched))
+        before = list(compress(scores, matched))
+        starts = list(map(re.Match.start, hits))
+        windows = map(sub, map(re.Match.end, hits), starts)
+        tightness = map((_SUBSEQUENCE * len(term)).__truediv__, windows)
+        # words[i] is the character before text[i], or a space at a word start.
+        before_hit = map(str.__getitem__, map(self._words.__getitem__, indexes), starts)
+        word_start = map(_SCATTERED_WORD_START.__mul__, map(" ".__eq__, before_hit))
+        into.indexes.extend(indexes)
+        into.before_last.extend(before)
+        into.totals.extend(map(add, before, map(add, tightness, word_start)))
 
-    def _positions(self, terms: list[str], index: int) -> tuple[int, ...]:
+    # --- highlighting --------------------------------------------------------------------------
+
+    def _positions(self, terms: Iterable[str], index: int) -> tuple[int, ...]:
         """Indexes of the characters each term matched in item `index`, for highlighting."""
         text, words = self._texts[index], self._words[index]
         found: set[int] = set()
@@ -184,6 +275,42 @@ class FuzzyIndex:
         return tuple(sorted(found))
 
 
+def _best(survivors: _Survivors, limit: int | None) -> list[tuple[float, int]]:
+    """(score, index) of the best `limit` survivors, best first, ties in original order.
+
+    Only the items scoring at least the limit-th best score are sorted with their indexes.
+    """
+    totals, indexes = survivors.totals, survivors.indexes
+    if limit is not None and len(totals) > limit:
+        if limit <= 0:
+            return []
+        threshold = sorted(totals, reverse=True)[limit - 1]
+        good_enough = list(map(threshold.__le__, totals))
+        totals = list(compress(totals, good_enough))
+        indexes = list(compress(indexes, good_enough))
+    # (negated score, index) tuples compare in C: best first, ties in original order.
+    ranked = sorted(zip(map(neg, totals), indexes, strict=True))
+    if limit is not None:
+        ranked = ranked[:limit]
+    return [(-negated, index) for negated, index in ranked]
+
+
+def _line_starts(texts: Sequence[str]) -> list[int]:
+    """Offsets of each text in the texts joined by newlines."""
+    starts: list[int] = []
+    offset = 0
+    for text in texts:
+        starts.append(offset)
+        offset += len(text) + 1
+    return starts
+
+
+@lru_cache(maxsize=64)
+def _start_scores(base: float, longest: int) -> list[float]:
+    """A substring's score by where it starts: `base` minus the start penalty."""
+    return [base - min(start, _START_PENALTY_CAP) * 0.5 for start in range(longest + 1)]
+
+
 def _lower(text: str) -> str:
     """Lower-case `text` keeping its length, so match positions index the original text."""
     lowered = text.lower()
@@ -193,21 +320,29 @@ def _lower(text: str) -> str:
     return "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
 
 
-def _word_start(term: str, text: str, words: str, whole: bool = False) -> int:
-    """Index in `text` of an occurrence of `term` that starts a word (and ends one, if `whole`).
+@lru_cache(maxsize=64)
+def _word_patterns(term: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Patterns finding `term` at a word start, and as a whole word, in lower-cased text."""
+    start = f"(?<![^{_SEPARATOR_CLASS}]){re.escape(term)}"
+    return re.compile(start, re.DOTALL), re.compile(f"{start}(?![^{_SEPARATOR_CLASS}])", re.DOTALL)
+
+
+def _word_start(term: str, text: str, words: str) -> int:
+    """Index in `text` of an occurrence of `term` that starts a word.
 
     `words` is " " + text with separators as spaces + " ", so words[i] is text[i - 1] or a space:
     finding " " + term there at i means the term starts at text[i]. A term that itself contains
     separators is checked against the real text, since "a-b" must not match "a_b".
     """
     spaced = term.translate(_TO_SPACE)
-    needle = " " + spaced + (" " if whole else "")
+    needle = " " + spaced
     position = words.find(needle)
     while position >= 0 and spaced != term and text[position : position + len(term)] != term:
         position = words.find(needle, position + 1)
     return position
 
 
+@lru_cache(maxsize=64)
 def _subsequence_pattern(term: str) -> re.Pattern[str]:
     """Matches the letters of `term` in order; each gap skips only what cannot be the next letter,
     so the match is the leftmost, shortest-gapped one."""
