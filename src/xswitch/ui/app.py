@@ -28,10 +28,16 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from xswitch.core.errors import CredentialError, PromptCancelled, XswitchError
-from xswitch.core.model import Catalog, Client, Credentials, Profile
+from xswitch.core.errors import (
+    CredentialError,
+    PromptCancelled,
+    SsoLoginRequired,
+    XswitchError,
+)
+from xswitch.core.model import Catalog, Client, Credentials, Profile, SsoSession
 from xswitch.ui.board import SessionBoard
 from xswitch.ui.messages import (
+    ConsoleLinkReady,
     DeviceCodeDone,
     DeviceCodeShown,
     LoggedOut,
@@ -67,6 +73,15 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _opens_in_browser(url: str) -> bool:
+    import webbrowser
+
+    try:
+        return webbrowser.open(url, new=2)
+    except webbrowser.Error:
+        return False
+
+
 class XswitchApp(App[None]):
     """The picker. `clock` is injectable so that snapshots and tests see frozen countdowns."""
 
@@ -80,6 +95,7 @@ class XswitchApp(App[None]):
         Binding("l", "login", "Log in", id="login"),
         Binding("L", "refresh_client", "Refresh client", id="refresh-client"),
         Binding("c", "copy", "Copy exports", id="copy"),
+        Binding("o", "console", "Console", id="console"),
         Binding("x", "logout", "Log out", id="logout"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -349,7 +365,10 @@ class XswitchApp(App[None]):
     def action_login(self) -> None:
         profile = self._selected_or_say()
         if profile is not None:
-            self.start_login(profile.name, Purpose.LOGIN, force_refresh=True)
+            # After the portal refused the saved SSO login, retrying with it would fail the same
+            # way: start a new device login instead.
+            relogin = isinstance(self.board.errors.get(profile.name), SsoLoginRequired)
+            self.start_login(profile.name, Purpose.LOGIN, force_refresh=True, sso_login=relogin)
 
     def action_refresh_client(self) -> None:
         profile = self._selected_or_say()
@@ -373,6 +392,11 @@ class XswitchApp(App[None]):
 
     def action_subshell(self) -> None:
         self._confirm_then(Purpose.SHELL, "A subshell")
+
+    def action_console(self) -> None:
+        profile = self._selected_or_say()
+        if profile is not None:
+            self.start_login(profile.name, Purpose.CONSOLE)
 
     def action_logout(self) -> None:
         profile = self._selected_or_say()
@@ -444,12 +468,17 @@ class XswitchApp(App[None]):
 
     # --- logins -------------------------------------------------------------------------------
 
-    def start_login(self, name: str, purpose: Purpose, *, force_refresh: bool = False) -> None:
-        """Obtain credentials for `name` in a thread worker; the outcome arrives as a message."""
+    def start_login(
+        self, name: str, purpose: Purpose, *, force_refresh: bool = False, sso_login: bool = False
+    ) -> None:
+        """Obtain credentials for `name` in a thread worker; the outcome arrives as a message.
+
+        `sso_login`: first a new SSO device login for the profile's session, whatever its token.
+        """
         self.board.started(name)
         self._refresh_profile(name)
         self.run_worker(
-            partial(self._obtain, name, purpose, force_refresh),
+            partial(self._obtain, name, purpose, force_refresh, sso_login),
             name=f"{purpose.value} {name}",
             group=f"login:{purpose.value}",
             # A new Enter or copy replaces the previous one; background logins run side by side.
@@ -458,7 +487,11 @@ class XswitchApp(App[None]):
             exit_on_error=False,
         )
 
-    def _obtain(self, name: str, purpose: Purpose, force_refresh: bool) -> None:
+    def sso_session_of(self, profile: Profile) -> SsoSession | None:
+        key = profile.sso_session or profile.get("sso_start_url") or ""
+        return self.catalog.sso_sessions.get(key)
+
+    def _obtain(self, name: str, purpose: Purpose, force_refresh: bool, sso_login: bool) -> None:
         worker = get_current_worker()
         cancel = threading.Event()
         prompter = UiPrompter(self, cancel, self._shutdown_event)
@@ -470,6 +503,11 @@ class XswitchApp(App[None]):
             return False
 
         def obtain() -> tuple[Credentials, Mapping]:
+            session = self.sso_session_of(self.catalog.profiles[name]) if sso_login else None
+            if session is not None:
+                from xswitch.core.sso import SsoAuth
+
+                SsoAuth(session, self.env).login(prompter)
             creds = self.sessions.credentials(name, prompter, force_refresh=force_refresh)
             return creds, self.sessions.cached_sessions()
 
@@ -506,6 +544,9 @@ class XswitchApp(App[None]):
             self._run_subshell(profile, message.credentials)
         elif message.purpose is Purpose.COPY:
             self._copy_exports(profile, message.credentials)
+        elif message.purpose is Purpose.CONSOLE:
+            self.notify(f"Signing in to the AWS console as {profile.name}…", markup=False)
+            self._console_worker(profile, message.credentials)
         else:
             left = message.credentials.seconds_left(self.clock())
             until = f" (session for {int(left // 60)} min)" if left else ""
@@ -514,9 +555,8 @@ class XswitchApp(App[None]):
     def on_login_failed(self, message: LoginFailed) -> None:
         self.board.failed(message.profile, message.error)
         self._refresh_profile(message.profile)
-        self.notify(
-            str(message.error), title="Login failed", severity="error", markup=False, timeout=10
-        )
+        title = "Console sign-in failed" if message.purpose is Purpose.CONSOLE else "Login failed"
+        self.notify(str(message.error), title=title, severity="error", markup=False, timeout=10)
 
     def on_login_cancelled(self, message: LoginCancelled) -> None:
         self.board.busy.discard(message.profile)
@@ -573,6 +613,49 @@ class XswitchApp(App[None]):
             screen.dismiss(None)
 
     # --- what credentials are for -----------------------------------------------------------
+
+    # Replaceable so that tests see the link instead of a browser opening.
+    open_url: Callable[[str], bool] = staticmethod(_opens_in_browser)
+
+    @work(thread=True, group="console", exclusive=True, exit_on_error=False)
+    def _console_worker(self, profile: Profile, creds: Credentials) -> None:
+        from xswitch.core.console import federation_login_url, switch_role_url
+
+        endpoint = self.env.get("XSWITCH_SIGNIN_ENDPOINT")
+        demo = bool(self.env.get("XSWITCH_DEMO"))
+        if demo and not endpoint:
+            # The demo's local AWS has no console: show what the link would look like.
+            url = switch_role_url(profile.account_id or "000000000000", profile.role_name or "")
+            note = (
+                "The demo runs on a local AWS without a console. On real AWS, 'o' opens the "
+                "console signed in as this profile; this is its switch-role link."
+            )
+            self.post_message(ConsoleLinkReady(profile.name, url, note))
+            return
+        # A role assumed by another role cannot ask the sign-in service for a session duration.
+        chained = sum(step.startswith("role:") for step in creds.via) > 1
+        try:
+            url = federation_login_url(
+                creds, self._region(profile), chained=chained, endpoint=endpoint
+            )
+        except XswitchError as error:
+            self.post_message(LoginFailed(profile.name, Purpose.CONSOLE, error))
+            return
+        if not demo and self.open_url(url):
+            self.notify(f"Opened the AWS console for {profile.name}.", markup=False)
+            return
+        note = (
+            "The demo has no browser to open: copy this sign-in link (valid for 15 minutes)."
+            if demo
+            else "No web browser could be opened here: copy this sign-in link (valid for 15 "
+            "minutes, once) into a browser."
+        )
+        self.post_message(ConsoleLinkReady(profile.name, url, note))
+
+    def on_console_link_ready(self, message: ConsoleLinkReady) -> None:
+        from xswitch.ui.screens.link import LinkScreen
+
+        self.push_screen(LinkScreen(f"AWS console: {message.profile}", message.note, message.url))
 
     def _region(self, profile: Profile) -> str | None:
         return profile.region or self.env.get("AWS_REGION") or self.env.get("AWS_DEFAULT_REGION")

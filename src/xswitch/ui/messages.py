@@ -81,3 +81,12 @@ class DeviceCodeDone(Message):
     """The login that showed a device code ended (its `cancel` event identifies it)."""
 
     cancel: threading.Event = field(repr=False)
+
+
+@dataclass
+class ConsoleLinkReady(Message):
+    """A console sign-in link that was not opened in a browser: the app shows it to be copied."""
+
+    profile: str
+    url: str = field(repr=False)  # carries a sign-in token
+    note: str = ""

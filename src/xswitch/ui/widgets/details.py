@@ -11,7 +11,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from xswitch.core.errors import XswitchError
+from xswitch.core.errors import SsoLoginRequired, XswitchError
 from xswitch.core.model import Client, Profile
 from xswitch.ui.board import RowState, State, countdown
 
@@ -48,6 +48,11 @@ def details_text(
         text.append("error     ", style="bold red")
         text.append(str(error), style="red")
         text.append("\n")
+        if isinstance(error, SsoLoginRequired):
+            text.append("sso       ", style="bold")
+            text.append(f"not logged in to '{error.session}': ")
+            text.append("l", style="bold reverse")
+            text.append(" starts a device login (approve the code in a browser)\n")
     field("kind", profile.kind.value)
     field("account", profile.account_id)
     field("role", profile.role_arn or profile.role_name)

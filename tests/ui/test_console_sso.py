@@ -1,0 +1,214 @@
+"""Pilot tests for the console key and SSO logins in the picker.
+
+Console links come from a local sign-in endpoint that answers getSigninToken as AWS does, with
+credentials obtained from a real STS (moto); SSO logins talk to the project's SSO server.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from uitesting import SIZE, new_app, notifications, screen_text, wait_until
+
+from xswitch.core.errors import SsoLoginRequired
+from xswitch.core.sso import TokenCache
+from xswitch.ssoserver import Account, ServerOptions, SsoServer
+from xswitch.ui.screens.device_code import DeviceCodeScreen
+from xswitch.ui.screens.link import LinkScreen
+
+SIGNIN_TOKEN = "signin-token-Zq8"
+
+
+class SigninEndpoint:
+    """Answers getSigninToken with SIGNIN_TOKEN (or `status`) and records each query."""
+
+    def __init__(self) -> None:
+        self.queries: list[dict[str, list[str]]] = []
+        self.status = 200
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                endpoint.queries.append(query)
+                self.send_response(endpoint.status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps({"SigninToken": SIGNIN_TOKEN}).encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation"
+
+
+@pytest.fixture
+def signin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SigninEndpoint]:
+    endpoint = SigninEndpoint()
+    thread = threading.Thread(target=endpoint.server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("XSWITCH_SIGNIN_ENDPOINT", endpoint.url)
+    yield endpoint
+    endpoint.server.shutdown()
+    endpoint.server.server_close()
+
+
+def recording_browser(app, answer: bool = True) -> list[str]:
+    opened: list[str] = []
+
+    def open_url(url: str) -> bool:
+        opened.append(url)
+        return answer
+
+    app.open_url = open_url
+    return opened
+
+
+async def test_o_opens_the_console_signed_in_as_the_profile(world, moto, signin):
+    app = new_app()
+    opened = recording_browser(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await wait_until(pilot, lambda: opened, "the browser to be asked")
+        url = urllib.parse.urlsplit(opened[0])
+        query = urllib.parse.parse_qs(url.query)
+        assert opened[0].startswith(signin.url)
+        assert query["Action"] == ["login"] and query["SigninToken"] == [SIGNIN_TOKEN]
+        assert "eu-west-1" in query["Destination"][0]  # acme-dev's region
+        session = json.loads(signin.queries[0]["Session"][0])
+        assert session["sessionId"].startswith("ASIA")  # the role's session from STS
+        await wait_until(
+            pilot, lambda: any("Opened the AWS console" in n for n in notifications(app)), "note"
+        )
+        assert "acme-dev" in app.board.expirations  # the session it used is cached and counted
+
+
+async def test_without_a_browser_the_link_is_shown_masked_and_copied_whole(world, moto, signin):
+    app = new_app()
+    recording_browser(app, answer=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, LinkScreen), "the link")
+        text = screen_text(app)
+        assert "No web browser" in text and SIGNIN_TOKEN not in text
+        await pilot.press("c")
+        assert SIGNIN_TOKEN in app.clipboard and app.clipboard.startswith(signin.url)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, LinkScreen)
+
+
+async def test_demo_shows_the_link_instead_of_opening_a_browser(world, moto, monkeypatch):
+    monkeypatch.setenv("XSWITCH_DEMO", "1")
+    app = new_app()
+    opened = recording_browser(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, LinkScreen), "the link")
+        assert "local AWS" in screen_text(app)
+        await pilot.press("c")
+        assert "switchrole" in app.clipboard and "111111111111" in app.clipboard
+        assert not opened
+
+
+async def test_a_refused_console_sign_in_is_explained(world, moto, signin):
+    signin.status = 400
+    app = new_app()
+    opened = recording_browser(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await wait_until(pilot, lambda: "acme-dev" in app.board.errors, "the failure")
+        assert "refused the credentials" in str(app.board.errors["acme-dev"])
+        assert "refused the credentials" in screen_text(app)  # details view
+        assert not opened and app.is_running
+
+
+# --- SSO ----------------------------------------------------------------------------------------
+
+START_URL = "https://acme.awsapps.com/start"
+ACCOUNTS = [Account("333333333333", "Acme Sandbox", "sandbox@acme.example", ("Developer",))]
+
+
+@pytest.fixture
+def sso(isolated, monkeypatch: pytest.MonkeyPatch) -> Iterator[SsoServer]:
+    server = SsoServer(ACCOUNTS, options=ServerOptions(poll_interval=1)).start()
+    for name, value in server.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("XSWITCH_NO_BROWSER", "1")
+    isolated.write_aws_config(
+        f"""
+        [sso-session acme]
+        sso_start_url = {START_URL}
+        sso_region = eu-west-1
+        sso_registration_scopes = sso:account:access
+
+        [profile sandbox]
+        sso_session = acme
+        sso_account_id = 333333333333
+        sso_role_name = Developer
+        region = eu-west-1
+        """
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_sso_login_shows_the_device_code_and_completes_once_approved(sso):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeScreen), "the modal")
+        code = sso.pending_user_codes()[0]
+        text = screen_text(app)
+        assert code in text and f"{sso.url}/device?user_code={code}" in text
+        await pilot.press("c")
+        assert app.clipboard == f"{sso.url}/device?user_code={code}"
+        sso.approve(code)
+        await wait_until(pilot, lambda: "sandbox" in app.board.expirations, "the login")
+        await wait_until(
+            pilot, lambda: not isinstance(app.screen, DeviceCodeScreen), "the modal to close"
+        )
+        await wait_until(
+            pilot, lambda: any("Logged in: sandbox" in n for n in notifications(app)), "the note"
+        )
+
+
+async def test_escape_on_the_device_code_cancels_the_sso_login(sso):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeScreen), "the modal")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.board.busy, "the login to end")
+        assert "sandbox" not in app.board.expirations and "sandbox" not in app.board.errors
+        await wait_until(
+            pilot, lambda: any("Login cancelled: sandbox" in n for n in notifications(app)), "note"
+        )
+        assert TokenCache().load_token(app.catalog.sso_sessions["acme"]) is None
+
+
+async def test_a_revoked_sso_login_is_explained_and_l_logs_in_again(sso):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        sso.options.auto_approve = True
+        await pilot.press("l")
+        await wait_until(pilot, lambda: "sandbox" in app.board.expirations, "the first login")
+        sso.options.auto_approve = False
+        sso.revoke_all()  # signed out in the portal: the saved token is refused
+        await pilot.press("l")
+        await wait_until(pilot, lambda: "sandbox" in app.board.errors, "the refusal")
+        assert isinstance(app.board.errors["sandbox"], SsoLoginRequired)
+        assert "starts a device login" in screen_text(app)  # the details view says what to do
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeScreen), "the modal")
+        sso.approve(sso.pending_user_codes()[0])
+        await wait_until(pilot, lambda: "sandbox" not in app.board.errors, "the new login")
+        await wait_until(pilot, lambda: not app.board.busy, "the login to end")
+        assert "sandbox" in app.board.expirations
