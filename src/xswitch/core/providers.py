@@ -9,6 +9,7 @@ botocore is imported only when a provider actually calls AWS.
 from __future__ import annotations
 
 import json
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -374,33 +375,49 @@ def sts_client(creds: Credentials, region: str, env: Mapping[str, str]) -> Any:
     or a corporate endpoint works the way it does for the AWS CLI.
     """
     import botocore.config
-    import botocore.session
 
-    # profile: no environment variable, so AWS_PROFILE (perhaps naming a profile botocore cannot
-    # read) never affects how xswitch signs.
-    config_file = env.get("AWS_CONFIG_FILE") or "~/.aws/config"
-    session = botocore.session.Session(
-        session_vars={
-            "profile": (None, None, None, None),
-            "config_file": (None, None, config_file, None),
-        }
-    )
     endpoint_url = None
     if not _truthy(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")):
         endpoint_url = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or None
-    return session.create_client(
-        "sts",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        config=botocore.config.Config(
-            connect_timeout=CONNECT_TIMEOUT,
-            read_timeout=READ_TIMEOUT,
-            retries={"max_attempts": 3, "mode": "standard"},
-        ),
-    )
+    config_file = env.get("AWS_CONFIG_FILE") or "~/.aws/config"
+    # Clients are thread-safe, sessions are not: create them one at a time from a shared session,
+    # whose loaded service model makes each further client cheap (50 parallel logins need that).
+    with _SESSION_LOCK:
+        return _botocore_session(config_file).create_client(
+            "sts",
+            region_name=region,
+            endpoint_url=endpoint_url,
+            aws_access_key_id=creds.access_key_id,
+            aws_secret_access_key=creds.secret_access_key,
+            aws_session_token=creds.session_token,
+            config=botocore.config.Config(
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        )
+
+
+_SESSION_LOCK = threading.Lock()
+_SESSIONS: dict[str, Any] = {}
+
+
+def _botocore_session(config_file: str) -> Any:
+    """One botocore session per config file; call with `_SESSION_LOCK` held."""
+    session = _SESSIONS.get(config_file)
+    if session is None:
+        import botocore.session
+
+        # profile: no environment variable, so AWS_PROFILE (perhaps naming a profile botocore
+        # cannot read) never affects how xswitch signs.
+        session = botocore.session.Session(
+            session_vars={
+                "profile": (None, None, None, None),
+                "config_file": (None, None, config_file, None),
+            }
+        )
+        _SESSIONS[config_file] = session
+    return session
 
 
 def call_sts(call: Callable[[], Any], profile: Profile | None, step: str) -> Any:
