@@ -50,10 +50,6 @@ from xswitch.ui.messages import (
 )
 from xswitch.ui.palette import ProfileProvider
 from xswitch.ui.prompter import Abandoned, UiPrompter, call_abandonable
-from xswitch.ui.screens.confirm import ConfirmProdScreen
-from xswitch.ui.screens.device_code import DeviceCodeScreen
-from xswitch.ui.screens.help import HelpScreen
-from xswitch.ui.screens.mfa import MfaScreen
 from xswitch.ui.widgets.client_list import ClientList
 from xswitch.ui.widgets.details import Details, details_text
 from xswitch.ui.widgets.filter_input import FilterInput
@@ -62,11 +58,16 @@ from xswitch.ui.widgets.profile_table import ProfileHeader, ProfileTable
 from xswitch.ui.widgets.virtual_list import VirtualList
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from xswitch.core.match import FuzzyIndex
     from xswitch.core.sessions import SessionManager
+    from xswitch.ui.screens.device_code import DeviceCodeScreen
+    from xswitch.ui.screens.mfa import MfaScreen
 
 # Filter results beyond this many are not worth drawing: nobody scrolls past them, they refine.
 FILTER_LIMIT = 200
+FILTER_PLACEHOLDER = "client, profile, account, role, tag"
 
 
 def _utc_now() -> datetime:
@@ -137,6 +138,8 @@ class XswitchApp(App[None]):
         for profile in catalog.profiles.values():
             self._by_client.setdefault(profile.client, []).append(profile.name)
         self._shown_client: int | None = None
+        self._filter_box: FilterInput | None = None
+        self._filter_mounting: AwaitMount | None = None
         self._filter = ""
         self._mfa_screens: dict[int, MfaScreen] = {}
         self._device_screens: dict[int, DeviceCodeScreen] = {}
@@ -154,10 +157,8 @@ class XswitchApp(App[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
-            yield Static(Text(self.heading), id="heading")
-            yield FilterInput(
-                placeholder="/ filter: client, profile, account, role, tag", id="filter"
-            )
+            # The filter box is mounted on the first '/': an Input costs time before first paint.
+            yield Static(self._heading_text(with_hint=True), id="heading")
             yield Static(Text(self.subheading), id="subheading")
         with Horizontal(id="body"):
             yield ClientList(self.catalog.clients, id="clients")
@@ -191,7 +192,27 @@ class XswitchApp(App[None]):
 
     @property
     def filter_input(self) -> FilterInput:
-        return self.query_one("#filter", FilterInput)
+        """The filter box, mounted on first use."""
+        if self._filter_box is None:
+            self._filter_box = FilterInput(placeholder=FILTER_PLACEHOLDER, id="filter")
+            heading = self.query_one("#heading", Static)
+            heading.update(self._heading_text(with_hint=False))
+            heading.add_class("with-filter")
+            self._filter_mounting = self.query_one("#top").mount(self._filter_box, after=heading)
+        return self._filter_box
+
+    def _heading_text(self, *, with_hint: bool) -> Text:
+        text = Text(self.heading, style="bold")
+        if with_hint:
+            text.append("   / filter: client, profile, account, role, tag", style="not bold dim")
+        return text
+
+    def _forget_filter(self) -> None:
+        """Empty the filter box (if there is one) without redrawing the list from it."""
+        self._filter = ""
+        if self._filter_box is not None and self._filter_box.value:
+            with self._filter_box.prevent(Input.Changed):
+                self._filter_box.value = ""
 
     # --- public helpers (palette, tests) ------------------------------------------------------
 
@@ -228,8 +249,7 @@ class XswitchApp(App[None]):
         if profile is None:
             return
         index = next((i for i, c in enumerate(self.catalog.clients) if c.key == profile.client), 0)
-        self.filter_input.value = ""
-        self._filter = ""
+        self._forget_filter()
         self.clients.move_cursor(index)
         self._show_client(index)
         row = self.profiles.index_of(name)
@@ -261,9 +281,7 @@ class XswitchApp(App[None]):
     def on_virtual_list_cursor_moved(self, event: VirtualList.CursorMoved) -> None:
         if event.sender is self.clients:
             if self._shown_client != event.index:
-                if self._filter:
-                    self.filter_input.value = ""
-                    self._filter = ""
+                self._forget_filter()
                 self._show_client(event.index)
         else:
             self._update_details()
@@ -343,21 +361,24 @@ class XswitchApp(App[None]):
 
     # --- actions ------------------------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        self.filter_input.focus()
+    async def action_filter(self) -> None:
+        box = self.filter_input
+        if self._filter_mounting is not None:
+            await self._filter_mounting
+            self._filter_mounting = None
+        # Focus now, not on the next idle: keys typed right after '/' must land in the box.
+        self.screen.set_focus(box)
 
     def action_clear_filter(self) -> None:
-        if self.filter_input.value:
-            self.filter_input.value = ""
+        if self._filter_box is not None and self._filter_box.value:
+            self._forget_filter()
             self._apply_filter("")
         self.profiles.focus()
 
     def action_jump_client(self, number: int) -> None:
         if number > len(self.catalog.clients):
             return
-        if self._filter:
-            self.filter_input.value = ""
-            self._filter = ""
+        self._forget_filter()
         self.clients.move_cursor(number - 1)
         self._show_client(number - 1)
         self.profiles.focus()
@@ -404,6 +425,8 @@ class XswitchApp(App[None]):
             self._logout_worker(profile.name)
 
     def action_help(self) -> None:
+        from xswitch.ui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.key_descriptions()))
 
     def key_hints(self) -> list[tuple[str, str]]:
@@ -463,6 +486,8 @@ class XswitchApp(App[None]):
                 self.start_login(profile.name, purpose)
             else:
                 self.notify("Cancelled: nothing was done.", markup=False)
+
+        from xswitch.ui.screens.confirm import ConfirmProdScreen
 
         self.push_screen(ConfirmProdScreen(client.name, what, profile.name), confirmed)
 
@@ -588,6 +613,8 @@ class XswitchApp(App[None]):
         reply = message.reply
         if reply.done():
             return
+        from xswitch.ui.screens.mfa import MfaScreen
+
         screen = MfaScreen(message.serial, message.unlocks)
         self._mfa_screens[id(reply)] = screen
 
@@ -603,6 +630,8 @@ class XswitchApp(App[None]):
             screen.dismiss(None)
 
     def on_device_code_shown(self, message: DeviceCodeShown) -> None:
+        from xswitch.ui.screens.device_code import DeviceCodeScreen
+
         screen = DeviceCodeScreen(message.authorization, message.cancel)
         self._device_screens[id(message.cancel)] = screen
         self.push_screen(screen)
