@@ -400,3 +400,70 @@ def test_environment_paths_are_expanded(isolated, monkeypatch):
     assert "moved" in load_catalog(os.environ).profiles
     assert "moved" in botocore_profiles()
     assert Path(os.path.expandvars("$XS_TEST_DIR/cfg")) == target
+
+
+# --- the plain-file reader ------------------------------------------------------------------------
+
+_plain_names = st.text(alphabet=st.sampled_from("abX09-_. \"'\\\t#;[]"), min_size=0, max_size=8)
+_plain_values = st.text(alphabet=st.sampled_from("ab1 =:#;\t[]\f"), max_size=10)
+_plain_lines = st.one_of(
+    st.builds(lambda n, t: f"[profile {n}]{t}", _plain_names, st.sampled_from(["", " ", "\t"])),
+    st.builds(lambda n: f"[{n}]", _plain_names),
+    st.sampled_from(["[default]", "[DEFAULT]", "[]", "[x] junk", "[a]]", "[[a]"]),
+    st.builds(
+        lambda k, sep, v, t: f"{k}{sep}{v}{t}",
+        _keys,
+        st.sampled_from(["=", " = ", ":", " : ", "\t=\t", "=:", ":="]),
+        _plain_values,
+        st.sampled_from(["", " ", "\t "]),
+    ),
+    st.builds(lambda k, v: f"  {k} = {v}", _keys, _plain_values),
+    st.sampled_from(["", "   ", "\t", "# c", "; c", "  # c", "\t; c", "s3 =", "junk", "= v", "#"]),
+)
+_plain_ini = st.lists(_plain_lines, max_size=14).map("\n".join) | st.lists(
+    _plain_lines, max_size=14
+).map(lambda lines: "\n".join(lines) + "\n")
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_plain_ini | _ini)
+def test_plain_file_reader_equals_configparser_or_declines(text):
+    """The one-pass reader either gives exactly RawConfigParser's sections or leaves the file to
+    the exact reader (which then reports any error with its line number)."""
+    simple = profiles._simple_ini(text)
+    if simple is None:
+        return
+    parser = configparser.RawConfigParser()
+    parser.read_string(text, source="x")  # raises if the reader accepted a bad file
+    assert simple == {
+        section: {option: parser.get(section, option) for option in parser.options(section)}
+        for section in parser.sections()
+    }
+
+
+def test_plain_file_reader_takes_ordinary_files():
+    url = "https://example.awsapps.com/start # kept, like botocore"
+    lines = [
+        "# a comment",
+        "[default]",
+        "region = eu-west-1",
+        "",
+        "[profile dev]",
+        "role_arn=arn:aws:iam::123456789012:role/Dev",
+        "source_profile : default",
+        "  ; an indented comment",
+        "[sso-session corp]   ",
+        f"sso_start_url = {url}",
+    ]
+    assert profiles._simple_ini("\n".join(lines) + "\n") == {
+        "default": {"region": "eu-west-1"},
+        "profile dev": {
+            "role_arn": "arn:aws:iam::123456789012:role/Dev",
+            "source_profile": "default",
+        },
+        "sso-session corp": {"sso_start_url": url},
+    }
+    # Anything unusual is left to the exact reader.
+    assert profiles._simple_ini("[a]\nkey = v\n  continued\n") is None
+    assert profiles._simple_ini("[a]\nx = 1\n[a]\n") is None
+    assert profiles._simple_ini("[é]\nx = 1\n") is None

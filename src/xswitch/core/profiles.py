@@ -53,7 +53,6 @@ OTHER_CLIENT_NAME = "Other"
 
 _PREFIX_SEPARATORS = re.compile(r"[-_./]")
 _PLAIN_HEADER = re.compile(r"[^'\"\\\s]*(?:[ \t\r\n]+[^'\"\\\s]*)*\Z")
-_SHLEX_WHITESPACE = re.compile(r"[ \t\r\n]+")
 _SSO_KEYS = ("sso_session", "sso_start_url", "sso_account_id")
 
 IniValue = str | dict[str, str]
@@ -83,6 +82,9 @@ def read_ini(path: Path) -> IniSections:
             "Check the file's permissions.",
             path=str(path),
         ) from None
+    simple = _simple_ini(text)
+    if simple is not None:
+        return simple
     import configparser
 
     try:
@@ -95,6 +97,44 @@ def read_ini(path: Path) -> IniSections:
             option: _nested(path, section, option, value) if value[:1] == "\n" else value
             for option, value in values.items()
         }
+    return sections
+
+
+# Nearly every AWS file is ASCII with `[name]` headers and `key = value` lines at column 0, blank
+# and comment lines: `_simple_ini` reads those with one whole-text regex pass. Each alternative
+# starts at a newline, so a file whose every line matches has exactly one match per line.
+_SIMPLE_LINE = re.compile(
+    r"\n(?:"
+    r"\[([^\n]+)\][ \t]*(?=\n|\Z)"  # a header: the name runs to the last "]"
+    r"|([^\n\[#;=: \t][^\n=:]*)[=:]([^\n]*)"  # an option: the key runs to the first "=" or ":"
+    r"|[ \t]*(?:[#;][^\n]*)?(?=\n|\Z)"  # a blank or comment line
+    r")"
+)
+# Whitespace that str.strip removes but the pattern above does not expect.
+_UNUSUAL_WHITESPACE = "\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _simple_ini(text: str) -> IniSections | None:
+    """The sections of a plain AWS file, exactly as `_IniParser` gives them; None when the file
+    has anything else (indented lines, [DEFAULT], a malformed, duplicate or orphan line, unusual
+    whitespace), for the exact parser to handle and report."""
+    if not text.isascii() or any(char in text for char in _UNUSUAL_WHITESPACE):
+        return None
+    lines = _SIMPLE_LINE.findall("\n" + text)
+    if len(lines) != text.count("\n") + 1:
+        return None
+    sections: IniSections = {}
+    current: dict[str, IniValue] | None = None
+    for header, key, value in lines:
+        if header:
+            if header == "DEFAULT" or header in sections:
+                return None
+            current = sections[header] = {}
+        elif key:
+            key = key.rstrip().lower()
+            if current is None or key in current:
+                return None
+            current[key] = value.strip()
     return sections
 
 
@@ -240,8 +280,8 @@ def _ini_error(path: Path, error: Exception) -> ConfigError:
 def _section_name(section: str) -> str | None:
     """The name in `[profile NAME]`-style headers, split like a shell word; None if unusable."""
     if _PLAIN_HEADER.match(section):
-        # Nothing for shlex to interpret: splitting on its whitespace gives the same words, fast.
-        parts = [part for part in _SHLEX_WHITESPACE.split(section) if part]
+        # Nothing for shlex to interpret, and only its whitespace: str.split gives the same words.
+        parts = section.split()
     else:
         try:
             parts = shlex.split(section)
