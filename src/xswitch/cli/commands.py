@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from xswitch.cli.context import Context
-from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_document
+from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
 from xswitch.core import errors
 from xswitch.core.model import Credentials, Profile
 from xswitch.core.shell import SHELLS
@@ -235,7 +235,12 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
 
 def credential_process(args: argparse.Namespace, ctx: Context) -> int:
     _, creds = _obtain(ctx, args.profile, min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS)
-    ctx.print(json.dumps(credential_process_document(creds)))
+    expiration = _iso(creds.expiration) if creds.expiration else None
+    ctx.print(
+        credential_process_json(
+            creds.access_key_id, creds.secret_access_key, creds.session_token, expiration
+        )
+    )
     return 0
 
 

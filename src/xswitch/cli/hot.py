@@ -25,32 +25,36 @@ def run(argv: Sequence[str]) -> int | None:
 
     env = os.environ
     minimum = CREDENTIAL_PROCESS_MIN_SECONDS if command == "credential-process" else 0
-    found = hotpath.lookup(env, rest[0], minimum)
-    if found is None:
+    session = hotpath.lookup(env, rest[0], minimum)
+    if session is None:
         return None
-    creds, region, default_shell = found
+    key_id, secret = session["AccessKeyId"], session["SecretAccessKey"]
+    token, expiration = session["SessionToken"], session["Expiration"]
     if command == "credential-process":
-        sys.stdout.write(json.dumps(credential_process_document(creds)) + "\n")
+        sys.stdout.write(credential_process_json(key_id, secret, token, expiration) + "\n")
         return 0
-    from xswitch.core.shell import SHELLS, export_lines
+    from xswitch.core.shell import SHELLS, render_exports, session_variables
 
-    if shell is not None and shell not in SHELLS:
-        return None  # let argparse explain
-    region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-    lines = export_lines(creds, region, shell or default_shell)
-    sys.stdout.write(lines if lines.endswith("\n") else lines + "\n")
+    shell = shell or session["Shell"]
+    if shell not in SHELLS:
+        return None  # the ordinary path explains
+    region = session["Region"] or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    variables = session_variables(key_id, secret, token, expiration, region)
+    sys.stdout.write(render_exports(*variables, shell))
     return 0
 
 
-def credential_process_document(creds) -> dict[str, object]:
-    """Version 1 JSON for botocore's credential_process."""
+def credential_process_json(
+    access_key_id: str, secret_access_key: str, session_token: str | None, expiration: str | None
+) -> str:
+    """Version 1 JSON for botocore's credential_process (`expiration` in RFC 3339)."""
     document: dict[str, object] = {
         "Version": 1,
-        "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key,
+        "AccessKeyId": access_key_id,
+        "SecretAccessKey": secret_access_key,
     }
-    if creds.session_token:
-        document["SessionToken"] = creds.session_token
-    if creds.expiration:
-        document["Expiration"] = creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return document
+    if session_token:
+        document["SessionToken"] = session_token
+    if expiration:
+        document["Expiration"] = expiration
+    return json.dumps(document)

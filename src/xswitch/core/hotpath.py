@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from xswitch.core import keycache, paths
-from xswitch.core.model import Credentials
 
 _POINTERS = "hot"
 # Environment that changes how a profile resolves or what the export lines contain.
@@ -85,10 +84,12 @@ def remember(
         pass
 
 
-def lookup(
-    env: Mapping[str, str], profile: str, min_seconds_left: int = 0
-) -> tuple[Credentials, str | None, str] | None:
-    """(credentials, region, default shell) from the cache, or None to take the ordinary path."""
+def lookup(env: Mapping[str, str], profile: str, min_seconds_left: int = 0) -> dict | None:
+    """The cached session of `profile`, or None to take the ordinary path.
+
+    Plain data, so that the hot path imports no dataclasses: AccessKeyId, SecretAccessKey,
+    SessionToken (or None), Expiration (RFC 3339, UTC), Region (or None), Shell (default syntax).
+    """
     try:
         pointer = json.loads(_pointer_path(env, profile).read_text())
         if pointer.get("profile") != profile or pointer.get("fingerprint") != fingerprint(env):
@@ -104,13 +105,14 @@ def lookup(
                 return None
         else:
             data = session["credentials"]
-        creds = Credentials(
-            access_key_id=data["AccessKeyId"],
-            secret_access_key=data["SecretAccessKey"],
-            session_token=data.get("SessionToken"),
-            expiration=expiration,
-        )
-        return creds, pointer.get("region"), pointer.get("shell") or "bash"
+        return {
+            "AccessKeyId": str(data["AccessKeyId"]),
+            "SecretAccessKey": str(data["SecretAccessKey"]),
+            "SessionToken": data.get("SessionToken") or None,
+            "Expiration": expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Region": pointer.get("region"),
+            "Shell": pointer.get("shell") or "bash",
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -14,13 +14,23 @@ from datetime import UTC
 from pathlib import Path
 
 from xswitch.core.errors import UsageError
-from xswitch.core.model import Credentials
+
+# Not `typing.TYPE_CHECKING`: the cached switch imports this module and typing costs it ~3 ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from xswitch.core.model import Credentials
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
 
 MARKER_VAR = "XSWITCH_PROMPT_MARKER"
 # Variables that would win over the exported keys (profiles) or are stale aliases of them.
 _ALWAYS_UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
+_KEY_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+)
 
 _RED = "\x1b[1;31m"
 _CYAN = "\x1b[1;36m"
@@ -34,26 +44,36 @@ def credential_variables(
     creds: Credentials | None, region: str | None
 ) -> tuple[dict[str, str], list[str]]:
     """The AWS variables to set and those to unset for `creds` (None: only unset the keys)."""
+    if creds is not None:
+        expiration = rfc3339(creds) if creds.expiration is not None else None
+        return session_variables(
+            creds.access_key_id, creds.secret_access_key, creds.session_token, expiration, region
+        )
     to_set: dict[str, str] = {}
+    to_unset = [*_ALWAYS_UNSET, *_KEY_VARIABLES]
+    if region:
+        to_set["AWS_REGION"] = to_set["AWS_DEFAULT_REGION"] = region
+    return to_set, to_unset
+
+
+def session_variables(
+    access_key_id: str,
+    secret_access_key: str,
+    session_token: str | None,
+    expiration: str | None,
+    region: str | None,
+) -> tuple[dict[str, str], list[str]]:
+    """`credential_variables` from plain values (`expiration` in RFC 3339), for the hot path."""
+    to_set = {"AWS_ACCESS_KEY_ID": access_key_id, "AWS_SECRET_ACCESS_KEY": secret_access_key}
     to_unset = list(_ALWAYS_UNSET)
-    if creds is None:
-        to_unset += [
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_SESSION_TOKEN",
-            "AWS_CREDENTIAL_EXPIRATION",
-        ]
+    if session_token:
+        to_set["AWS_SESSION_TOKEN"] = session_token
     else:
-        to_set["AWS_ACCESS_KEY_ID"] = creds.access_key_id
-        to_set["AWS_SECRET_ACCESS_KEY"] = creds.secret_access_key
-        if creds.session_token:
-            to_set["AWS_SESSION_TOKEN"] = creds.session_token
-        else:
-            to_unset.append("AWS_SESSION_TOKEN")
-        if creds.expiration is not None:
-            to_set["AWS_CREDENTIAL_EXPIRATION"] = rfc3339(creds)
-        else:
-            to_unset.append("AWS_CREDENTIAL_EXPIRATION")
+        to_unset.append("AWS_SESSION_TOKEN")
+    if expiration:
+        to_set["AWS_CREDENTIAL_EXPIRATION"] = expiration
+    else:
+        to_unset.append("AWS_CREDENTIAL_EXPIRATION")
     if region:
         # boto3 reads only AWS_DEFAULT_REGION, the AWS CLI v2 also AWS_REGION: set both.
         to_set["AWS_REGION"] = region
@@ -73,8 +93,12 @@ def export_lines(creds: Credentials, region: str | None, shell: str = "bash") ->
     `eval (...)`: every statement ends with ';' and contains no newline); PowerShell:
     `xswitch export --shell powershell | Invoke-Expression` (values contain no line break).
     """
+    return render_exports(*credential_variables(creds, region), shell)
+
+
+def render_exports(to_set: Mapping[str, str], to_unset: list[str], shell: str = "bash") -> str:
+    """Shell code that sets `to_set` and unsets `to_unset` (see `credential_variables`)."""
     syntax = _syntax(shell)
-    to_set, to_unset = credential_variables(creds, region)
     lines = [syntax.unset(name) for name in to_unset]
     lines += [syntax.assign(name, value) for name, value in to_set.items()]
     return "\n".join(lines) + "\n"
