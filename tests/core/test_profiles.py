@@ -470,3 +470,23 @@ def test_ten_thousand_profiles_load(isolated):
     isolated.write_aws_config("\n".join(sections))
     catalog = load_catalog()  # its speed is measured by bench/, not asserted here
     assert len(catalog.profiles) == 10_000
+
+
+def test_profiles_built_in_bulk_equal_ordinary_profiles(isolated):
+    """The catalog's fast Profile construction gives the same objects as Profile(...) does."""
+    from dataclasses import fields
+
+    from xswitch.core.model import Profile
+
+    isolated.aws_config.parent.mkdir(parents=True, exist_ok=True)
+    isolated.aws_config.write_text(
+        "[profile ops]\nrole_arn = arn:aws:iam::123456789012:role/Ops\nsource_profile = keys\n"
+    )
+    isolated.aws_credentials.write_text(
+        "[keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = not-shown\n"
+    )
+    for profile in load_catalog().profiles.values():
+        rebuilt = Profile(**{field.name: getattr(profile, field.name) for field in fields(Profile)})
+        assert profile == rebuilt and repr(profile) == repr(rebuilt)
+        assert profile.static_keys == rebuilt.static_keys
+        assert vars(profile) == vars(rebuilt)
