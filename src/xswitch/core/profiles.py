@@ -424,40 +424,9 @@ def _legacy_sso_session(settings: Mapping[str, str]) -> SsoSession | None:
     )
 
 
-@dataclass(slots=True)
-class _Draft:
-    """A profile before its client is known (Profile is frozen: build it once, at the end)."""
-
-    name: str
-    kind: Kind
-    settings: dict[str, str]
-    origin: Origin = Origin.AWS
-    tags: tuple[str, ...] = ()
-    static_keys: Credentials | None = field(default=None, repr=False)
-    keyring_name: str | None = None
-    stale: bool = False
-    overlay: Mapping[str, Any] = field(default_factory=dict)
-
-    def account_id(self) -> str | None:
-        return Profile(name=self.name, kind=self.kind, settings=self.settings).account_id
-
-    def build(self, client: str) -> Profile:
-        return _new_profile(
-            name=self.name,
-            kind=self.kind,
-            origin=self.origin,
-            client=client,
-            settings=self.settings,
-            tags=self.tags,
-            static_keys=self.static_keys,
-            keyring_name=self.keyring_name,
-            stale=self.stale,
-        )
-
-
 # A frozen dataclass sets each field through object.__setattr__: building 10,000 profiles that way
-# is a fifth of the catalog's load time. A Profile with every field given, no __post_init__ and no
-# slots is nothing but its __dict__, so that is filled at once instead.
+# is a fifth of the catalog's load time. A Profile with no __post_init__ and no slots is nothing
+# but its __dict__, so that is filled at once instead.
 _PROFILE_FIELDS = frozenset(field.name for field in dataclasses.fields(Profile))
 _PROFILE_IS_PLAIN = not hasattr(Profile, "__post_init__") and not hasattr(Profile, "__slots__")
 
@@ -471,37 +440,53 @@ def _new_profile(**values: Any) -> Profile:
     return profile
 
 
-def _drafts(files: _AwsFiles, doc: Mapping[str, Any]) -> list[_Draft]:
-    """Every profile: the AWS files' in file order, then the ones only config.toml defines."""
-    drafts: dict[str, _Draft] = {}
+def _placed(profile: Profile, client: str) -> Profile:
+    """`profile` as a member of `client`: `dataclasses.replace`, without its per-field work."""
+    if not _PROFILE_IS_PLAIN:
+        return dataclasses.replace(profile, client=client)
+    placed = object.__new__(Profile)
+    values = placed.__dict__
+    values.update(profile.__dict__)
+    values["client"] = client
+    return placed
+
+
+def _drafts(files: _AwsFiles, doc: Mapping[str, Any]) -> list[Profile]:
+    """Every profile, its client not yet known: the AWS files' in file order, then the ones only
+    config.toml defines."""
+    drafts: dict[str, Profile] = {}
     for name, values in files.profiles.items():
         settings, static_keys = _flat_settings(values, lower_keys=True)
         keys_first = name in files.keys_from_credentials
-        drafts[name] = _Draft(
+        drafts[name] = _new_profile(
             name=name,
             kind=_kind(settings, keys_first, None),
+            origin=Origin.AWS,
+            client="",
             settings=settings,
+            tags=(),
             static_keys=static_keys,
+            keyring_name=None,
+            stale=False,
         )
     for name, table in doc.get("profiles", {}).items():
+        tags = tuple(table.get("tags", ()))
         existing = drafts.get(name)
         if existing is not None:
             # An AWS profile: config.toml only adds grouping, never AWS settings.
-            existing.overlay = table
-            existing.tags = tuple(table.get("tags", ()))
+            drafts[name] = dataclasses.replace(existing, tags=tags)
             continue
         aws_values = {key: value for key, value in table.items() if key not in PROFILE_XSWITCH_KEYS}
         settings, _ = _flat_settings(aws_values)
         keyring_name = table.get("keys") or None
-        drafts[name] = _Draft(
+        drafts[name] = Profile(
             name=name,
             kind=_kind(settings, True, keyring_name),
-            settings=settings,
             origin=Origin.SSO_SYNC if table.get("origin") == "sso-sync" else Origin.XSWITCH,
-            tags=tuple(table.get("tags", ())),
+            settings=settings,
+            tags=tags,
             keyring_name=keyring_name,
             stale=bool(table.get("stale", False)),
-            overlay=table,
         )
     return list(drafts.values())
 
@@ -566,22 +551,22 @@ def _name_prefix(name: str) -> str:
     return (match.group() if match else "") or name
 
 
-def _derived_groups(unassigned: list[_Draft]) -> dict[str, tuple[str, str]]:
+def _derived_groups(unassigned: list[Profile]) -> dict[str, tuple[str, str]]:
     """profile name -> (derived client key, display name) for profiles no client claimed."""
-    prefixes: dict[str, list[_Draft]] = {}
+    prefixes: dict[str, list[Profile]] = {}
     for draft in unassigned:
         if draft.name == "default":
             continue
         prefix = _name_prefix(draft.name)
         prefixes.setdefault(prefix.casefold(), []).append(draft)
     groups: dict[str, tuple[str, str]] = {}
-    accounts: dict[str, list[_Draft]] = {}
+    accounts: dict[str, list[Profile]] = {}
     for key, members in prefixes.items():
         if len(members) >= 2:
             display = _name_prefix(members[0].name)
             for draft in members:
                 groups[draft.name] = (key, display)
-        elif account := members[0].account_id():
+        elif account := members[0].account_id:
             accounts.setdefault(account, []).append(members[0])
     for account, members in accounts.items():
         if len(members) >= 2:
@@ -593,15 +578,17 @@ def _derived_groups(unassigned: list[_Draft]) -> dict[str, tuple[str, str]]:
 
 
 def _group(
-    drafts: list[_Draft], doc: Mapping[str, Any], path: Path
+    drafts: list[Profile], doc: Mapping[str, Any], path: Path
 ) -> tuple[tuple[Client, ...], dict[str, Profile]]:
     """Clients in display order, and every profile with its client, in that order."""
     configured = _configured_clients(doc)
     assigner = _ClientAssigner(configured, doc, path)
+    overlays: Mapping[str, Mapping[str, Any]] = doc.get("profiles", {})
     client_of: dict[str, str] = {}
-    unassigned: list[_Draft] = []
+    unassigned: list[Profile] = []
     for draft in drafts:
-        wanted = draft.overlay.get("client")
+        overlay = overlays.get(draft.name)
+        wanted = overlay.get("client") if overlay else None
         key = assigner.explicit(draft.name, wanted) if wanted else assigner.configured(draft.name)
         if key is None:
             unassigned.append(draft)
@@ -621,7 +608,7 @@ def _group(
     order = {client.key: index for index, client in enumerate(clients)}
     # Stable sort: profiles of one client keep their file order.
     ordered = sorted(drafts, key=lambda draft: order[client_of[draft.name]])
-    return tuple(clients), {draft.name: draft.build(client_of[draft.name]) for draft in ordered}
+    return tuple(clients), {draft.name: _placed(draft, client_of[draft.name]) for draft in ordered}
 
 
 # --- public API ----------------------------------------------------------------------------------
