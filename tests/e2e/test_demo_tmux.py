@@ -91,8 +91,7 @@ def test_demo_filter_login_countdown_subshell_and_quit(tmp_path: Path):
         TERM="xterm-256color",
         TMPDIR=str(tmp_path),
     )
-    errors = tmp_path / "stderr"
-    command = f"{bindir / 'xswitch'} demo 2> {errors}; echo $? > {marker}"
+    command = f"{bindir / 'xswitch'} demo; echo $? > {marker}"
     terminal = Terminal(command, env)
     try:
         screen = terminal.wait_text("Acme Retail", timeout=60)
@@ -138,9 +137,6 @@ def test_demo_filter_login_countdown_subshell_and_quit(tmp_path: Path):
         terminal.keys("q")
         terminal.wait_for(lambda s: marker.exists(), "xswitch to exit", timeout=30)
         assert marker.read_text().strip() == "0"
-    except AssertionError as failure:
-        details = errors.read_text() if errors.exists() else ""
-        raise AssertionError(f"{failure}\nxswitch's stderr:\n{details}") from None
     finally:
         terminal.close()
     # Quitting leaves nothing behind: no throwaway home, no server still answering.
