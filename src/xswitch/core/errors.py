@@ -120,7 +120,7 @@ class PromptCancelled(CredentialError):
 class NoTerminal(CredentialError):
     def __init__(self, what: str = "an MFA code") -> None:
         super().__init__(
-            f"xswitch needs {what} but there is no terminal to ask on.",
+            f"This needs {what}, but there is no terminal to ask on.",
             "Pass --mfa-code CODE or set XSWITCH_MFA_CODE, or run the command from a terminal.",
         )
 
