@@ -490,3 +490,32 @@ def test_profiles_built_in_bulk_equal_ordinary_profiles(isolated):
         assert profile == rebuilt and repr(profile) == repr(rebuilt)
         assert profile.static_keys == rebuilt.static_keys
         assert vars(profile) == vars(rebuilt)
+
+
+def _matches_any(name: str, patterns: list[str]) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def test_first_matching_glob_wins_among_many(isolated):
+    """Globs of every shape, across clients, assign each profile like fnmatch tried in order."""
+    names = ["a1-x", "a1-y", "b[1]-z", "c?q", "cxq", "x.y", "plain", "Z-up", "*star"]
+    isolated.write_aws_config("".join(f"[profile {name}]\nregion = r\n" for name in names))
+    globs = {
+        "one": ["[!a]*-z", "c?q"],
+        "two": ["a1-*", "*q", "b[[]1]*"],
+        "three": ["*.*", "[*]*", "a1-y"],
+        "four": ["*"],
+    }
+    isolated.write_xswitch_config(
+        "".join(
+            f"[clients.{key}]\nmatch = {patterns!r}\n" for key, patterns in globs.items()
+        ).replace("'", '"')
+    )
+    expected: dict[str, list[str]] = {}
+    for name in names:
+        key = next(k for k, globbed in globs.items() if _matches_any(name, globbed))
+        expected.setdefault(key, []).append(name)
+    assert clients_of(load_catalog()) == expected
+    assert expected["one"] == ["b[1]-z", "c?q", "cxq"]  # the test covers several clients

@@ -24,11 +24,13 @@ derived group whose key equals a configured client's key joins that client.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import os
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -518,13 +520,22 @@ class _ClientAssigner:
         self.by_key = {client.key: client for client in clients}
         self.by_name = {client.name.casefold(): client for client in reversed(clients)}
         self.listed: dict[str, str] = {}
-        self.globs: list[tuple[re.Pattern[str], str]] = []
+        # (translated glob, client key), in configuration order: the first match wins.
+        globs: list[tuple[str, str]] = []
         for key, table in doc.get("clients", {}).items():
             for profile in table.get("profiles", ()):
                 self.listed.setdefault(profile, key)
-            self.globs.extend(
-                (re.compile(fnmatch.translate(glob)), key) for glob in table.get("match", ())
-            )
+            globs.extend((fnmatch.translate(glob), key) for glob in table.get("match", ()))
+        self.glob_keys = [key for _, key in globs]
+        # All globs as one pattern, one alternative each, tried in order: an empty group named
+        # after its position closes each, so `lastgroup` tells which matched. One match call per
+        # profile instead of one per glob (50 clients' globs over 10,000 profiles otherwise take
+        # longer than everything else in the catalog).
+        self.any_glob = (
+            re.compile("|".join(f"(?:{regex})(?P<_{n}>)" for n, (regex, _) in enumerate(globs)))
+            if globs
+            else None
+        )
 
     def explicit(self, profile: str, wanted: str) -> str:
         client = self.by_key.get(wanted) or self.by_name.get(wanted.casefold())
@@ -540,9 +551,12 @@ class _ClientAssigner:
 
     def configured(self, profile: str) -> str | None:
         listed = self.listed.get(profile)
-        if listed is not None or not self.globs:
+        if listed is not None or self.any_glob is None:
             return listed
-        return next((key for pattern, key in self.globs if pattern.match(profile)), None)
+        match = self.any_glob.match(profile)
+        if match is None or match.lastgroup is None:
+            return None
+        return self.glob_keys[int(match.lastgroup[1:])]
 
 
 def _name_prefix(name: str) -> str:
@@ -616,6 +630,29 @@ def _group(
 
 def load_catalog(env: Mapping[str, str] = os.environ) -> Catalog:
     """Read the AWS files and config.toml into a Catalog; ConfigError names the file and line."""
+    with _collector_paused():
+        return _load_catalog(env)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage-collector passes meanwhile.
+
+    Building the catalog allocates several objects per profile and keeps nearly all of them, so
+    the passes that allocation would trigger scan a growing heap and free nothing: a tenth of the
+    load time for 10,000 profiles.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _load_catalog(env: Mapping[str, str]) -> Catalog:
     config_path = paths.config_file(env)
     doc = load_document(config_path)
     files = read_aws_files(env)
