@@ -199,3 +199,60 @@ def test_rare_terms_in_many_items():
     assert [texts[57][i] for i in results[1].positions] == list("rare")
     # Scattered hits ("item-139") rank after every substring hit.
     assert keys(index.search("item-39"))[:10] == [str(n) for n in [39, *range(390, 399)]]
+
+
+_SEPARATORS = " -_./:@,=+|()[]{}"
+
+
+def _reference_score(terms: list[str], text: str) -> float | None:
+    """The documented scoring, one item at a time: None when some term does not match."""
+    text = text.lower()
+    total = -len(text) * 0.01
+    for term in terms:
+        start = text.find(term)
+        if start >= 0:
+            hits = [p for p in range(len(text)) if text.startswith(term, p)]
+            at_start = [p for p in hits if p == 0 or text[p - 1] in _SEPARATORS]
+            whole = [
+                p
+                for p in at_start
+                if p + len(term) == len(text) or text[p + len(term)] in _SEPARATORS
+            ]
+            bonus = (400.0 if at_start else 0.0) + (300.0 if whole else 0.0)
+            total += (1000.0 + 10.0 * len(term) - min(start, 100) * 0.5) + bonus
+            continue
+        # Scattered: from the first start that works, each next letter as early as possible.
+        for first in range(len(text)):
+            if text[first] != term[0]:
+                continue
+            position = first
+            for char in term[1:]:
+                position = text.find(char, position + 1)
+                if position < 0:
+                    break
+            if position >= 0:
+                tightness = 100.0 * len(term) / (position + 1 - first)
+                word_start = 50.0 if first == 0 or text[first - 1] in _SEPARATORS else 0.0
+                total += tightness + word_start
+                break
+        else:
+            return None
+    return total
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(st.text(_alphabet, max_size=24), min_size=1, max_size=10),
+    query=st.text(_alphabet, min_size=1, max_size=8),
+    limit=st.one_of(st.none(), st.integers(min_value=1, max_value=6)),
+)
+def test_scores_and_order_equal_the_reference_definition(texts, query, limit):
+    terms = query.lower().split()
+    if not terms:
+        return
+    scored = [(_reference_score(terms, text), i) for i, text in enumerate(texts)]
+    expected = sorted((-score, i) for score, i in scored if score is not None)[:limit]
+    results = FuzzyIndex([(str(i), text) for i, text in enumerate(texts)]).search(query, limit)
+    assert [(match.score, match.key) for match in results] == [
+        (-negated, str(i)) for negated, i in expected
+    ]

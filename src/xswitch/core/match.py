@@ -88,6 +88,8 @@ class FuzzyIndex:
         # inside a text may become a space): one C-level scan tells whether a term is rare.
         self._joined = "\n".join(text.replace("\n", " ") for text in self._texts)
         self._line_starts = _line_starts(self._texts)
+        self._joined_words = "\n".join(self._words)
+        self._framed_texts: list[str] | None = None
         self._recent: OrderedDict[tuple[str, ...], _Survivors] = OrderedDict()
         self._recent_lock = threading.Lock()
 
@@ -210,23 +212,36 @@ class FuzzyIndex:
         """Each kept item's score for `term`, found as a substring at `starts`."""
         base = _SUBSTRING + 10.0 * len(term)
         by_start = _start_scores(base, self._longest)
-        words = list(map(self._words.__getitem__, kept))
-        spaced = term.translate(_TO_SPACE)
-        if spaced == term:
-            at_start = list(map(str.__contains__, words, repeat(" " + term)))
-            if any(at_start):
-                whole = map(str.__contains__, words, repeat(" " + term + " "))
-                levels = map(add, at_start, whole)
-            else:
-                levels = repeat(0)
+        starts_scores = map(by_start.__getitem__, starts)
+        # A word start (or whole word) anywhere shows in the joined words, separators as spaces:
+        # when there is none, no item needs checking.
+        spaced = " " + term.translate(_TO_SPACE)
+        if spaced not in self._joined_words:
+            return starts_scores
+        whole_anywhere = spaced + " " in self._joined_words
+        if spaced[1:] == term:
+            words = list(map(self._words.__getitem__, kept))
+            at_start = map(str.__contains__, words, repeat(spaced))
+            whole = map(str.__contains__, words, repeat(spaced + " ")) if whole_anywhere else None
         else:
-            # Rare: the term holds separators, which must match literally ("a-b" is not "a_b").
-            texts = list(map(self._texts.__getitem__, kept))
+            # The term holds separators, which must match literally ("a-b" is not "a_b"): search
+            # the text framed by spaces for a separator followed by the term.
+            framed = list(map(self._framed().__getitem__, kept))
             start_pattern, whole_pattern = _word_patterns(term)
-            at_start = list(map(is_not, map(start_pattern.search, texts), repeat(None)))
-            whole = map(is_not, map(whole_pattern.search, texts), repeat(None))
-            levels = map(add, at_start, whole)
-        return map(add, map(by_start.__getitem__, starts), map(_BONUS_BY_LEVEL.__getitem__, levels))
+            at_start = map(is_not, map(start_pattern.search, framed), repeat(None))
+            whole = (
+                map(is_not, map(whole_pattern.search, framed), repeat(None))
+                if whole_anywhere
+                else None
+            )
+        levels = at_start if whole is None else map(add, at_start, whole)
+        return map(add, starts_scores, map(_BONUS_BY_LEVEL.__getitem__, levels))
+
+    def _framed(self) -> list[str]:
+        """Each text with a space on either side, made on first use (for terms with separators)."""
+        if self._framed_texts is None:
+            self._framed_texts = [" " + text + " " for text in self._texts]
+        return self._framed_texts
 
     def _add_scattered(
         self,
@@ -322,9 +337,15 @@ def _lower(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def _word_patterns(term: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Patterns finding `term` at a word start, and as a whole word, in lower-cased text."""
-    start = f"(?<![^{_SEPARATOR_CLASS}]){re.escape(term)}"
-    return re.compile(start, re.DOTALL), re.compile(f"{start}(?![^{_SEPARATOR_CLASS}])", re.DOTALL)
+    """Patterns finding `term` at a word start, and as a whole word, in lower-cased text framed by
+    spaces (" " + text + " "): a separator, the term, and for a whole word another separator.
+
+    The term comes first and the separator before it is checked looking back, so that the regex
+    engine can scan for the term's literal text at C speed.
+    """
+    literal = re.escape(term)
+    start = f"{literal}(?<=[{_SEPARATOR_CLASS}]{literal})"
+    return re.compile(start, re.DOTALL), re.compile(f"{start}(?=[{_SEPARATOR_CLASS}])", re.DOTALL)
 
 
 def _word_start(term: str, text: str, words: str) -> int:
