@@ -189,12 +189,12 @@ def test_narrowing_a_remembered_query_and_forgetting():
 def test_rare_terms_in_many_items():
     """A term few items contain is located in all the texts at once: same hits, same ranking."""
     texts = [f"item-{n} filler words here" for n in range(400)]
-    texts[0] = "rare start, rare again"
+    texts[200] = "rare start, rare again"
     texts[57] = "inside a wordrare and rare"
     texts[399] = "the last one is rare"
     index = FuzzyIndex([(str(n), text) for n, text in enumerate(texts)])
     results = index.search("rare")
-    assert keys(results) == ["0", "57", "399"]
+    assert keys(results) == ["200", "57", "399"]
     assert results[0].positions == (0, 1, 2, 3)
     assert [texts[57][i] for i in results[1].positions] == list("rare")
     # Scattered hits ("item-139") rank after every substring hit.

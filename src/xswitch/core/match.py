@@ -172,12 +172,17 @@ class FuzzyIndex:
             candidates = indexes
             texts = list(map(self._texts.__getitem__, indexes))
             found = list(map(str.find, texts, repeat(term)))
+        if -1 not in found:
+            # Common for short terms: every candidate has the substring; nothing to sort out.
+            kept, before = list(candidates), list(scores)
+            term_scores = self._substring_scores(term, kept, found, everything=indexes is None)
+            return _Survivors(kept, before, list(map(add, before, term_scores)))
         is_substring = list(map((-1).__lt__, found))
         kept = list(compress(candidates, is_substring))
         before = list(compress(scores, is_substring))
         term_scores = self._substring_scores(term, kept, compress(found, is_substring))
         survivors = _Survivors(kept, before, list(map(add, before, term_scores)))
-        if len(term) > 1 and len(kept) < len(found):
+        if len(term) > 1:
             # A one-letter term that is no substring is no subsequence either.
             missed = list(map(not_, is_substring))
             self._add_scattered(
@@ -191,13 +196,17 @@ class FuzzyIndex:
 
     def _first_hits_everywhere(self, term: str) -> list[int]:
         """`text.find(term)` for every item; rare terms are located in the joined text instead."""
-        count = self._joined.count(term)
+        joined, rare = self._joined, len(self._texts) // 16
+        # A term common in the first sixteenth of the text is not rare: skip counting the rest.
+        if rare and joined.count(term, 0, len(joined) // 16) > rare // 16:
+            return list(map(str.find, self._texts, repeat(term)))
+        count = joined.count(term)
         if count == 0:
             return [-1] * len(self._texts)
-        if count * 16 > len(self._texts):
+        if count > rare:
             return list(map(str.find, self._texts, repeat(term)))
         found = [-1] * len(self._texts)
-        joined, starts = self._joined, self._line_starts
+        starts = self._line_starts
         position = joined.find(term)
         while position >= 0:
             item = bisect.bisect_right(starts, position) - 1
@@ -207,9 +216,10 @@ class FuzzyIndex:
         return found
 
     def _substring_scores(
-        self, term: str, kept: list[int], starts: Iterable[int]
+        self, term: str, kept: list[int], starts: Iterable[int], everything: bool = False
     ) -> Iterable[float]:
-        """Each kept item's score for `term`, found as a substring at `starts`."""
+        """Each kept item's score for `term`, found as a substring at `starts`. `everything` says
+        `kept` is every item, in order."""
         base = _SUBSTRING + 10.0 * len(term)
         by_start = _start_scores(base, self._longest)
         starts_scores = map(by_start.__getitem__, starts)
@@ -220,13 +230,15 @@ class FuzzyIndex:
             return starts_scores
         whole_anywhere = spaced + " " in self._joined_words
         if spaced[1:] == term:
-            words = list(map(self._words.__getitem__, kept))
+            words = self._words if everything else list(map(self._words.__getitem__, kept))
             at_start = map(str.__contains__, words, repeat(spaced))
             whole = map(str.__contains__, words, repeat(spaced + " ")) if whole_anywhere else None
         else:
             # The term holds separators, which must match literally ("a-b" is not "a_b"): search
             # the text framed by spaces for a separator followed by the term.
-            framed = list(map(self._framed().__getitem__, kept))
+            framed = self._framed()
+            if not everything:
+                framed = list(map(framed.__getitem__, kept))
             start_pattern, whole_pattern = _word_patterns(term)
             at_start = map(is_not, map(start_pattern.search, framed), repeat(None))
             whole = (
