@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from uitesting import SIZE, new_app, notifications, screen_text, wait_until
+from uitesting import SIZE, new_app, notifications, row_text, screen_text, wait_until
 
 from xswitch.core.errors import SsoLoginRequired
 from xswitch.core.sso import TokenCache
@@ -116,16 +116,50 @@ async def test_demo_shows_the_link_instead_of_opening_a_browser(world, moto, mon
         assert not opened
 
 
-async def test_a_refused_console_sign_in_is_explained(world, moto, signin):
+async def test_a_refused_console_sign_in_is_explained_without_marking_the_session(
+    world, moto, signin
+):
     signin.status = 400
     app = new_app()
     opened = recording_browser(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("o")
-        await wait_until(pilot, lambda: "acme-dev" in app.board.errors, "the failure")
-        assert "refused the credentials" in str(app.board.errors["acme-dev"])
-        assert "refused the credentials" in screen_text(app)  # details view
+        await wait_until(
+            pilot,
+            lambda: any("refused the credentials" in n for n in notifications(app)),
+            "the failure",
+        )
+        # The session it obtained is good: the row shows its countdown, not an error.
+        assert "acme-dev" not in app.board.errors and "acme-dev" in app.board.expirations
+        assert "error" not in row_text(app, "acme-dev")
+        details = str(app.query_one("#details").render())
+        assert "console" in details and "refused the credentials" in details
         assert not opened and app.is_running
+        # A new attempt starts without the old note.
+        signin.status = 200
+        recording_browser(app)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: "refused" not in screen_text(app), "the note to go")
+
+
+async def test_a_long_link_is_cut_per_parameter_not_folded_mid_word(world, moto, signin):
+    app = new_app()
+    recording_browser(app, answer=False)
+    async with app.run_test(size=(80, 36)) as pilot:  # narrower than the Destination parameter
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, LinkScreen), "the link")
+        lines = screen_text(app).splitlines()
+        start = next(i for i, line in enumerate(lines) if signin.url in line)
+        shown = [line.strip(" │╭╮╰╯").strip() for line in lines[start : start + 4]]
+        assert shown[0] == signin.url  # the address alone on its line
+        assert shown[1] == "?Action=login"
+        # Each further parameter starts its own line; the long Destination ends in an ellipsis.
+        assert shown[2].startswith("&Issuer=") or shown[2].startswith("&Destination=")
+        destination = next(line for line in lines if "&Destination=" in line)
+        assert destination.rstrip(" │").endswith("…")
+        assert "&SigninToken=…" in screen_text(app)
+        await pilot.press("c")
+        assert SIGNIN_TOKEN in app.clipboard and "Destination=" in app.clipboard
 
 
 # --- SSO ----------------------------------------------------------------------------------------

@@ -323,6 +323,15 @@ async def test_refresh_client_without_live_sessions_says_so(world):
         assert any("No live sessions" in n for n in notifications(app))
 
 
+async def test_the_key_bar_fits_120_columns(world):
+    app = new_app()
+    async with app.run_test(size=(120, 36)):
+        bar = " ".join(screen_text(app).splitlines()[-1].split())
+        assert bar.endswith("ctrl+p Palette") and "…" not in bar
+        for hint in ("/ Filter", "l Log in", "c Copy", "S SSO sync", "? Help", "q Quit"):
+            assert hint in bar
+
+
 async def test_help_lists_every_key(world):
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -333,8 +342,9 @@ async def test_help_lists_every_key(world):
             "Filter",
             "Shell",
             "Log in",
-            "Refresh client",
-            "Copy exports",
+            "Refresh every live session",
+            "Copy export lines",
+            "SSO sync",
             "Log out",
             "Quit",
             "Jump to client N",

@@ -37,6 +37,7 @@ from xswitch.core.errors import (
 from xswitch.core.model import Catalog, Client, Credentials, Profile, SsoSession
 from xswitch.ui.board import SessionBoard
 from xswitch.ui.messages import (
+    ConsoleFailed,
     ConsoleLinkReady,
     DeviceCodeDone,
     DeviceCodeShown,
@@ -47,9 +48,21 @@ from xswitch.ui.messages import (
     MfaRequested,
     MfaWithdrawn,
     Purpose,
+    SyncCancelled,
+    SyncFailed,
+    SyncFinished,
+    SyncProgress,
 )
 from xswitch.ui.palette import ProfileProvider
 from xswitch.ui.prompter import Abandoned, UiPrompter, call_abandonable
+from xswitch.ui.sync import (
+    SYNCING_KEY,
+    SyncPreview,
+    progress_line,
+    run_sync,
+    session_to_sync,
+    summary_line,
+)
 from xswitch.ui.widgets.client_list import ClientList
 from xswitch.ui.widgets.details import Details, details_text
 from xswitch.ui.widgets.filter_input import FilterInput
@@ -64,6 +77,15 @@ if TYPE_CHECKING:
     from xswitch.core.sessions import SessionManager
     from xswitch.ui.screens.device_code import DeviceCodeScreen
     from xswitch.ui.screens.mfa import MfaScreen
+
+# Help says more than the key bar has room for.
+LONG_DESCRIPTIONS = {
+    "refresh-client": "Refresh every live session of the selected client",
+    "copy": "Copy export lines (shell syntax from settings)",
+    "console": "Open the AWS console signed in as the profile",
+    "sso-sync": "SSO sync: discover accounts and roles of the selected profile's SSO session "
+    "(the only session, or choose one when several exist); rows appear as they arrive",
+}
 
 # Filter results beyond this many are not worth drawing: nobody scrolls past them, they refine.
 FILTER_LIMIT = 200
@@ -94,9 +116,10 @@ class XswitchApp(App[None]):
         Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
         Binding("enter", "subshell", "Shell", id="subshell"),
         Binding("l", "login", "Log in", id="login"),
-        Binding("L", "refresh_client", "Refresh client", id="refresh-client"),
-        Binding("c", "copy", "Copy exports", id="copy"),
+        Binding("L", "refresh_client", "Refresh all", id="refresh-client", show=False),
+        Binding("c", "copy", "Copy", id="copy"),
         Binding("o", "console", "Console", id="console"),
+        Binding("S", "sso_sync", "SSO sync", id="sso-sync"),
         Binding("x", "logout", "Log out", id="logout"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -144,6 +167,12 @@ class XswitchApp(App[None]):
         self._mfa_screens: dict[int, MfaScreen] = {}
         self._device_screens: dict[int, DeviceCodeScreen] = {}
         self._chains: dict[str, list[str] | XswitchError] = {}
+        # Console sign-in problems: shown in the details, not as a session error of the row.
+        self._console_problems: dict[str, XswitchError] = {}
+        self._sync: SyncPreview | None = None
+        self._sync_status = ""
+        # Sessions whose saved SSO login the portal refused during a sync: `S` logs in anew.
+        self._sync_refused: set[str] = set()
         if catalog.settings.theme == "light":
             self.theme = "textual-light"
         if env.get("NO_COLOR") is not None and not self.no_color:
@@ -300,9 +329,12 @@ class XswitchApp(App[None]):
     def _update_details(self) -> None:
         profile = self.profiles.selected
         details = self.query_one("#details", Details)
+        notes = [("sso sync", self._sync_status)] if self._sync_status else []
         if profile is None:
-            details.update(details_text(None, None, [], [], None, None, None))
+            details.update(details_text(None, None, [], [], None, None, None, notes=notes))
             return
+        if profile.name in self._console_problems:
+            notes.insert(0, ("console", str(self._console_problems[profile.name])))
         now = self.clock()
         chain = self._chain(profile)
         error = self.board.errors.get(profile.name)
@@ -318,10 +350,13 @@ class XswitchApp(App[None]):
                 self.board.expirations.get(profile.name),
                 error,
                 now,
+                notes=notes,
             )
         )
 
     def _chain(self, profile: Profile) -> list[str] | XswitchError:
+        if self._sync is not None and self._sync.is_provisional(profile.name):
+            return []  # the engine does not know it until the sync is stored
         if profile.name not in self._chains:
             try:
                 self._chains[profile.name] = self.sessions.chain_description(profile)
@@ -330,7 +365,7 @@ class XswitchApp(App[None]):
         return self._chains[profile.name]
 
     def _unlocks(self, profile: Profile) -> list[str]:
-        if not profile.mfa_serial:
+        if not profile.mfa_serial or profile.client == SYNCING_KEY:
             return []
         try:
             return self.sessions.unlocks(profile)
@@ -417,6 +452,7 @@ class XswitchApp(App[None]):
     def action_console(self) -> None:
         profile = self._selected_or_say()
         if profile is not None:
+            self._console_problems.pop(profile.name, None)
             self.start_login(profile.name, Purpose.CONSOLE)
 
     def action_logout(self) -> None:
@@ -446,7 +482,8 @@ class XswitchApp(App[None]):
                 if binding.id == "jump-client-1":
                     keys.append(("1–9", "Jump to client N"))
                 continue
-            keys.append((self.get_key_display(binding), binding.description))
+            description = LONG_DESCRIPTIONS.get(binding.id or "", binding.description)
+            keys.append((self.get_key_display(binding), description))
         keys += [
             ("↑ ↓ PgUp PgDn", "Move in the list"),
             ("Tab", "Switch between clients and profiles"),
@@ -470,6 +507,13 @@ class XswitchApp(App[None]):
         profile = self.profiles.selected
         if profile is None:
             self.notify("No profile is selected.", severity="warning", markup=False)
+        elif self._sync is not None and self._sync.is_provisional(profile.name):
+            self.notify(
+                f"{profile.name} was just discovered: it can be used once the SSO sync is stored.",
+                severity="warning",
+                markup=False,
+            )
+            return None
         return profile
 
     def _confirm_then(self, purpose: Purpose, what: str) -> None:
@@ -641,6 +685,189 @@ class XswitchApp(App[None]):
         if screen is not None and screen is self.screen:
             screen.dismiss(None)
 
+    # --- SSO sync (`S`) -----------------------------------------------------------------------
+
+    def action_sso_sync(self) -> None:
+        if self._sync is not None:
+            self.notify(
+                f"An SSO sync of '{self._sync.session.name}' is running already.", markup=False
+            )
+            return
+        sessions = self.catalog.sso_sessions
+        if not sessions:
+            self.notify(
+                "No SSO session is configured, so there is nothing to sync. Add an "
+                "[sso-session NAME] section with sso_start_url and sso_region to ~/.aws/config, "
+                "then press S again.",
+                title="SSO sync",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+            return
+        session = session_to_sync(self.catalog, self.profiles.selected)
+        if session is not None:
+            self.start_sync(session.name)
+            return
+        from xswitch.ui.screens.choose_session import ChooseSessionScreen
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.start_sync(name)
+
+        choices = [(s.name, s.start_url) for s in sessions.values()]
+        self.push_screen(ChooseSessionScreen(sorted(choices)), chosen)
+
+    def start_sync(self, session_name: str) -> None:
+        """Sync the SSO session `session_name` in a thread worker; rows appear as they arrive."""
+        session = self.catalog.sso_sessions.get(session_name)
+        if session is None or self._sync is not None:
+            return
+        self._sync = SyncPreview(self.catalog, session)
+        self._show_catalog(self._sync.catalog)
+        self._set_sync_status(f"SSO sync {session.name}: listing accounts…")
+        relogin = session.name in self._sync_refused
+        self.run_worker(
+            partial(self._sync_in_thread, session, relogin),
+            name=f"sso sync {session.name}",
+            group="sso-sync",
+            exclusive=True,
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _sync_in_thread(self, session: SsoSession, relogin: bool) -> None:
+        worker = get_current_worker()
+        cancel = threading.Event()
+        prompter = UiPrompter(self, cancel, self._shutdown_event)
+
+        def given_up() -> bool:
+            if worker.is_cancelled or self._shutdown_event.is_set():
+                cancel.set()
+                return True
+            return cancel.is_set()
+
+        def sync() -> tuple:
+            return run_sync(
+                session,
+                self.env,
+                prompter,
+                relogin=relogin,
+                rate=self.catalog.settings.sso_rate_limit,
+                on_progress=lambda progress: self.post_message(
+                    SyncProgress(session.name, progress)
+                ),
+                cancelled=given_up,
+            )
+
+        try:
+            discovery, report, catalog = call_abandonable(
+                sync, given_up, name=f"xswitch sso sync {session.name}"
+            )
+        except (Abandoned, PromptCancelled):
+            self.post_message(SyncCancelled(session.name))
+        except XswitchError as error:
+            self.post_message(SyncFailed(session.name, error))
+        except Exception as error:  # anything else still becomes words, never a crash
+            self.post_message(
+                SyncFailed(
+                    session.name,
+                    CredentialError(
+                        f"The SSO sync of '{session.name}' failed unexpectedly "
+                        f"({type(error).__name__}).",
+                        "Try again; if it keeps failing, run 'xswitch sso sync' with "
+                        "XSWITCH_DEBUG=1 to see the details.",
+                    ),
+                )
+            )
+        else:
+            self.post_message(SyncFinished(session.name, discovery, report, catalog))
+        finally:
+            if prompter.showed_device_code:
+                self.post_message(DeviceCodeDone(cancel))
+
+    def on_sync_progress(self, message: SyncProgress) -> None:
+        sync = self._sync
+        if sync is None or sync.session.name != message.session:
+            return  # a late message from a sync that already ended
+        added = sync.add(message.progress.account)
+        self._set_sync_status(progress_line(message.session, message.progress))
+        if not added:
+            return
+        self._by_client.setdefault(SYNCING_KEY, []).extend(added)
+        with self._index_lock:
+            self._index = None  # rebuilt on the next filter keystroke, with the new rows
+        self.clients.refresh()
+        if self._shown_client is not None and self._shown_client == len(self.catalog.clients) - 1:
+            selected = self.profiles.cursor
+            self._show_client(self._shown_client)
+            self.profiles.move_cursor(selected)
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        self._sync = None
+        self._sync_refused.discard(message.session)
+        self.sessions.catalog = message.catalog  # the engine must know the new profiles too
+        self._show_catalog(message.catalog)
+        line = summary_line(message.session, message.discovery, message.report)
+        self._set_sync_status(line, done=True)
+        self.notify(line, title="SSO sync", markup=False, timeout=8)
+
+    def on_sync_failed(self, message: SyncFailed) -> None:
+        self._end_sync_preview()
+        error = message.error
+        line = f"SSO sync {message.session} failed: {error}"
+        if isinstance(error, SsoLoginRequired):
+            self._sync_refused.add(message.session)
+            line += " Press S to log in again (device code) and sync."
+        self._set_sync_status(line, done=True)
+        self.notify(line, title="SSO sync failed", severity="error", markup=False, timeout=10)
+
+    def on_sync_cancelled(self, message: SyncCancelled) -> None:
+        self._end_sync_preview()
+        self._set_sync_status("", done=True)
+        if not self._shutdown_event.is_set():
+            self.notify(
+                f"SSO sync of '{message.session}' cancelled: nothing was stored.", markup=False
+            )
+
+    def _end_sync_preview(self) -> None:
+        if self._sync is not None:
+            before, self._sync = self._sync.before, None
+            self._show_catalog(before)
+
+    def _set_sync_status(self, line: str, *, done: bool = False) -> None:
+        """The sync's progress in the header while it runs; its outcome stays in the details."""
+        self._sync_status = line
+        header = "" if done else line
+        self.query_one("#subheading", Static).update(Text(header or self.subheading))
+        self._update_details()
+
+    def _show_catalog(self, catalog: Catalog) -> None:
+        """Show `catalog` instead of the current one, keeping the client, filter and selection."""
+        selected = self.profiles.selected
+        shown = self.clients.selected if self._shown_client is not None else None
+        self.catalog = catalog
+        self.profiles.catalog = catalog
+        self._by_client = {c.key: [] for c in catalog.clients}
+        for profile in catalog.profiles.values():
+            self._by_client.setdefault(profile.client, []).append(profile.name)
+        with self._index_lock:
+            self._index = None
+        self._chains.clear()
+        keys = [c.key for c in catalog.clients]
+        index = keys.index(shown.key) if shown is not None and shown.key in keys else 0
+        self.clients.set_clients(catalog.clients, index)
+        if self._filter:
+            self._apply_filter(self._filter)
+        else:
+            self._show_client(index)
+        if selected is not None:
+            row = self.profiles.index_of(selected.name)
+            if row is not None:
+                self.profiles.move_cursor(row)
+        self._update_live_counts()
+        self._update_details()
+
     # --- what credentials are for -----------------------------------------------------------
 
     # Replaceable so that tests see the link instead of a browser opening.
@@ -668,7 +895,8 @@ class XswitchApp(App[None]):
                 creds, self._region(profile), chained=chained, endpoint=endpoint
             )
         except XswitchError as error:
-            self.post_message(LoginFailed(profile.name, Purpose.CONSOLE, error))
+            # The session is fine (it was just obtained): only the sign-in step failed.
+            self.post_message(ConsoleFailed(profile.name, error))
             return
         if not demo and self.open_url(url):
             self.notify(f"Opened the AWS console for {profile.name}.", markup=False)
@@ -680,6 +908,17 @@ class XswitchApp(App[None]):
             "minutes, once) into a browser."
         )
         self.post_message(ConsoleLinkReady(profile.name, url, note))
+
+    def on_console_failed(self, message: ConsoleFailed) -> None:
+        self._console_problems[message.profile] = message.error
+        self._refresh_profile(message.profile)
+        self.notify(
+            str(message.error),
+            title="Console sign-in failed",
+            severity="error",
+            markup=False,
+            timeout=10,
+        )
 
     def on_console_link_ready(self, message: ConsoleLinkReady) -> None:
         from xswitch.ui.screens.link import LinkScreen

@@ -1,4 +1,5 @@
-"""Typed messages from login workers (threads) to the app, which alone touches widgets."""
+"""Typed messages from worker threads (logins, console, SSO sync) to the app, which alone touches
+widgets."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from xswitch.core.errors import XswitchError
-from xswitch.core.model import Credentials, DeviceAuthorization, SessionInfo
+from xswitch.core.model import Catalog, Credentials, DeviceAuthorization, SessionInfo
+
+if TYPE_CHECKING:
+    # Only for annotations: discovery pulls in the SSO client code, not needed before a sync.
+    from xswitch.core.discovery import Discovery, Progress, SyncReport
 
 
 class Purpose(StrEnum):
@@ -90,3 +96,43 @@ class ConsoleLinkReady(Message):
     profile: str
     url: str = field(repr=False)  # carries a sign-in token
     note: str = ""
+
+
+@dataclass
+class ConsoleFailed(Message):
+    """Credentials were fine but the console sign-in step failed: not a session error."""
+
+    profile: str
+    error: XswitchError
+
+
+# --- `S`: SSO sync --------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncProgress(Message):
+    """One more account of an SSO sync is known, with its roles (posted from discovery threads)."""
+
+    session: str
+    progress: Progress
+
+
+@dataclass
+class SyncFinished(Message):
+    """The discovery was stored in config.toml; `catalog` is the configuration read afterwards."""
+
+    session: str
+    discovery: Discovery = field(repr=False)
+    report: SyncReport
+    catalog: Catalog = field(repr=False)
+
+
+@dataclass
+class SyncFailed(Message):
+    session: str
+    error: XswitchError
+
+
+@dataclass
+class SyncCancelled(Message):
+    session: str

@@ -1,7 +1,8 @@
 """A console sign-in link shown instead of opened: no browser here, or the demo's local AWS.
 
 The link signs whoever holds it in for a quarter of an hour, so the screen shows it with the sign-in
-token masked; `c` copies the whole link.
+token masked; `c` copies the whole link. A link is shown one query parameter per line, each cut with
+an ellipsis at the edge of the window rather than folded in the middle of a word.
 """
 
 from __future__ import annotations
@@ -32,6 +33,22 @@ def masked(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(query=shown))
 
 
+def link_lines(url: str) -> list[str]:
+    """`url` split before its query and before each further parameter: `?a=1`, `&b=2`."""
+    base, mark, query = url.partition("?")
+    if not mark:
+        return [url]
+    parameters = query.split("&")
+    return [base, "?" + parameters[0], *("&" + parameter for parameter in parameters[1:])]
+
+
+def link_text(url: str) -> Text:
+    """The (masked) link as lines that never wrap: too long a line ends in an ellipsis."""
+    return Text(
+        "\n".join(link_lines(masked(url))), style="underline", no_wrap=True, overflow="ellipsis"
+    )
+
+
 class LinkScreen(ModalScreen[None]):
     """Dismissed with Esc or Enter; `c` copies the link."""
 
@@ -50,8 +67,8 @@ class LinkScreen(ModalScreen[None]):
         with Vertical(id="link-dialog", classes="dialog"):
             yield Label(Text(self.heading), classes="dialog-title")
             yield Static(Text(self.note))
-            yield Static(Text(masked(self.url), style="underline"), id="link-url")
-            yield Static(Text("c copies the link · Esc closes", style="dim"))
+            yield Static(link_text(self.url), id="link-url")
+            yield Static(Text("c copies the whole link · Esc closes", style="dim"))
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.url)

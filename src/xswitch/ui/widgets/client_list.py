@@ -38,6 +38,11 @@ class ClientList(VirtualList):
     def on_mount(self) -> None:
         self.set_row_count(len(self.clients))
 
+    def set_clients(self, clients: Sequence[Client], cursor: int = 0) -> None:
+        """Show another set of clients (the catalog was reloaded) with the cursor on `cursor`."""
+        self.clients = tuple(clients)
+        self.set_row_count(len(self.clients), cursor)
+
     @property
     def selected(self) -> Client | None:
         return self.clients[self.cursor] if self.clients else None

@@ -6,6 +6,7 @@ literally and never read as markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -25,9 +26,16 @@ def details_text(
     expiration: datetime | None,
     error: XswitchError | None,
     now: datetime | None = None,
+    *,
+    notes: Sequence[tuple[str, str]] = (),
 ) -> Text:
+    """`notes`: (label, text) lines that are not about the session, e.g. a console problem."""
     if profile is None:
-        return Text("No profile selected.", style="dim")
+        text = Text("No profile selected.", style="dim")
+        for label, note in notes:
+            text.append(f"\n{label:<10}", style="bold")
+            text.append(note, style="not dim")
+        return text
     text = Text()
 
     def field(label: str, value: str | None, style: str = "") -> None:
@@ -53,6 +61,10 @@ def details_text(
             text.append(f"not logged in to '{error.session}': ")
             text.append("l", style="bold reverse")
             text.append(" starts a device login (approve the code in a browser)\n")
+    for label, note in notes:
+        text.append(f"{label:<10}", style="bold yellow")
+        text.append(note)
+        text.append("\n")
     field("kind", profile.kind.value)
     field("account", profile.account_id)
     field("role", profile.role_arn or profile.role_name)

@@ -1,6 +1,7 @@
 """The bottom bar of key hints: one widget drawing one line.
 
-Textual's Footer costs a widget per key, which shows in the time to first paint.
+Textual's Footer costs a widget per key, which shows in the time to first paint. The hints fit 120
+columns; keys left out of the bar are in help (`?`) and the palette.
 """
 
 from __future__ import annotations
@@ -20,5 +21,5 @@ class KeyBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         for key, description in hints:
             text.append(f" {key} ", style="bold reverse")
-            text.append(f" {description}  ")
+            text.append(f" {description} ")
         return text

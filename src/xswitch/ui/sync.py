@@ -1,0 +1,149 @@
+"""`S` in the picker: an SSO sync in a worker thread, and the provisional rows shown while it runs.
+
+The sync itself is `core.discovery` (the same code as `xswitch sso sync`); this module adds what the
+picker needs around it: which session to sync, the "syncing…" client whose rows appear as accounts
+arrive, and the one-line status shown in the header and the details view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from xswitch.core.model import Catalog, Client, Kind, Origin, Profile, SsoSession
+
+if TYPE_CHECKING:
+    from xswitch.core.discovery import DiscoveredAccount, Discovery, Progress, SyncReport
+    from xswitch.core.model import Prompter
+
+# No configuration can produce this key (config.toml keys are TOML bare or quoted strings shown
+# to people; a control character is refused there), so the provisional client never collides.
+SYNCING_KEY = "\x00syncing"
+
+
+def syncing_client(session: SsoSession) -> Client:
+    """The client under which discovered roles appear until the sync is stored."""
+    return Client(key=SYNCING_KEY, name=f"syncing {session.name}…", derived=True)
+
+
+def session_to_sync(catalog: Catalog, profile: Profile | None) -> SsoSession | None:
+    """The SSO session of `profile`, else the only one configured; None means: ask."""
+    if profile is not None:
+        key = profile.sso_session or profile.get("sso_start_url") or ""
+        if key in catalog.sso_sessions:
+            return catalog.sso_sessions[key]
+    if len(catalog.sso_sessions) == 1:
+        return next(iter(catalog.sso_sessions.values()))
+    return None
+
+
+def _belongs_to(profile: Profile, session: SsoSession) -> bool:
+    if profile.kind is not Kind.SSO:
+        return False
+    if session.legacy:
+        return profile.get("sso_start_url") == session.start_url
+    return profile.sso_session == session.name
+
+
+class SyncPreview:
+    """The catalog as shown during a sync: what was configured plus the roles discovered so far.
+
+    It owns its copy of the profile table, so adding rows never touches the configured catalog.
+    """
+
+    def __init__(self, catalog: Catalog, session: SsoSession) -> None:
+        self.before = catalog
+        self.session = session
+        self.client = syncing_client(session)
+        self.profiles: dict[str, Profile] = dict(catalog.profiles)
+        self.catalog = Catalog(
+            clients=(*catalog.clients, self.client),
+            profiles=self.profiles,
+            sso_sessions=catalog.sso_sessions,
+            settings=catalog.settings,
+        )
+        mine = (p for p in catalog.profiles.values() if _belongs_to(p, session))
+        self.known = {(p.account_id, p.role_name) for p in mine}
+        self.added: list[str] = []
+
+    def add(self, account: DiscoveredAccount) -> list[str]:
+        """Provisional profiles for the roles of `account` not configured yet; their names."""
+        from xswitch.core.discovery import profile_name
+
+        names = []
+        for role in account.roles:
+            if (account.id, role) in self.known:
+                continue
+            self.known.add((account.id, role))
+            name = profile_name(account, role, lambda n: n in self.profiles)
+            self.profiles[name] = Profile(
+                name=name,
+                kind=Kind.SSO,
+                origin=Origin.SSO_SYNC,
+                client=SYNCING_KEY,
+                settings={
+                    "sso_session": self.session.name,
+                    "sso_account_id": account.id,
+                    "sso_role_name": role,
+                    "region": self.session.region,
+                },
+                tags=(account.name,),
+            )
+            names.append(name)
+        self.added += names
+        return names
+
+    def is_provisional(self, name: str) -> bool:
+        return name in self.profiles and name not in self.before.profiles
+
+
+def progress_line(session: str, progress: Progress) -> str:
+    more = "" if progress.listing_complete else "+"
+    throttled = f", throttled {progress.throttled}×" if progress.throttled else ""
+    return (
+        f"SSO sync {session}: {progress.accounts_done}/{progress.accounts_found}{more} accounts"
+        f"{throttled}…"
+    )
+
+
+def summary_line(session: str, discovery: Discovery, report: SyncReport) -> str:
+    parts = [f"{len(report.added)} new", f"{report.kept} unchanged"]
+    if report.revived:
+        parts.append(f"{len(report.revived)} back")
+    if report.stale:
+        parts.append(f"{len(report.stale)} marked stale")
+    if report.skipped:
+        parts.append(f"{len(report.skipped)} already in ~/.aws/config")
+    return (
+        f"SSO sync {session}: {len(discovery.accounts)} accounts, {discovery.role_count} roles; "
+        + ", ".join(parts)
+        + "."
+    )
+
+
+def run_sync(
+    session: SsoSession,
+    env: Mapping[str, str],
+    prompter: Prompter,
+    *,
+    relogin: bool,
+    rate: float,
+    on_progress: Callable[[Progress], None],
+    cancelled: Callable[[], bool],
+) -> tuple[Discovery, SyncReport, Catalog]:
+    """Log in if needed, discover, store in config.toml and read the configuration back.
+
+    Blocking: for a worker thread. `relogin` starts a new device login whatever the saved token
+    (after the portal refused it).
+    """
+    from xswitch.core.discovery import discover, store
+    from xswitch.core.profiles import load_catalog
+    from xswitch.core.sso import SsoAuth
+
+    auth = SsoAuth(session, env)
+    token = auth.login(prompter) if relogin else auth.token(prompter)
+    discovery = discover(
+        session, token, env=env, rate=rate, on_progress=on_progress, cancelled=cancelled
+    )
+    report = store(discovery, env)
+    return discovery, report, load_catalog(env)
