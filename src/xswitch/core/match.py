@@ -36,7 +36,8 @@ _SUBSTRING = 1000.0
 _WORD_START_BONUS = 400.0
 _WHOLE_WORD_BONUS = 300.0
 _SUBSEQUENCE = 100.0
-_SCATTERED_WORD_START = _SUBSEQUENCE * 0.5
+# Bonus for a scattered hit by whether it starts a word.
+_SCATTERED_BONUS = (0.0, _SUBSEQUENCE * 0.5)
 # A substring loses half a point per character it starts from the beginning, up to this many.
 _START_PENALTY_CAP = 100
 # Bonus by word-start level: 0 inside a word, 1 at a word start, 2 a whole word.
@@ -167,6 +168,12 @@ class FuzzyIndex:
         if indexes is None:
             candidates: Sequence[int] = range(len(self._texts))
             texts: Sequence[str] = self._texts
+            if term not in self._joined:
+                # No substring anywhere: every item can only be a scattered hit.
+                survivors = _Survivors([], [], [])
+                if len(term) > 1:
+                    self._add_scattered(term, candidates, texts, scores, survivors)
+                return survivors
             found = self._first_hits_everywhere(term)
         else:
             candidates = indexes
@@ -275,8 +282,9 @@ class FuzzyIndex:
         windows = map(sub, map(re.Match.end, hits), starts)
         tightness = map((_SUBSEQUENCE * len(term)).__truediv__, windows)
         # words[i] is the character before text[i], or a space at a word start.
-        before_hit = map(str.__getitem__, map(self._words.__getitem__, indexes), starts)
-        word_start = map(_SCATTERED_WORD_START.__mul__, map(" ".__eq__, before_hit))
+        hit_words = map(self._words.__getitem__, indexes)
+        at_word_start = map(str.startswith, hit_words, repeat(" "), starts)
+        word_start = map(_SCATTERED_BONUS.__getitem__, at_word_start)
         into.indexes.extend(indexes)
         into.before_last.extend(before)
         into.totals.extend(map(add, before, map(add, tightness, word_start)))
