@@ -7,9 +7,6 @@ touch widgets. Nothing heavy (boto3, keyring) is imported before the first paint
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -929,6 +926,11 @@ class XswitchApp(App[None]):
         return profile.region or self.env.get("AWS_REGION") or self.env.get("AWS_DEFAULT_REGION")
 
     def _run_subshell(self, profile: Profile, creds: Credentials) -> None:
+        # Imported here: only a subshell needs them, and the first paint should not wait for them.
+        import shlex
+        import shutil
+        import tempfile
+
         from xswitch.core import shell
 
         client = self.catalog.client(profile.client)
