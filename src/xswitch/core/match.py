@@ -67,6 +67,12 @@ class _Survivors:
     indexes: list[int]
     before_last: list[float]
     totals: list[float]
+    # Whether `indexes` is every item, in order: the next term can then skip gathering texts.
+    every_item: bool = False
+
+    def candidates(self) -> list[int] | None:
+        """The indexes to narrow next, None standing for every item in order."""
+        return None if self.every_item else self.indexes
 
 
 class FuzzyIndex:
@@ -135,7 +141,7 @@ class FuzzyIndex:
         for term in remaining:
             if not survivors.indexes:
                 break
-            survivors = self._narrow(term, survivors.indexes, survivors.totals)
+            survivors = self._narrow(term, survivors.candidates(), survivors.totals)
         with self._recent_lock:
             self._recent[terms] = survivors
             while len(self._recent) > _RECENT_QUERIES:
@@ -154,7 +160,9 @@ class FuzzyIndex:
             shorter = self._recent.get((*head, last[:cut]))
             if shorter is not None:
                 # Scores before the last term are the same; only the last term is scored anew.
-                restart = _Survivors(shorter.indexes, shorter.before_last, shorter.before_last)
+                restart = _Survivors(
+                    shorter.indexes, shorter.before_last, shorter.before_last, shorter.every_item
+                )
                 return restart, (last,)
         if head:
             previous = self._recent.get(tuple(head))
@@ -182,8 +190,9 @@ class FuzzyIndex:
         if -1 not in found:
             # Common for short terms: every candidate has the substring; nothing to sort out.
             kept, before = list(candidates), list(scores)
-            term_scores = self._substring_scores(term, kept, found, everything=indexes is None)
-            return _Survivors(kept, before, list(map(add, before, term_scores)))
+            everything = indexes is None
+            term_scores = self._substring_scores(term, kept, found, everything=everything)
+            return _Survivors(kept, before, list(map(add, before, term_scores)), everything)
         is_substring = list(map((-1).__lt__, found))
         kept = list(compress(candidates, is_substring))
         before = list(compress(scores, is_substring))
