@@ -325,6 +325,12 @@ class SessionManager:
             plaintext=self.settings.cache == "plaintext",
         )
 
+    def reload(self, catalog: Catalog) -> None:
+        """Serve a re-read catalog (after `sso sync` or a config edit); cached sessions stay."""
+        self.catalog = catalog
+        self.settings = catalog.settings
+        self.store.plaintext = self.settings.cache == "plaintext"
+
     def credentials(
         self,
         profile: str | Profile,

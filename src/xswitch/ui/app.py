@@ -803,7 +803,7 @@ class XswitchApp(App[None]):
     def on_sync_finished(self, message: SyncFinished) -> None:
         self._sync = None
         self._sync_refused.discard(message.session)
-        self.sessions.catalog = message.catalog  # the engine must know the new profiles too
+        self.sessions.reload(message.catalog)  # the engine must know the new profiles too
         self._show_catalog(message.catalog)
         line = summary_line(message.session, message.discovery, message.report)
         self._set_sync_status(line, done=True)
