@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from operator import add, is_not, neg, not_, sub
 
 # Characters that separate words in profile names, ARNs, tags and the like.
@@ -84,18 +84,22 @@ class FuzzyIndex:
 
     def __init__(self, items: Sequence[tuple[str, str]]) -> None:
         self._keys = [key for key, _ in items]
-        self._texts = [_lower(text) for _, text in items]
-        # The text with separators turned into spaces and a space in front: a term found after a
-        # space there starts a word.
-        self._words = [" " + text.translate(_TO_SPACE) + " " for text in self._texts]
+        texts = [text for _, text in items]
+        one_line_each = bool(texts) and "\n".join(texts).count("\n") == len(texts) - 1
+        self._texts, self._joined = _lowered_texts(texts, one_line_each)
+        # Each text with separators turned into spaces and a space on either side: a term found
+        # after a space there starts a word. Made from the joined text in one go when every text
+        # is one line of it.
+        if one_line_each:
+            self._joined_words = " " + self._joined.translate(_TO_SPACE).replace("\n", " \n ") + " "
+            self._words = self._joined_words.split("\n")
+        else:
+            self._words = [" " + text.translate(_TO_SPACE) + " " for text in self._texts]
+            self._joined_words = "\n".join(self._words)
         # Shorter texts are more specific: a small tie-breaker between equal matches.
-        self._tie_breakers = [-len(text) * 0.01 for text in self._texts]
+        self._tie_breakers = list(map((-0.01).__mul__, map(len, self._texts)))
         self._longest = max(map(len, self._texts), default=0)
-        # All texts in one string, one per line (a term never holds whitespace, so a newline
-        # inside a text may become a space): one C-level scan tells whether a term is rare.
-        self._joined = "\n".join(text.replace("\n", " ") for text in self._texts)
-        self._line_starts = _line_starts(self._texts)
-        self._joined_words = "\n".join(self._words)
+        self._line_starts = [0, *accumulate(map((1).__add__, map(len, self._texts)))][:-1]
         self._framed_texts: list[str] | None = None
         self._recent: OrderedDict[tuple[str, ...], _Survivors] = OrderedDict()
         self._recent_lock = threading.Lock()
@@ -339,14 +343,22 @@ def _best(survivors: _Survivors, limit: int | None) -> list[tuple[float, int]]:
     return [(-negated, index) for negated, index in ranked]
 
 
-def _line_starts(texts: Sequence[str]) -> list[int]:
-    """Offsets of each text in the texts joined by newlines."""
-    starts: list[int] = []
-    offset = 0
-    for text in texts:
-        starts.append(offset)
-        offset += len(text) + 1
-    return starts
+def _lowered_texts(texts: list[str], one_line_each: bool) -> tuple[list[str], str]:
+    """The texts lower-cased (see `_lower`), and joined one per line with newlines inside a text
+    made spaces (a term never holds whitespace, so this changes no match): one C-level scan of
+    the joined text tells whether a term is rare.
+
+    Lower-cases the joined text in one go when that keeps every length and line, as it does for
+    all but a few exotic characters.
+    """
+    if one_line_each:
+        joined = "\n".join(texts)
+        lowered = joined.lower()
+        # Lower-casing never shortens a character, so an unchanged total length means none grew.
+        if len(lowered) == len(joined):
+            return lowered.split("\n"), lowered
+    each = [_lower(text) for text in texts]
+    return each, "\n".join(text.replace("\n", " ") for text in each)
 
 
 @lru_cache(maxsize=64)
