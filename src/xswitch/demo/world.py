@@ -28,6 +28,11 @@ SSO_ACCOUNTS = (
     ("444444444402", "umbrella-staging", ("Developer",)),
     ("444444444403", "umbrella-prod", ("ReadOnly",)),
 )
+# Accounts only the portal knows: `xswitch sso sync` (or S in the picker) discovers them.
+SSO_UNLISTED_ACCOUNTS = (
+    ("444444444404", "Umbrella Sandbox", ("Developer", "Admin")),
+    ("444444444405", "Umbrella Data Lake", ("Analyst",)),
+)
 
 
 def _aws_config(sso_enabled: bool) -> str:
@@ -221,8 +226,8 @@ class DemoWorld:
         except ImportError:
             return False
         accounts = [
-            Account(account_id, name, f"{name}@example.com", list(roles))
-            for account_id, name, roles in SSO_ACCOUNTS
+            Account(account_id, name, f"{name.lower().replace(' ', '-')}@example.com", list(roles))
+            for account_id, name, roles in SSO_ACCOUNTS + SSO_UNLISTED_ACCOUNTS
         ]
         self._sso = SsoServer(accounts=accounts, auto_approve=True)
         self._sso.start()
