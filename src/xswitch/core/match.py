@@ -69,6 +69,10 @@ class _Survivors:
     totals: list[float]
     # Whether `indexes` is every item, in order: the next term can then skip gathering texts.
     every_item: bool = False
+    # The last term, and the candidates not yet tested as its scattered hits with their scores
+    # before it:
+    # while enough substring hits outrank anything they could score, they need no testing.
+    unchecked: tuple[str, list[int], list[float]] | None = None
 
     def candidates(self) -> list[int] | None:
         """The indexes to narrow next, None standing for every item in order."""
@@ -122,6 +126,8 @@ class FuzzyIndex:
             keys = self._keys if limit is None else self._keys[:limit]
             return [Match(key, 0.0) for key in keys]
         survivors = self._survivors(terms)
+        if survivors.unchecked is not None and not _out_of_reach(survivors, limit):
+            survivors = self._checked(terms, survivors)
         # Highlight positions cost a little per item: only for the items returned.
         return [
             Match(self._keys[index], score, self._positions(terms, index))
@@ -143,14 +149,38 @@ class FuzzyIndex:
         else:
             survivors, remaining = start
         for term in remaining:
+            if survivors.unchecked is not None:
+                survivors = self._checked(terms, survivors, remember=False)
             if not survivors.indexes:
                 break
             survivors = self._narrow(term, survivors.candidates(), survivors.totals)
+        self._remember(terms, survivors)
+        return survivors
+
+    def _checked(
+        self, terms: tuple[str, ...], survivors: _Survivors, remember: bool = True
+    ) -> _Survivors:
+        """`survivors` with its unchecked candidates tested (remembered for `terms`, if asked).
+
+        Builds new lists: remembered survivors are shared and never modified.
+        """
+        assert survivors.unchecked is not None
+        term, indexes, scores = survivors.unchecked
+        checked = _Survivors(
+            list(survivors.indexes), list(survivors.before_last), list(survivors.totals)
+        )
+        texts = map(self._texts.__getitem__, indexes)
+        self._add_scattered(term, indexes, texts, scores, checked)
+        if remember:
+            self._remember(terms, checked)
+        return checked
+
+    def _remember(self, terms: tuple[str, ...], survivors: _Survivors) -> None:
         with self._recent_lock:
             self._recent[terms] = survivors
+            self._recent.move_to_end(terms)
             while len(self._recent) > _RECENT_QUERIES:
                 self._recent.popitem(last=False)
-        return survivors
 
     def _recent_start(self, terms: tuple[str, ...]) -> tuple[_Survivors, tuple[str, ...]] | None:
         """A recent query these terms narrow down, as (its survivors, terms still to apply).
@@ -164,13 +194,24 @@ class FuzzyIndex:
             shorter = self._recent.get((*head, last[:cut]))
             if shorter is not None:
                 # Scores before the last term are the same; only the last term is scored anew.
-                restart = _Survivors(
-                    shorter.indexes, shorter.before_last, shorter.before_last, shorter.every_item
-                )
+                # Its unchecked candidates are candidates too: whatever matches the longer term
+                # matches the shorter one.
+                if shorter.unchecked is None:
+                    restart = _Survivors(
+                        shorter.indexes,
+                        shorter.before_last,
+                        shorter.before_last,
+                        shorter.every_item,
+                    )
+                else:
+                    _, indexes, scores = shorter.unchecked
+                    before = shorter.before_last + scores
+                    restart = _Survivors(shorter.indexes + indexes, before, before)
                 return restart, (last,)
         if head:
             previous = self._recent.get(tuple(head))
             if previous is not None:
+                # Unchecked candidates of the previous query are tested before narrowing on.
                 return previous, (last,)
         return None
 
@@ -201,18 +242,14 @@ class FuzzyIndex:
         kept = list(compress(candidates, is_substring))
         before = list(compress(scores, is_substring))
         term_scores = self._substring_scores(term, kept, compress(found, is_substring))
-        survivors = _Survivors(kept, before, list(map(add, before, term_scores)))
-        if len(term) > 1:
+        totals = list(map(add, before, term_scores))
+        if len(term) == 1:
             # A one-letter term that is no substring is no subsequence either.
-            missed = list(map(not_, is_substring))
-            self._add_scattered(
-                term,
-                compress(candidates, missed),
-                compress(texts, missed),
-                compress(scores, missed),
-                survivors,
-            )
-        return survivors
+            return _Survivors(kept, before, totals)
+        # Testing the rest as scattered hits is the costly part: left for when it matters.
+        missed = list(map(not_, is_substring))
+        unchecked = (term, list(compress(candidates, missed)), list(compress(scores, missed)))
+        return _Survivors(kept, before, totals, unchecked=unchecked)
 
     def _first_hits_everywhere(self, term: str) -> list[int]:
         """`text.find(term)` for every item; rare terms are located in the joined text instead."""
@@ -323,6 +360,24 @@ class FuzzyIndex:
         return tuple(sorted(found))
 
 
+def _out_of_reach(survivors: _Survivors, limit: int | None) -> bool:
+    """Whether no unchecked candidate could rank among the best `limit`: even a perfect
+    scattered hit would leave it below the limit-th best score found already."""
+    if survivors.unchecked is None or limit is None or len(survivors.totals) < limit:
+        return survivors.unchecked is None
+    _, _, scores = survivors.unchecked
+    if not scores:
+        return True
+    best_scattered = _SUBSEQUENCE + _SCATTERED_BONUS[1]
+    # A margin of a point keeps float rounding and ties (which go by index) on the safe side.
+    return _limit_th_best(survivors.totals, limit) > max(scores) + best_scattered + 1.0
+
+
+def _limit_th_best(totals: list[float], limit: int) -> float:
+    """The limit-th highest of `totals` (which has at least `limit` items)."""
+    return sorted(totals, reverse=True)[limit - 1]
+
+
 def _best(survivors: _Survivors, limit: int | None) -> list[tuple[float, int]]:
     """(score, index) of the best `limit` survivors, best first, ties in original order.
 
@@ -332,7 +387,7 @@ def _best(survivors: _Survivors, limit: int | None) -> list[tuple[float, int]]:
     if limit is not None and len(totals) > limit:
         if limit <= 0:
             return []
-        threshold = sorted(totals, reverse=True)[limit - 1]
+        threshold = _limit_th_best(totals, limit)
         good_enough = list(map(threshold.__le__, totals))
         totals = list(compress(totals, good_enough))
         indexes = list(compress(indexes, good_enough))
