@@ -126,12 +126,14 @@ class FuzzyIndex:
             keys = self._keys if limit is None else self._keys[:limit]
             return [Match(key, 0.0) for key in keys]
         survivors = self._survivors(terms)
-        if survivors.unchecked is not None and not _out_of_reach(survivors, limit):
+        threshold = _limit_th_best(survivors.totals, limit)
+        if survivors.unchecked is not None and not _out_of_reach(survivors, threshold):
             survivors = self._checked(terms, survivors)
+            threshold = _limit_th_best(survivors.totals, limit)
         # Highlight positions cost a little per item: only for the items returned.
         return [
             Match(self._keys[index], score, self._positions(terms, index))
-            for score, index in _best(survivors, limit)
+            for score, index in _best(survivors, limit, threshold)
         ]
 
     # --- which items survive, with which scores ------------------------------------------------
@@ -360,34 +362,41 @@ class FuzzyIndex:
         return tuple(sorted(found))
 
 
-def _out_of_reach(survivors: _Survivors, limit: int | None) -> bool:
-    """Whether no unchecked candidate could rank among the best `limit`: even a perfect
-    scattered hit would leave it below the limit-th best score found already."""
-    if survivors.unchecked is None or limit is None or len(survivors.totals) < limit:
-        return survivors.unchecked is None
+def _out_of_reach(survivors: _Survivors, threshold: float | None) -> bool:
+    """Whether no unchecked candidate could rank among the best: even a perfect scattered hit
+    would leave it below `threshold`, the lowest score that makes the results (None when every
+    survivor does)."""
+    if survivors.unchecked is None:
+        return True
     _, _, scores = survivors.unchecked
     if not scores:
         return True
+    if threshold is None:
+        return False
     best_scattered = _SUBSEQUENCE + _SCATTERED_BONUS[1]
     # A margin of a point keeps float rounding and ties (which go by index) on the safe side.
-    return _limit_th_best(survivors.totals, limit) > max(scores) + best_scattered + 1.0
+    return threshold > max(scores) + best_scattered + 1.0
 
 
-def _limit_th_best(totals: list[float], limit: int) -> float:
-    """The limit-th highest of `totals` (which has at least `limit` items)."""
+def _limit_th_best(totals: list[float], limit: int | None) -> float | None:
+    """The limit-th highest of `totals`; None when there is no limit or not that many."""
+    if limit is None or limit <= 0 or len(totals) < limit:
+        return None
     return sorted(totals, reverse=True)[limit - 1]
 
 
-def _best(survivors: _Survivors, limit: int | None) -> list[tuple[float, int]]:
+def _best(
+    survivors: _Survivors, limit: int | None, threshold: float | None
+) -> list[tuple[float, int]]:
     """(score, index) of the best `limit` survivors, best first, ties in original order.
 
-    Only the items scoring at least the limit-th best score are sorted with their indexes.
+    Only the items scoring at least `threshold` (the limit-th best score) are sorted with their
+    indexes.
     """
     totals, indexes = survivors.totals, survivors.indexes
-    if limit is not None and len(totals) > limit:
-        if limit <= 0:
-            return []
-        threshold = _limit_th_best(totals, limit)
+    if limit is not None and limit <= 0:
+        return []
+    if threshold is not None and limit is not None and len(totals) > limit:
         good_enough = list(map(threshold.__le__, totals))
         totals = list(compress(totals, good_enough))
         indexes = list(compress(indexes, good_enough))
