@@ -146,16 +146,17 @@ class FuzzyIndex:
                 return known
             start = self._recent_start(terms)
         if start is None:
-            survivors = self._narrow(terms[0], None, self._tie_breakers)
+            survivors = self._narrow(terms[0], None, self._tie_breakers, last=len(terms) == 1)
             remaining = terms[1:]
         else:
             survivors, remaining = start
-        for term in remaining:
+        for position, term in enumerate(remaining, start=len(terms) - len(remaining)):
             if survivors.unchecked is not None:
                 survivors = self._checked(terms, survivors, remember=False)
             if not survivors.indexes:
                 break
-            survivors = self._narrow(term, survivors.candidates(), survivors.totals)
+            last = position == len(terms) - 1
+            survivors = self._narrow(term, survivors.candidates(), survivors.totals, last=last)
         self._remember(terms, survivors)
         return survivors
 
@@ -217,9 +218,12 @@ class FuzzyIndex:
                 return previous, (last,)
         return None
 
-    def _narrow(self, term: str, indexes: list[int] | None, scores: Sequence[float]) -> _Survivors:
+    def _narrow(
+        self, term: str, indexes: list[int] | None, scores: Sequence[float], last: bool
+    ) -> _Survivors:
         """The candidates (all items when `indexes` is None) that also match `term`, with its
-        score added to theirs."""
+        score added to theirs. Testing for scattered hits may wait if `term` is the query's last.
+        """
         if indexes is None:
             candidates: Sequence[int] = range(len(self._texts))
             texts: Sequence[str] = self._texts
@@ -248,8 +252,18 @@ class FuzzyIndex:
         if len(term) == 1:
             # A one-letter term that is no substring is no subsequence either.
             return _Survivors(kept, before, totals)
-        # Testing the rest as scattered hits is the costly part: left for when it matters.
         missed = list(map(not_, is_substring))
+        if not last:
+            survivors = _Survivors(kept, before, totals)
+            self._add_scattered(
+                term,
+                compress(candidates, missed),
+                compress(texts, missed),
+                compress(scores, missed),
+                survivors,
+            )
+            return survivors
+        # Testing the rest as scattered hits is the costly part: left for when it matters.
         unchecked = (term, list(compress(candidates, missed)), list(compress(scores, missed)))
         return _Survivors(kept, before, totals, unchecked=unchecked)
 
