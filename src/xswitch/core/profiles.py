@@ -567,27 +567,25 @@ def _name_prefix(name: str) -> str:
 
 def _derived_groups(unassigned: list[Profile]) -> dict[str, tuple[str, str]]:
     """profile name -> (derived client key, display name) for profiles no client claimed."""
-    prefixes: dict[str, list[Profile]] = {}
-    for draft in unassigned:
-        if draft.name == "default":
-            continue
-        prefix = _name_prefix(draft.name)
-        prefixes.setdefault(prefix.casefold(), []).append(draft)
+    named = [draft for draft in unassigned if draft.name != "default"]
+    # The prefix pattern matches every name (maybe empty): C-level passes over all of them.
+    prefixes = map(re.Match.group, map(_NAME_PREFIX.match, (draft.name for draft in named)))
+    by_prefix: dict[str, list[Profile]] = {}
+    for draft, prefix in zip(named, prefixes, strict=True):
+        by_prefix.setdefault((prefix or draft.name).casefold(), []).append(draft)
     groups: dict[str, tuple[str, str]] = {}
     accounts: dict[str, list[Profile]] = {}
-    for key, members in prefixes.items():
+    for key, members in by_prefix.items():
         if len(members) >= 2:
-            display = _name_prefix(members[0].name)
-            for draft in members:
-                groups[draft.name] = (key, display)
+            group = (key, _name_prefix(members[0].name))
+            groups.update(dict.fromkeys([draft.name for draft in members], group))
         elif account := members[0].account_id:
             accounts.setdefault(account, []).append(members[0])
     for account, members in accounts.items():
         if len(members) >= 2:
-            for draft in members:
-                groups[draft.name] = (account, account)
-    for draft in unassigned:
-        groups.setdefault(draft.name, (OTHER_CLIENT_KEY, OTHER_CLIENT_NAME))
+            groups.update(dict.fromkeys([draft.name for draft in members], (account, account)))
+    rest = [draft.name for draft in unassigned if draft.name not in groups]
+    groups.update(dict.fromkeys(rest, (OTHER_CLIENT_KEY, OTHER_CLIENT_NAME)))
     return groups
 
 
