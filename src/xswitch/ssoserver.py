@@ -262,11 +262,6 @@ class SsoServer:
                 account.id, account.name, account.email, tuple(roles)
             )
 
-    def remove_account(self, account_id: str) -> None:
-        with self._lock:
-            del self.accounts[account_id]
-            self._account_order.remove(account_id)
-
     # --- OIDC -----------------------------------------------------------------------------
 
     def register_client(self, body: dict) -> dict:

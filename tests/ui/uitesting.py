@@ -83,7 +83,14 @@ async def wait_until(
 ) -> None:
     """Let the app run until `condition()` holds; fail naming `what` if it never does."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    app = pilot.app
+    while True:
+        if app._exception is not None:  # the app crashed: show why, not a symptom of it
+            raise AssertionError(f"the app failed while waiting for {what}") from app._exception
+        if not app.is_running:
+            raise AssertionError(f"the app stopped while waiting for {what}")
+        if condition():
+            return
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.02)

@@ -694,8 +694,11 @@ def suggest(catalog: Catalog, name: str, limit: int = 3) -> list[str]:
 
     folded = name.casefold()
     exact_case = [known for known in catalog.profiles if known.casefold() == folded]
-    candidates: list[str] = list(catalog.profiles)
-    candidates.extend(f"{profile.client}/{profile.name}" for profile in catalog.profiles.values())
+    # A "client/" form is offered only when the name itself looks like one.
+    if "/" in name:
+        candidates = [f"{p.client}/{p.name}" for p in catalog.profiles.values()]
+    else:
+        candidates = list(catalog.profiles)
     close = difflib.get_close_matches(name, candidates, n=limit, cutoff=0.6)
     return _unique([*exact_case, *close])[:limit]
 

@@ -159,9 +159,6 @@ class Vault:
         cls = type(backend)
         return f"{getattr(backend, 'name', cls.__name__)} ({cls.__module__}.{cls.__name__})"
 
-    def uses_file_store(self) -> bool:
-        return isinstance(self._keyring(), _file_store_class())
-
     def file_store_path(self) -> Path:
         return paths.data_dir(self._env) / FILE_STORE_NAME
 

@@ -81,19 +81,12 @@ class VirtualList(ScrollView, can_focus=True):
         self.post_message(self.CursorMoved(self, self._cursor))
 
     @property
-    def row_count(self) -> int:
-        return self._rows
-
-    @property
     def cursor(self) -> int:
         return self._cursor
 
     def visible_range(self) -> range:
         top = int(self.scroll_offset.y)
         return range(top, min(top + self.size.height, self._rows))
-
-    def refresh_visible(self) -> None:
-        self.refresh()
 
     # --- cursor -----------------------------------------------------------------------------
 
