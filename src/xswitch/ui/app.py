@@ -33,6 +33,7 @@ from xswitch.core.errors import (
 )
 from xswitch.core.model import Catalog, Client, Credentials, Profile, SsoSession
 from xswitch.ui.board import SessionBoard
+from xswitch.ui.heap import StartupCollector
 from xswitch.ui.messages import (
     ConsoleFailed,
     ConsoleLinkReady,
@@ -142,6 +143,8 @@ class XswitchApp(App[None]):
         title: str | None = None,
         subtitle: str | None = None,
     ) -> None:
+        self._collector = StartupCollector()
+        self._collector.pause()
         super().__init__()
         self.catalog = catalog
         self.sessions = sessions
@@ -205,8 +208,12 @@ class XswitchApp(App[None]):
         self._update_live_counts()
         self.set_interval(1.0, self._tick, name="countdown")
 
+    def on_ready(self) -> None:
+        self._collector.settle()
+
     def on_unmount(self) -> None:
         self._shutdown_event.set()
+        self._collector.release()
 
     @property
     def profiles(self) -> ProfileTable:
