@@ -167,6 +167,8 @@ class XswitchApp(App[None]):
         self._mfa_screens: dict[int, MfaScreen] = {}
         self._device_screens: dict[int, DeviceCodeScreen] = {}
         self._chains: dict[str, list[str] | XswitchError] = {}
+        # Profiles one MFA code unlocks: a scan of every profile, so found once per profile.
+        self._unlocked: dict[str, list[str]] = {}
         # Console sign-in problems: shown in the details, not as a session error of the row.
         self._console_problems: dict[str, XswitchError] = {}
         self._sync: SyncPreview | None = None
@@ -210,6 +212,12 @@ class XswitchApp(App[None]):
 
     def on_ready(self) -> None:
         self._collector.settle()
+        self._prepare_index()
+
+    @work(thread=True, group="index", exit_on_error=False)
+    def _prepare_index(self) -> None:
+        """Build the fuzzy index right after the first frame, so the first keystroke finds it."""
+        self.profile_index()
 
     def on_unmount(self) -> None:
         self._shutdown_event.set()
@@ -263,13 +271,17 @@ class XswitchApp(App[None]):
             if self._index is None:
                 from xswitch.core.match import FuzzyIndex
 
+                clients = {client.key: client for client in self.catalog.clients}
                 self._index = FuzzyIndex(
-                    [(p.name, self._haystack(p)) for p in self.catalog.profiles.values()]
+                    [
+                        (p.name, self._haystack(p, clients.get(p.client)))
+                        for p in self.catalog.profiles.values()
+                    ]
                 )
             return self._index
 
-    def _haystack(self, profile: Profile) -> str:
-        client = self.catalog.client(profile.client)
+    @staticmethod
+    def _haystack(profile: Profile, client: Client | None) -> str:
         parts = [profile.name, client.name if client else profile.client]
         parts += [profile.account_id or "", profile.role_arn or "", *profile.tags]
         if client is not None:
@@ -320,7 +332,9 @@ class XswitchApp(App[None]):
             self._update_details()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
+        # A value the box no longer shows was superseded by a key typed since: its search would be
+        # drawn and replaced unseen.
+        if event.input.id == "filter" and event.value == event.input.value:
             self._apply_filter(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -335,7 +349,7 @@ class XswitchApp(App[None]):
         details = self.query_one("#details", Details)
         notes = [("sso sync", self._sync_status)] if self._sync_status else []
         if profile is None:
-            details.update(details_text(None, None, [], [], None, None, None, notes=notes))
+            details.show(details_text(None, None, [], [], None, None, None, notes=notes))
             return
         if profile.name in self._console_problems:
             notes.insert(0, ("console", str(self._console_problems[profile.name])))
@@ -344,7 +358,7 @@ class XswitchApp(App[None]):
         error = self.board.errors.get(profile.name)
         if isinstance(chain, XswitchError):
             error, chain = error or chain, []
-        details.update(
+        details.show(
             details_text(
                 profile,
                 self.catalog.client(profile.client),
@@ -371,10 +385,12 @@ class XswitchApp(App[None]):
     def _unlocks(self, profile: Profile) -> list[str]:
         if not profile.mfa_serial or profile.client == SYNCING_KEY:
             return []
-        try:
-            return self.sessions.unlocks(profile)
-        except XswitchError:
-            return []
+        if profile.name not in self._unlocked:
+            try:
+                self._unlocked[profile.name] = self.sessions.unlocks(profile)
+            except XswitchError:
+                self._unlocked[profile.name] = []
+        return self._unlocked[profile.name]
 
     def _tick(self) -> None:
         self.profiles.tick()
@@ -858,6 +874,7 @@ class XswitchApp(App[None]):
         with self._index_lock:
             self._index = None
         self._chains.clear()
+        self._unlocked.clear()
         keys = [c.key for c in catalog.clients]
         index = keys.index(shown.key) if shown is not None and shown.key in keys else 0
         self.clients.set_clients(catalog.clients, index)

@@ -86,3 +86,8 @@ def details_text(
 
 class Details(Static):
     """Shows `details_text` for the highlighted profile."""
+
+    def show(self, text: Text) -> None:
+        """Show `text` without laying out the screen again: the box's size is fixed by the
+        stylesheet, and a layout redraws every widget (the cursor moves on every filter key)."""
+        self.update(text, layout=False)

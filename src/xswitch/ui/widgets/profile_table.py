@@ -16,7 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from xswitch.core.model import Catalog, Profile
+from xswitch.core.model import Catalog, Client, Profile
 from xswitch.ui.board import SessionBoard, State
 from xswitch.ui.widgets.virtual_list import VirtualList
 
@@ -98,6 +98,8 @@ class ProfileTable(VirtualList):
         self.positions: Mapping[str, Sequence[int]] = {}
         self.show_client = False
         self._now = clock()
+        self._header_columns: Columns | None = None
+        self._clients_of: tuple[Catalog, dict[str, Client]] | None = None
 
     @property
     def selected(self) -> Profile | None:
@@ -146,9 +148,20 @@ class ProfileTable(VirtualList):
         self.header_changed()
 
     def header_changed(self) -> None:
+        columns = Columns.fit(self.size.width, self.show_client)
+        if columns == self._header_columns:
+            return  # most keystrokes in the filter: same columns, nothing to redraw
         header = self.parent.query(ProfileHeader).first() if self.parent else None
         if header is not None:
-            header.update(header_text(Columns.fit(self.size.width, self.show_client)))
+            self._header_columns = columns
+            # One line whatever the columns: no layout needed.
+            header.update(header_text(columns), layout=False)
+
+    def client(self, key: str) -> Client | None:
+        """The client `key` of the current catalog, by a lookup rather than a scan per row."""
+        if self._clients_of is None or self._clients_of[0] is not self.catalog:
+            self._clients_of = (self.catalog, {c.key: c for c in self.catalog.clients})
+        return self._clients_of[1].get(key)
 
     def render_row(self, index: int, width: int) -> list[Segment]:
         profile = self.catalog.profiles[self.names[index]]
@@ -156,7 +169,7 @@ class ProfileTable(VirtualList):
         dim = self.component_style("profile-table--dim")
         segments = self._name_segments(profile.name, columns.name)
         if columns.client:
-            client = self.catalog.client(profile.client)
+            client = self.client(profile.client)
             label = client.name if client else profile.client
             prod = client is not None and client.prod
             style = self.component_style("profile-table--prod") if prod else dim

@@ -73,12 +73,27 @@ class VirtualList(ScrollView, can_focus=True):
 
     def set_row_count(self, rows: int, cursor: int = 0) -> None:
         self._rows = rows
-        self.virtual_size = Size(self.size.width, rows)
+        self._set_virtual_height(rows)
         self._cursor = min(max(cursor, 0), max(rows - 1, 0))
         self.scroll_to(y=0, animate=False, immediate=True)
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.CursorMoved(self, self._cursor))
+
+    def _set_virtual_height(self, rows: int) -> None:
+        """A virtual size change re-lays out the whole screen, then redraws every widget: only
+        needed when the scrollbar appears or goes. Otherwise its thumb is updated in place."""
+        size = Size(self.size.width, rows)
+        if size == self.virtual_size:
+            return
+        container = self.container_size
+        stays = (rows > container.height) == self.show_vertical_scrollbar
+        if container and self.styles.overflow_y == "auto" and stays:
+            self.set_reactive(VirtualList.virtual_size, size)
+            if self.show_vertical_scrollbar:
+                self.vertical_scrollbar.window_virtual_size = rows
+            return
+        self.virtual_size = size
 
     @property
     def cursor(self) -> int:
