@@ -129,6 +129,19 @@ def test_positions_of_several_terms_are_merged():
     assert match.positions == (0, 1, 2, 3, 10, 11, 12, 13, 14)
 
 
+def test_highlights_are_the_positions_of_a_search_computed_on_lookup():
+    index = FuzzyIndex(ITEMS)
+    full = index.search("ad prod", limit=3)
+    bare = index.search("ad prod", limit=3, positions=False)
+    assert [(m.key, m.score) for m in bare] == [(m.key, m.score) for m in full]
+    assert all(m.positions == () for m in bare)
+    highlights = index.highlights("ad prod", [m.key for m in bare])
+    assert list(highlights) == [m.key for m in full]
+    assert {key: highlights[key] for key in highlights} == {m.key: m.positions for m in full}
+    assert highlights.get("sandbox") is None  # not among the results
+    assert highlights.get("no such item", ()) == ()
+
+
 _alphabet = st.sampled_from("abc01-_ :/")
 
 
@@ -173,7 +186,10 @@ def test_keystroke_by_keystroke_gives_the_same_results_as_a_fresh_search(texts, 
     queries = [query[:cut] for query in typed for cut in range(len(query) + 1)]
     queries += [query[:cut] for query in reversed(typed) for cut in range(len(query), -1, -1)]
     for query in queries:
-        assert index.search(query, limit) == FuzzyIndex(items).search(query, limit), query
+        results = index.search(query, limit)
+        assert results == FuzzyIndex(items).search(query, limit), query
+        highlights = index.highlights(query, [m.key for m in results])
+        assert [highlights[m.key] for m in results] == [m.positions for m in results], query
 
 
 def test_narrowing_a_remembered_query_and_forgetting():

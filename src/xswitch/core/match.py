@@ -19,7 +19,7 @@ import bisect
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, compress, repeat
@@ -105,21 +105,34 @@ class FuzzyIndex:
         self._longest = max(map(len, self._texts), default=0)
         self._line_starts = [0, *accumulate(map((1).__add__, map(len, self._texts)))][:-1]
         self._framed_texts: list[str] | None = None
+        self._indexes: dict[str, int] | None = None
         self._recent: OrderedDict[tuple[str, ...], _Survivors] = OrderedDict()
         self._recent_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._keys)
 
+    def _index_of(self, key: str) -> int | None:
+        """The first item with `key` (the lookup table is made on first use)."""
+        if self._indexes is None:
+            self._indexes = {}
+            for index, item_key in enumerate(self._keys):
+                self._indexes.setdefault(item_key, index)
+        return self._indexes.get(key)
+
     def forget(self) -> None:
         """Drop the remembered recent queries; the next search starts from scratch."""
         with self._recent_lock:
             self._recent.clear()
 
-    def search(self, query: str, limit: int | None = None) -> list[Match]:
+    def search(
+        self, query: str, limit: int | None = None, *, positions: bool = True
+    ) -> list[Match]:
         """Items matching every space-separated term of `query`, best first.
 
         An empty query returns every item in its original order. Ties keep the original order.
+        With `positions=False` the matches carry no highlight positions: `highlights` gives them
+        for the few items actually shown.
         """
         terms = tuple(query.lower().split())
         if not terms:
@@ -130,11 +143,18 @@ class FuzzyIndex:
         if survivors.unchecked is not None and not _out_of_reach(survivors, threshold):
             survivors = self._checked(terms, survivors)
             threshold = _limit_th_best(survivors.totals, limit)
+        best = _best(survivors, limit, threshold)
+        if not positions:
+            return [Match(self._keys[index], score) for score, index in best]
         # Highlight positions cost a little per item: only for the items returned.
         return [
-            Match(self._keys[index], score, self._positions(terms, index))
-            for score, index in _best(survivors, limit, threshold)
+            Match(self._keys[index], score, self._positions(terms, index)) for score, index in best
         ]
+
+    def highlights(self, query: str, keys: Iterable[str]) -> Mapping[str, tuple[int, ...]]:
+        """The highlight positions of `query` in the items `keys` (results of a search for it),
+        each computed when first looked up."""
+        return _Highlights(self, tuple(query.lower().split()), keys)
 
     # --- which items survive, with which scores ------------------------------------------------
 
@@ -374,6 +394,32 @@ class FuzzyIndex:
                 position = text.find(char, position + 1)
                 found.add(position)
         return tuple(sorted(found))
+
+
+class _Highlights(Mapping[str, tuple[int, ...]]):
+    """Highlight positions by key, computed on first lookup: a list draws a screenful of rows,
+    not every result."""
+
+    def __init__(self, index: FuzzyIndex, terms: tuple[str, ...], keys: Iterable[str]) -> None:
+        self._index = index
+        self._terms = terms
+        self._keys = dict.fromkeys(keys)
+        self._found: dict[str, tuple[int, ...]] = {}
+
+    def __getitem__(self, key: str) -> tuple[int, ...]:
+        found = self._found.get(key)
+        if found is None:
+            item = self._index._index_of(key) if key in self._keys else None
+            if item is None:
+                raise KeyError(key)
+            found = self._found[key] = self._index._positions(self._terms, item)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def _out_of_reach(survivors: _Survivors, threshold: float | None) -> bool:

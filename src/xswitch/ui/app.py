@@ -316,12 +316,10 @@ class XswitchApp(App[None]):
             self._show_client(self.clients.cursor)
             return
         self._shown_client = None
-        matches = self.profile_index().search(self._filter, limit=FILTER_LIMIT)
-        self.profiles.show(
-            [m.key for m in matches],
-            show_client=True,
-            positions={m.key: m.positions for m in matches},
-        )
+        index = self.profile_index()
+        # Highlights only for the rows drawn: a screenful, not all FILTER_LIMIT results.
+        keys = [m.key for m in index.search(self._filter, limit=FILTER_LIMIT, positions=False)]
+        self.profiles.show(keys, show_client=True, positions=index.highlights(self._filter, keys))
 
     def on_virtual_list_cursor_moved(self, event: VirtualList.CursorMoved) -> None:
         if event.sender is self.clients:
