@@ -37,6 +37,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
     parser = profile_command("exec", "run a command (default: a subshell) with the credentials")
     parser.add_argument("--force", action="store_true", help="allow nesting inside a subshell")
+    parser.add_argument(
+        "--server",
+        action="store_true",
+        help="serve auto-refreshing credentials through a local container-credentials endpoint "
+        "instead of exporting keys (for work that outlives a session)",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS")
     with_mfa(parser)
     parser.set_defaults(func=exec_command)
@@ -203,6 +209,7 @@ def export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def exec_command(args: argparse.Namespace, ctx: Context) -> int:
+    import contextlib
     import shutil
     import tempfile
 
@@ -221,11 +228,28 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
     client = catalog.client(profile.client)
     client_name = client.name if client else profile.client
     prod = bool(client and client.prod)
-    env = shell.subshell_env(ctx.env, creds, _region(ctx, profile), profile.name, client_name, prod)
-    if command:
-        return shell.run_subshell(command, env)
-    shell_path = ctx.env.get("SHELL") or shutil.which("bash") or "/bin/sh"
-    with tempfile.TemporaryDirectory(prefix="xswitch-") as tmp:
+    region = _region(ctx, profile)
+    with contextlib.ExitStack() as stack:
+        if args.server:
+            from xswitch.core.server import CredentialsServer
+
+            sessions, prompter = ctx.sessions(), ctx.prompter()
+            server = stack.enter_context(
+                CredentialsServer(
+                    lambda: sessions.credentials(
+                        profile, prompter, min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS
+                    )
+                )
+            )
+            env = shell.subshell_env(
+                ctx.env, None, region, profile.name, client_name, prod, server.environment()
+            )
+        else:
+            env = shell.subshell_env(ctx.env, creds, region, profile.name, client_name, prod)
+        if command:
+            return shell.run_subshell(command, env)
+        shell_path = ctx.env.get("SHELL") or shutil.which("bash") or "/bin/sh"
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="xswitch-"))
         argv, extra = shell.subshell_command(
             shell_path, f"{client_name}/{profile.name}", prod, Path(tmp)
         )

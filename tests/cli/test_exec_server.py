@@ -1,0 +1,88 @@
+"""`xswitch exec --server`: the AWS CLI gets credentials from xswitch's local endpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from xswitch.core.errors import CredentialError
+from xswitch.core.model import Credentials
+from xswitch.core.server import CredentialsServer
+
+AWS = Path(sys.executable).with_name("aws")
+
+
+@pytest.fixture
+def role(isolated, moto):
+    isolated.write_aws_credentials(
+        """
+        [me]
+        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+        """
+    )
+    isolated.write_aws_config(
+        """
+        [profile dev]
+        role_arn = arn:aws:iam::111111111111:role/Developer
+        source_profile = me
+        region = eu-west-1
+        """
+    )
+    return isolated
+
+
+def test_the_aws_cli_in_exec_server_acts_as_the_role_without_exported_keys(role):
+    script = (
+        'test -z "$AWS_ACCESS_KEY_ID" && test -z "$AWS_SECRET_ACCESS_KEY" || exit 9; '
+        f"{AWS} sts get-caller-identity --output json"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "xswitch", "exec", "--server", "dev", "--", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert ":assumed-role/Developer/" in json.loads(result.stdout)["Arn"]
+
+
+def _get(url: str, token: str | None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, headers={"Authorization": token} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_endpoint_answers_only_with_the_token_and_in_the_container_format():
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    creds = Credentials("ASIAEXAMPLE", "secret", "token", expires)
+    with CredentialsServer(lambda: creds) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        assert _get(server.url, None)[0] == 403
+        assert _get(server.url, "wrong")[0] == 403
+        status, body = _get(server.url, server.token)
+    assert status == 200
+    assert body["AccessKeyId"] == "ASIAEXAMPLE" and body["Token"] == "token"
+    assert body["Expiration"] == expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_endpoint_failure_is_the_explanation_not_a_traceback():
+    def refuse() -> Credentials:
+        raise CredentialError("The role cannot be assumed.", "Check the trust policy.")
+
+    with CredentialsServer(refuse) as server:
+        status, body = _get(server.url, server.token)
+    assert status == 500
+    assert body["message"] == "The role cannot be assumed. Check the trust policy."
