@@ -161,6 +161,8 @@ class XswitchApp(App[None]):
         for profile in catalog.profiles.values():
             self._by_client.setdefault(profile.client, []).append(profile.name)
         self._shown_client: int | None = None
+        self._painted = False
+        self._details_due = False
         self._filter_box: FilterInput | None = None
         self._filter_mounting: AwaitMount | None = None
         self._filter = ""
@@ -212,6 +214,9 @@ class XswitchApp(App[None]):
 
     def on_ready(self) -> None:
         self._collector.settle()
+        # The details are not part of the first frame: the rows are what is looked at first.
+        self._painted = True
+        self._update_details()
         self._prepare_index()
 
     @work(thread=True, group="index", exit_on_error=False)
@@ -326,8 +331,20 @@ class XswitchApp(App[None]):
             if self._shown_client != event.index:
                 self._forget_filter()
                 self._show_client(event.index)
-        else:
-            self._update_details()
+        elif self._painted:
+            self._update_details_after_frame()
+
+    def _update_details_after_frame(self) -> None:
+        """Update the details once the next frame is out: the rows a key changed are drawn first,
+        and cursor moves in between cost one update. (The source chain and MFA unlocks of a
+        profile take a scan of every profile the first time.)"""
+        if not self._details_due:
+            self._details_due = True
+            self.call_after_refresh(self._update_details_now)
+
+    def _update_details_now(self) -> None:
+        self._details_due = False
+        self._update_details()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         # A value the box no longer shows was superseded by a key typed since: its search would be
