@@ -229,22 +229,30 @@ class XswitchApp(App[None]):
         self._collector.release()
 
     @property
+    def _main_screen(self) -> Screen:
+        """The picker's own screen: widgets live there even while a modal is on top, and
+        messages (cursor moves, worker results) keep arriving then."""
+        return self.screen_stack[0]
+
+    @property
     def profiles(self) -> ProfileTable:
-        return self.query_one("#profiles", ProfileTable)
+        return self._main_screen.query_one("#profiles", ProfileTable)
 
     @property
     def clients(self) -> ClientList:
-        return self.query_one("#clients", ClientList)
+        return self._main_screen.query_one("#clients", ClientList)
 
     @property
     def filter_input(self) -> FilterInput:
         """The filter box, mounted on first use."""
         if self._filter_box is None:
             self._filter_box = FilterInput(placeholder=FILTER_PLACEHOLDER, id="filter")
-            heading = self.query_one("#heading", Static)
+            heading = self._main_screen.query_one("#heading", Static)
             heading.update(self._heading_text(with_hint=False))
             heading.add_class("with-filter")
-            self._filter_mounting = self.query_one("#top").mount(self._filter_box, after=heading)
+            self._filter_mounting = self._main_screen.query_one("#top").mount(
+                self._filter_box, after=heading
+            )
         return self._filter_box
 
     def _heading_text(self, *, with_hint: bool) -> Text:
@@ -327,6 +335,8 @@ class XswitchApp(App[None]):
         self.profiles.show(keys, show_client=True, positions=index.highlights(self._filter, keys))
 
     def on_virtual_list_cursor_moved(self, event: VirtualList.CursorMoved) -> None:
+        if not self.screen_stack:
+            return  # a move posted just before the app closed: nothing left to update
         if event.sender is self.clients:
             if self._shown_client != event.index:
                 self._forget_filter()
@@ -361,7 +371,7 @@ class XswitchApp(App[None]):
 
     def _update_details(self) -> None:
         profile = self.profiles.selected
-        details = self.query_one("#details", Details)
+        details = self._main_screen.query_one("#details", Details)
         notes = [("sso sync", self._sync_status)] if self._sync_status else []
         if profile is None:
             details.show(details_text(None, None, [], [], None, None, None, notes=notes))
@@ -874,7 +884,7 @@ class XswitchApp(App[None]):
         """The sync's progress in the header while it runs; its outcome stays in the details."""
         self._sync_status = line
         header = "" if done else line
-        self.query_one("#subheading", Static).update(Text(header or self.subheading))
+        self._main_screen.query_one("#subheading", Static).update(Text(header or self.subheading))
         self._update_details()
 
     def _show_catalog(self, catalog: Catalog) -> None:
