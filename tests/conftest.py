@@ -164,3 +164,24 @@ def xswitch_cmd() -> list[str]:
 def environ() -> dict[str, str]:
     """The current (isolated) environment, for subprocesses."""
     return dict(os.environ)
+
+
+@pytest.fixture
+def dev_role(isolated: Home, moto: Moto) -> Home:
+    """Keys in ~/.aws/credentials [me] and a role [profile dev] assumed from them (moto STS)."""
+    isolated.write_aws_credentials(
+        """
+        [me]
+        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+        """
+    )
+    isolated.write_aws_config(
+        """
+        [profile dev]
+        role_arn = arn:aws:iam::111111111111:role/Developer
+        source_profile = me
+        region = eu-west-1
+        """
+    )
+    return isolated

@@ -11,8 +11,6 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from xswitch.core.errors import CredentialError
 from xswitch.core.model import Credentials
 from xswitch.core.server import CredentialsServer
@@ -20,27 +18,7 @@ from xswitch.core.server import CredentialsServer
 AWS = Path(sys.executable).with_name("aws")
 
 
-@pytest.fixture
-def role(isolated, moto):
-    isolated.write_aws_credentials(
-        """
-        [me]
-        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
-        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-        """
-    )
-    isolated.write_aws_config(
-        """
-        [profile dev]
-        role_arn = arn:aws:iam::111111111111:role/Developer
-        source_profile = me
-        region = eu-west-1
-        """
-    )
-    return isolated
-
-
-def test_the_aws_cli_in_exec_server_acts_as_the_role_without_exported_keys(role):
+def test_the_aws_cli_in_exec_server_acts_as_the_role_without_exported_keys(dev_role):
     script = (
         'test -z "$AWS_ACCESS_KEY_ID" && test -z "$AWS_SECRET_ACCESS_KEY" || exit 9; '
         f"{AWS} sts get-caller-identity --output json"

@@ -34,27 +34,7 @@ def imported(stderr: str) -> set[str]:
     return {line.rsplit("|", 1)[-1].strip() for line in stderr.splitlines() if "|" in line}
 
 
-@pytest.fixture
-def role(isolated, moto):
-    isolated.write_aws_credentials(
-        """
-        [me]
-        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
-        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-        """
-    )
-    isolated.write_aws_config(
-        """
-        [profile dev]
-        role_arn = arn:aws:iam::111111111111:role/Developer
-        source_profile = me
-        region = eu-west-1
-        """
-    )
-    return isolated
-
-
-def test_second_export_takes_the_shortcut_with_the_same_answer(role):
+def test_second_export_takes_the_shortcut_with_the_same_answer(dev_role):
     first = run("export", "dev")
     assert first.returncode == 0, first.stderr
     offline = dict(os.environ, AWS_ENDPOINT_URL="http://127.0.0.1:9")
@@ -66,7 +46,7 @@ def test_second_export_takes_the_shortcut_with_the_same_answer(role):
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
-def test_credential_process_shortcut_matches_the_session(role):
+def test_credential_process_shortcut_matches_the_session(dev_role):
     exported = run("export", "dev", "--shell", "fish").stdout
     second = run("credential-process", "dev", importtime=True)
     document = json.loads(second.stdout)
@@ -75,16 +55,16 @@ def test_credential_process_shortcut_matches_the_session(role):
     assert "argparse" not in imported(second.stderr)
 
 
-def test_an_edited_config_is_never_answered_from_the_shortcut(role):
+def test_an_edited_config_is_never_answered_from_the_shortcut(dev_role):
     assert run("export", "dev").returncode == 0
-    text = role.aws_config.read_text().replace("eu-west-1", "ap-south-1")
-    role.aws_config.write_text(text)
+    text = dev_role.aws_config.read_text().replace("eu-west-1", "ap-south-1")
+    dev_role.aws_config.write_text(text)
     result = run("export", "dev", importtime=True)
     assert "export AWS_REGION='ap-south-1'" in result.stdout
     assert "xswitch.core.profiles" in imported(result.stderr)
 
 
-def test_without_the_kernel_copy_the_ordinary_path_answers(role):
+def test_without_the_kernel_copy_the_ordinary_path_answers(dev_role):
     first = run("export", "dev")
     env = dict(os.environ, XSWITCH_KERNEL_KEYRING="0")
     second = run("export", "dev", env=env, importtime=True)
