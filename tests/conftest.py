@@ -7,7 +7,6 @@ temporary directory.
 
 from __future__ import annotations
 
-import os
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -159,11 +158,6 @@ def moto(moto_server: Moto, monkeypatch: pytest.MonkeyPatch) -> Moto:
 def xswitch_cmd() -> list[str]:
     """The command that runs this checkout's xswitch in a subprocess."""
     return [sys.executable, "-m", "xswitch"]
-
-
-def environ() -> dict[str, str]:
-    """The current (isolated) environment, for subprocesses."""
-    return dict(os.environ)
 
 
 @pytest.fixture
