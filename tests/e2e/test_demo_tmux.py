@@ -97,6 +97,8 @@ def test_demo_filter_login_countdown_subshell_and_quit(tmp_path: Path):
         screen = terminal.wait_text("Acme Retail", timeout=60)
         assert "Globex Production" in screen
         port = int(re.search(r"127\.0\.0\.1:(\d+)", screen).group(1))
+        # The details pane is filled once the app is ready for input (after the first frame).
+        terminal.wait_text("arn:aws:iam::111111111111:role/Developer")
 
         # Filter to one profile; Enter leaves the filter with that profile selected.
         terminal.keys("/")

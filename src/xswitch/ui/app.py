@@ -69,8 +69,6 @@ from xswitch.ui.widgets.profile_table import ProfileHeader, ProfileTable
 from xswitch.ui.widgets.virtual_list import VirtualList
 
 if TYPE_CHECKING:
-    from textual.widget import AwaitMount
-
     from xswitch.core.match import FuzzyIndex
     from xswitch.core.sessions import SessionManager
     from xswitch.ui.screens.device_code import DeviceCodeScreen
@@ -87,7 +85,7 @@ LONG_DESCRIPTIONS = {
 
 # Filter results beyond this many are not worth drawing: nobody scrolls past them, they refine.
 FILTER_LIMIT = 200
-FILTER_PLACEHOLDER = "client, profile, account, role, tag"
+FILTER_PLACEHOLDER = "/ filter: client, profile, account, role, tag"
 
 
 def _utc_now() -> datetime:
@@ -163,8 +161,9 @@ class XswitchApp(App[None]):
         self._shown_client: int | None = None
         self._painted = False
         self._details_due = False
-        self._filter_box: FilterInput | None = None
-        self._filter_mounting: AwaitMount | None = None
+        # Part of the first frame, though it costs a little: a box mounted on the first '/' lost
+        # the keys typed right after it on a busy machine.
+        self._filter_box = FilterInput(placeholder=FILTER_PLACEHOLDER, id="filter")
         self._filter = ""
         self._mfa_screens: dict[int, MfaScreen] = {}
         self._device_screens: dict[int, DeviceCodeScreen] = {}
@@ -191,7 +190,8 @@ class XswitchApp(App[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
             # The filter box is mounted on the first '/': an Input costs time before first paint.
-            yield Static(self._heading_text(with_hint=True), id="heading")
+            yield Static(Text(self.heading, style="bold"), id="heading")
+            yield self._filter_box
             yield Static(Text(self.subheading), id="subheading")
         with Horizontal(id="body"):
             yield ClientList(self.catalog.clients, id="clients")
@@ -244,27 +244,12 @@ class XswitchApp(App[None]):
 
     @property
     def filter_input(self) -> FilterInput:
-        """The filter box, mounted on first use."""
-        if self._filter_box is None:
-            self._filter_box = FilterInput(placeholder=FILTER_PLACEHOLDER, id="filter")
-            heading = self._main_screen.query_one("#heading", Static)
-            heading.update(self._heading_text(with_hint=False))
-            heading.add_class("with-filter")
-            self._filter_mounting = self._main_screen.query_one("#top").mount(
-                self._filter_box, after=heading
-            )
         return self._filter_box
-
-    def _heading_text(self, *, with_hint: bool) -> Text:
-        text = Text(self.heading, style="bold")
-        if with_hint:
-            text.append("   / filter: client, profile, account, role, tag", style="not bold dim")
-        return text
 
     def _forget_filter(self) -> None:
         """Empty the filter box (if there is one) without redrawing the list from it."""
         self._filter = ""
-        if self._filter_box is not None and self._filter_box.value:
+        if self._filter_box.value:
             with self._filter_box.prevent(Input.Changed):
                 self._filter_box.value = ""
 
@@ -441,16 +426,12 @@ class XswitchApp(App[None]):
 
     # --- actions ------------------------------------------------------------------------------
 
-    async def action_filter(self) -> None:
-        box = self.filter_input
-        if self._filter_mounting is not None:
-            await self._filter_mounting
-            self._filter_mounting = None
+    def action_filter(self) -> None:
         # Focus now, not on the next idle: keys typed right after '/' must land in the box.
-        self.screen.set_focus(box)
+        self._main_screen.set_focus(self._filter_box)
 
     def action_clear_filter(self) -> None:
-        if self._filter_box is not None and self._filter_box.value:
+        if self._filter_box.value:
             self._forget_filter()
             self._apply_filter("")
         self.profiles.focus()
