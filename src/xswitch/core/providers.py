@@ -8,6 +8,7 @@ botocore is imported only when a provider actually calls AWS.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from abc import ABC, abstractmethod
@@ -74,13 +75,7 @@ class StaticKeysProvider(Provider):
                 f"Profile '{self.profile.name}' has no access keys.",
                 f"Add them with 'xswitch keys add {self.profile.name}'.",
             )
-        return Credentials(
-            keys.access_key_id,
-            keys.secret_access_key,
-            keys.session_token,
-            keys.expiration,
-            via=(f"keys:{self.profile.name}",),
-        )
+        return dataclasses.replace(keys, via=(f"keys:{self.profile.name}",))
 
     def describe(self) -> str:
         return f"keys in ~/.aws/credentials [{self.profile.name}]"
@@ -109,13 +104,7 @@ class KeyringKeysProvider(Provider):
                 f"There are no access keys for '{self.name}' in the keyring.",
                 f"Store them with 'xswitch keys add {self.name}'.",
             )
-        return Credentials(
-            keys.access_key_id,
-            keys.secret_access_key,
-            keys.session_token,
-            keys.expiration,
-            via=(f"keyring:{self.name}",),
-        )
+        return dataclasses.replace(keys, via=(f"keyring:{self.name}",))
 
     def describe(self) -> str:
         return f"keys in the keyring [{self.name}]"
