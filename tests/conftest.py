@@ -7,10 +7,14 @@ temporary directory.
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
+import threading
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -179,3 +183,45 @@ def dev_role(isolated: Home, moto: Moto) -> Home:
         """
     )
     return isolated
+
+
+class SigninEndpoint:
+    """A console sign-in endpoint: records each getSigninToken query, answers with `token`
+    (or `status`, or a raw `body`)."""
+
+    token = "signin-token-Zq8"
+
+    def __init__(self) -> None:
+        self.queries: list[dict[str, list[str]]] = []
+        self.status = 200
+        self.body = json.dumps({"SigninToken": self.token}).encode()
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urllib.parse.urlsplit(self.path)
+                query = urllib.parse.parse_qs(url.query)
+                endpoint.queries.append(query)
+                ok = url.path == "/federation" and query.get("Action") == ["getSigninToken"]
+                self.send_response(endpoint.status if ok else 404)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(endpoint.body if ok else b"{}")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation"
+
+
+@pytest.fixture
+def signin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SigninEndpoint]:
+    """A local sign-in endpoint that xswitch's console links use (XSWITCH_SIGNIN_ENDPOINT)."""
+    endpoint = SigninEndpoint()
+    thread = threading.Thread(target=endpoint.server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("XSWITCH_SIGNIN_ENDPOINT", endpoint.url)
+    yield endpoint
+    endpoint.server.shutdown()
+    endpoint.server.server_close()

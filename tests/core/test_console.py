@@ -1,14 +1,11 @@
-"""Console sign-in against a local federation endpoint that answers getSigninToken like AWS does."""
+"""Console sign-in against a local sign-in endpoint that answers getSigninToken like AWS does."""
 
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -24,54 +21,16 @@ from xswitch.core.model import Credentials
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
 
 
-class Federation:
-    """A sign-in endpoint: records each getSigninToken query, answers with a token or a status."""
-
-    def __init__(self) -> None:
-        self.queries: list[dict[str, list[str]]] = []
-        self.status = 200
-        self.body = json.dumps({"SigninToken": "token-123"}).encode()
-        federation = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                url = urllib.parse.urlsplit(self.path)
-                query = urllib.parse.parse_qs(url.query)
-                federation.queries.append(query)
-                ok = url.path == "/federation" and query.get("Action") == ["getSigninToken"]
-                self.send_response(federation.status if ok else 404)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(federation.body if ok else b"{}")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation"
-
-
-@pytest.fixture
-def federation(monkeypatch: pytest.MonkeyPatch) -> Iterator[Federation]:
-    fed = Federation()
-    thread = threading.Thread(target=fed.server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("XSWITCH_SIGNIN_ENDPOINT", fed.url)
-    yield fed
-    fed.server.shutdown()
-    fed.server.server_close()
-
-
 def session_creds(hours: float = 1) -> Credentials:
     return Credentials(
         "ASIAEXAMPLE", SECRET, "session/token+==", datetime.now(UTC) + timedelta(hours=hours)
     )
 
 
-def test_login_url_from_role_credentials(federation: Federation) -> None:
+def test_login_url_from_role_credentials(signin) -> None:
     url = federation_login_url(session_creds(), "eu-west-1", issuer="xswitch-test")
 
-    (query,) = federation.queries
+    (query,) = signin.queries
     assert json.loads(query["Session"][0]) == {
         "sessionId": "ASIAEXAMPLE",
         "sessionKey": SECRET,
@@ -80,39 +39,39 @@ def test_login_url_from_role_credentials(federation: Federation) -> None:
     assert 3500 <= int(query["SessionDuration"][0]) <= 3600
 
     base, _, raw = url.partition("?")
-    assert base == federation.url
+    assert base == signin.url
     login = urllib.parse.parse_qs(raw)
     assert login == {
         "Action": ["login"],
         "Issuer": ["xswitch-test"],
         "Destination": ["https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"],
-        "SigninToken": ["token-123"],
+        "SigninToken": [signin.token],
     }
     assert SECRET not in url
 
 
-def test_chained_role_omits_session_duration(federation: Federation) -> None:
+def test_chained_role_omits_session_duration(signin) -> None:
     federation_login_url(session_creds(), None, chained=True, destination="https://x.test/s3")
-    (query,) = federation.queries
+    (query,) = signin.queries
     assert "SessionDuration" not in query
 
 
-def test_session_duration_is_clamped(federation: Federation) -> None:
+def test_session_duration_is_clamped(signin) -> None:
     federation_login_url(session_creds(hours=0.1), None)
     federation_login_url(session_creds(hours=36), None)
-    assert [q["SessionDuration"] for q in federation.queries] == [["900"], ["43200"]]
+    assert [q["SessionDuration"] for q in signin.queries] == [["900"], ["43200"]]
 
 
-def test_refused_credentials_explain_without_secrets(federation: Federation) -> None:
-    federation.status = 400
+def test_refused_credentials_explain_without_secrets(signin) -> None:
+    signin.status = 400
     with pytest.raises(CredentialError) as caught:
         federation_login_url(session_creds(), None)
     assert "HTTP 400" in str(caught.value)
     assert SECRET not in str(caught.value) and "session/token" not in str(caught.value)
 
 
-def test_answer_without_token(federation: Federation) -> None:
-    federation.body = b"<html>not json</html>"
+def test_answer_without_token(signin) -> None:
+    signin.body = b"<html>not json</html>"
     with pytest.raises(CredentialError, match="without a sign-in token"):
         federation_login_url(session_creds(), None)
 
@@ -123,7 +82,7 @@ def test_unreachable_endpoint() -> None:
     assert SECRET not in str(caught.value)
 
 
-def test_long_term_keys_go_through_get_federation_token(federation: Federation, moto) -> None:
+def test_long_term_keys_go_through_get_federation_token(signin, moto) -> None:
     iam = moto.client("iam")
     iam.create_user(UserName="alice")
     key = iam.create_access_key(UserName="alice")["AccessKey"]
@@ -131,7 +90,7 @@ def test_long_term_keys_go_through_get_federation_token(federation: Federation, 
 
     federation_login_url(keys, "us-east-1")
 
-    (query,) = federation.queries
+    (query,) = signin.queries
     session = json.loads(query["Session"][0])
     assert session["sessionId"] != keys.access_key_id  # temporary credentials, not the keys
     assert session["sessionKey"] != keys.secret_access_key
@@ -139,28 +98,17 @@ def test_long_term_keys_go_through_get_federation_token(federation: Federation, 
     assert "SessionDuration" in query
 
 
-def set_moto_auth(moto, free_requests: str) -> None:
-    """Switch moto's IAM authentication on ("0" free requests) or off ("inf")."""
-    request = urllib.request.Request(
-        moto.url + "/moto-api/reset-auth",
-        free_requests.encode(),
-        headers={"Content-Type": "text/plain"},  # a form body would reach moto empty
-        method="POST",
-    )
-    urllib.request.urlopen(request).close()
-
-
-def test_long_term_keys_refused_by_sts(federation: Federation, moto) -> None:
-    set_moto_auth(moto, "0")
+def test_long_term_keys_refused_by_sts(signin, moto) -> None:
+    moto.enforce_auth()
     try:
         with pytest.raises(CredentialError) as caught:
             federation_login_url(Credentials("AKIAUNKNOWNKEY000000", SECRET), None)
     finally:
-        set_moto_auth(moto, "inf")  # the server is shared by the run; its reset keeps auth on
+        moto.enforce_auth(False)  # the server is shared by the run
     assert "GetFederationToken" in str(caught.value)
     assert "InvalidClientTokenId" in str(caught.value) or "unknown" in str(caught.value)
     assert SECRET not in str(caught.value)
-    assert federation.queries == []
+    assert signin.queries == []
 
 
 @pytest.mark.parametrize(

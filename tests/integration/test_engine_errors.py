@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -77,23 +76,11 @@ def accounts(moto) -> Iterator[dict]:
         ],
     }
     iam.put_user_policy(UserName="alice", PolicyName="assume", PolicyDocument=json.dumps(allow))
-    set_unauthenticated_requests(moto.url, "0")
+    moto.enforce_auth()
     try:
         yield {"keys": keys, "trusted": trusted["Role"]["Arn"], "locked": locked["Role"]["Arn"]}
     finally:
-        set_unauthenticated_requests(moto.url, "inf")
-
-
-def set_unauthenticated_requests(url: str, count: str) -> None:
-    """How many more requests moto serves without checking credentials ("0": enforce now)."""
-    # A form content type would make the server parse the body as a form and see no count.
-    request = urllib.request.Request(
-        url + "/moto-api/reset-auth",
-        data=count.encode(),
-        method="POST",
-        headers={"Content-Type": "text/plain"},
-    )
-    urllib.request.urlopen(request).close()
+        moto.enforce_auth(False)
 
 
 def test_permitted_and_trusted_role_works_under_enforcement(accounts):

@@ -7,10 +7,8 @@ credentials obtained from a real STS (moto); SSO logins talk to the project's SS
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from uitesting import SIZE, new_app, notifications, row_text, screen_text, wait_until
@@ -20,43 +18,6 @@ from xswitch.core.sso import TokenCache
 from xswitch.ssoserver import Account, ServerOptions, SsoServer
 from xswitch.ui.screens.device_code import DeviceCodeScreen
 from xswitch.ui.screens.link import LinkScreen
-
-SIGNIN_TOKEN = "signin-token-Zq8"
-
-
-class SigninEndpoint:
-    """Answers getSigninToken with SIGNIN_TOKEN (or `status`) and records each query."""
-
-    def __init__(self) -> None:
-        self.queries: list[dict[str, list[str]]] = []
-        self.status = 200
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
-                endpoint.queries.append(query)
-                self.send_response(endpoint.status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(json.dumps({"SigninToken": SIGNIN_TOKEN}).encode())
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation"
-
-
-@pytest.fixture
-def signin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SigninEndpoint]:
-    endpoint = SigninEndpoint()
-    thread = threading.Thread(target=endpoint.server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("XSWITCH_SIGNIN_ENDPOINT", endpoint.url)
-    yield endpoint
-    endpoint.server.shutdown()
-    endpoint.server.server_close()
 
 
 def recording_browser(app, answer: bool = True) -> list[str]:
@@ -79,7 +40,7 @@ async def test_o_opens_the_console_signed_in_as_the_profile(world, moto, signin)
         url = urllib.parse.urlsplit(opened[0])
         query = urllib.parse.parse_qs(url.query)
         assert opened[0].startswith(signin.url)
-        assert query["Action"] == ["login"] and query["SigninToken"] == [SIGNIN_TOKEN]
+        assert query["Action"] == ["login"] and query["SigninToken"] == [signin.token]
         assert "eu-west-1" in query["Destination"][0]  # acme-dev's region
         session = json.loads(signin.queries[0]["Session"][0])
         assert session["sessionId"].startswith("ASIA")  # the role's session from STS
@@ -96,9 +57,9 @@ async def test_without_a_browser_the_link_is_shown_masked_and_copied_whole(world
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, LinkScreen), "the link")
         text = screen_text(app)
-        assert "No web browser" in text and SIGNIN_TOKEN not in text
+        assert "No web browser" in text and signin.token not in text
         await pilot.press("c")
-        assert SIGNIN_TOKEN in app.clipboard and app.clipboard.startswith(signin.url)
+        assert signin.token in app.clipboard and app.clipboard.startswith(signin.url)
         await pilot.press("escape")
         assert not isinstance(app.screen, LinkScreen)
 
@@ -159,7 +120,7 @@ async def test_a_long_link_is_cut_per_parameter_not_folded_mid_word(world, moto,
         assert destination.rstrip(" │").endswith("…")
         assert "&SigninToken=…" in screen_text(app)
         await pilot.press("c")
-        assert SIGNIN_TOKEN in app.clipboard and "Destination=" in app.clipboard
+        assert signin.token in app.clipboard and "Destination=" in app.clipboard
 
 
 # --- SSO ----------------------------------------------------------------------------------------
