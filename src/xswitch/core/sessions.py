@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from xswitch.core import hotpath, paths
+from xswitch.core import paths
 from xswitch.core.errors import CredentialError, UnknownProfile, VaultError
 from xswitch.core.model import Catalog, Credentials, Profile, Prompter, SessionInfo
 from xswitch.core.providers import (
@@ -361,6 +361,9 @@ class SessionManager:
         chain = build_chain(target, self.catalog, self.env, prompter, self.settings, wrap=wrap)
         creds = chain.retrieve()
         if isinstance(chain, CachedProvider):
+            # Imported here: it loads ctypes (kernel keyring), which the picker's start can skip.
+            from xswitch.core import hotpath
+
             hotpath.remember(
                 self.env,
                 target.name,

@@ -54,8 +54,6 @@ _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 def load_document(path: Path | str) -> dict[str, Any]:
     """Read and validate config.toml; a missing file is an empty document."""
-    import tomllib
-
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -87,6 +85,8 @@ def load_document(path: Path | str) -> dict[str, Any]:
     if doc is not None:
         validate_document(doc, path=str(path))
         return doc
+    import tomllib  # only once there is a file to parse
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -1,12 +1,16 @@
 """Typed messages from worker threads (logins, console, SSO sync) to the app, which alone touches
-widgets."""
+widgets.
+
+Plain `Message` subclasses rather than dataclasses: the picker imports this module before its first
+frame, and generating dataclass methods for every message class cost several milliseconds there.
+Their repr shows no fields, so credentials and sign-in links never end up in a log line.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -29,110 +33,134 @@ class Purpose(StrEnum):
     CONSOLE = "console"  # `o`: open the AWS console
 
 
-@dataclass
 class LoginCancelled(Message):
     """The person cancelled a prompt, or the login was given up: not an error."""
 
-    profile: str
+    def __init__(self, profile: str) -> None:
+        super().__init__()
+        self.profile = profile
 
 
-@dataclass
 class LoginSucceeded(Message):
-    profile: str
-    purpose: Purpose
-    credentials: Credentials = field(repr=False)
-    # Every cached session after the login (sources and intermediate roles may have changed too).
-    cached: Mapping[str, SessionInfo] = field(default_factory=dict, repr=False)
+    def __init__(
+        self,
+        profile: str,
+        purpose: Purpose,
+        credentials: Credentials,
+        cached: Mapping[str, SessionInfo] | None = None,
+    ) -> None:
+        super().__init__()
+        self.profile = profile
+        self.purpose = purpose
+        self.credentials = credentials
+        # Every cached session after the login (sources and intermediate roles may have changed).
+        self.cached: Mapping[str, SessionInfo] = cached or {}
 
 
-@dataclass
 class LoginFailed(Message):
-    profile: str
-    purpose: Purpose
-    error: XswitchError
+    def __init__(self, profile: str, purpose: Purpose, error: XswitchError) -> None:
+        super().__init__()
+        self.profile = profile
+        self.purpose = purpose
+        self.error = error
 
 
-@dataclass
 class LoggedOut(Message):
-    profiles: list[str]
-    cached: Mapping[str, SessionInfo] = field(default_factory=dict, repr=False)
+    def __init__(
+        self, profiles: list[str], cached: Mapping[str, SessionInfo] | None = None
+    ) -> None:
+        super().__init__()
+        self.profiles = profiles
+        self.cached: Mapping[str, SessionInfo] = cached or {}
 
 
-@dataclass
 class MfaRequested(Message):
     """A login thread needs a one-time code; `reply` receives the code, or None when cancelled."""
 
-    serial: str
-    unlocks: list[str]
-    reply: Future[str | None] = field(repr=False)
+    def __init__(self, serial: str, unlocks: list[str], reply: Future[str | None]) -> None:
+        super().__init__()
+        self.serial = serial
+        self.unlocks = unlocks
+        self.reply = reply
 
 
-@dataclass
 class MfaWithdrawn(Message):
     """The thread that asked stopped waiting (cancelled or timed out): close its modal."""
 
-    reply: Future[str | None] = field(repr=False)
+    def __init__(self, reply: Future[str | None]) -> None:
+        super().__init__()
+        self.reply = reply
 
 
-@dataclass
 class DeviceCodeShown(Message):
     """An SSO login waits for approval in the browser; `cancel` gives that login up."""
 
-    authorization: DeviceAuthorization
-    cancel: threading.Event = field(repr=False)
+    def __init__(self, authorization: DeviceAuthorization, cancel: threading.Event) -> None:
+        super().__init__()
+        self.authorization = authorization
+        self.cancel = cancel
 
 
-@dataclass
 class DeviceCodeDone(Message):
     """The login that showed a device code ended (its `cancel` event identifies it)."""
 
-    cancel: threading.Event = field(repr=False)
+    def __init__(self, cancel: threading.Event) -> None:
+        super().__init__()
+        self.cancel = cancel
 
 
-@dataclass
 class ConsoleLinkReady(Message):
     """A console sign-in link that was not opened in a browser: the app shows it to be copied."""
 
-    profile: str
-    url: str = field(repr=False)  # carries a sign-in token
-    note: str = ""
+    def __init__(self, profile: str, url: str, note: str = "") -> None:
+        super().__init__()
+        self.profile = profile
+        self.url = url  # carries a sign-in token
+        self.note = note
 
 
-@dataclass
 class ConsoleFailed(Message):
     """Credentials were fine but the console sign-in step failed: not a session error."""
 
-    profile: str
-    error: XswitchError
+    def __init__(self, profile: str, error: XswitchError) -> None:
+        super().__init__()
+        self.profile = profile
+        self.error = error
 
 
 # --- `S`: SSO sync --------------------------------------------------------------------------------
 
 
-@dataclass
 class SyncProgress(Message):
     """One more account of an SSO sync is known, with its roles (posted from discovery threads)."""
 
-    session: str
-    progress: Progress
+    def __init__(self, session: str, progress: Progress) -> None:
+        super().__init__()
+        self.session = session
+        self.progress = progress
 
 
-@dataclass
 class SyncFinished(Message):
     """The discovery was stored in config.toml; `catalog` is the configuration read afterwards."""
 
-    session: str
-    discovery: Discovery = field(repr=False)
-    report: SyncReport
-    catalog: Catalog = field(repr=False)
+    def __init__(
+        self, session: str, discovery: Discovery, report: SyncReport, catalog: Catalog
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.discovery = discovery
+        self.report = report
+        self.catalog = catalog
 
 
-@dataclass
 class SyncFailed(Message):
-    session: str
-    error: XswitchError
+    def __init__(self, session: str, error: XswitchError) -> None:
+        super().__init__()
+        self.session = session
+        self.error = error
 
 
-@dataclass
 class SyncCancelled(Message):
-    session: str
+    def __init__(self, session: str) -> None:
+        super().__init__()
+        self.session = session
