@@ -14,7 +14,7 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from xswitch.core.model import Catalog, Client, Profile
 from xswitch.ui.board import SessionBoard, State
@@ -66,8 +66,29 @@ def header_text(columns: Columns) -> Text:
     return Text("".join(fit(title, width) for title, width in cells), style="bold")
 
 
-class ProfileHeader(Static):
-    """Column titles above the table (the table itself scrolls)."""
+class ProfileHeader(Widget):
+    """Column titles above the table (the table itself scrolls), fitted to the table's width when
+    drawn: the first frame already has them right, since layout sets every size before drawing."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._drawn: Columns | None = None
+
+    def _table(self) -> ProfileTable | None:
+        return self.parent.query(ProfileTable).first() if self.parent else None
+
+    def render(self) -> Text:
+        table = self._table()
+        if table is None or not table.size.width:
+            self._drawn = None
+            return Text()
+        self._drawn = Columns.fit(table.size.width, table.show_client)
+        return header_text(self._drawn)
+
+    def follow(self, columns: Columns) -> None:
+        """Redraw if the table's columns are no longer the ones drawn (one line: no layout)."""
+        if columns != self._drawn:
+            self.refresh()
 
 
 class ProfileTable(VirtualList):
@@ -98,7 +119,6 @@ class ProfileTable(VirtualList):
         self.positions: Mapping[str, Sequence[int]] = {}
         self.show_client = False
         self._now = clock()
-        self._header_columns: Columns | None = None
         self._clients_of: tuple[Catalog, dict[str, Client]] | None = None
 
     @property
@@ -148,14 +168,11 @@ class ProfileTable(VirtualList):
         self.header_changed()
 
     def header_changed(self) -> None:
-        columns = Columns.fit(self.size.width, self.show_client)
-        if columns == self._header_columns:
-            return  # most keystrokes in the filter: same columns, nothing to redraw
+        if not self.size.width:
+            return  # not laid out yet: the header fits itself when first drawn
         header = self.parent.query(ProfileHeader).first() if self.parent else None
         if header is not None:
-            self._header_columns = columns
-            # One line whatever the columns: no layout needed.
-            header.update(header_text(columns), layout=False)
+            header.follow(Columns.fit(self.size.width, self.show_client))
 
     def client(self, key: str) -> Client | None:
         """The client `key` of the current catalog, by a lookup rather than a scan per row."""

@@ -86,6 +86,11 @@ class VirtualList(ScrollView, can_focus=True):
         size = Size(self.size.width, rows)
         if size == self.virtual_size:
             return
+        if not self.container_size and self.styles.overflow_y == "auto":
+            # Before the first layout Textual cannot tell whether the scrollbar is needed: it lays
+            # out without one, adds it, then lays out and redraws the whole screen a second time.
+            # A list with more rows than the screen has lines will need it: say so up front.
+            self.show_vertical_scrollbar = rows > self.app.size.height
         container = self.container_size
         stays = (rows > container.height) == self.show_vertical_scrollbar
         if container and self.styles.overflow_y == "auto" and stays:
@@ -152,8 +157,9 @@ class VirtualList(ScrollView, can_focus=True):
         self.refresh_line(self._cursor)
 
     def on_resize(self) -> None:
+        # No refresh: Textual redraws a widget whose size changed. Every widget gets a Resize
+        # right after the first frame, and redrawing the lists then would cost a second frame.
         self.virtual_size = Size(self.size.width, self._rows)
-        self.refresh()
 
     # --- drawing ----------------------------------------------------------------------------
 
