@@ -101,6 +101,14 @@ def _opens_in_browser(url: str) -> bool:
         return False
 
 
+class PickerScreen(Screen):
+    """The main screen. The list has the focus from the start: by default the filter box, the
+    first focusable widget, would take it, and moving it away restyled the box before the first
+    frame."""
+
+    AUTO_FOCUS = "#profiles"
+
+
 class XswitchApp(App[None]):
     """The picker. `clock` is injectable so that snapshots and tests see frozen countdowns."""
 
@@ -186,6 +194,9 @@ class XswitchApp(App[None]):
             self._filters.append(Monochrome())
 
     # --- layout -------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return PickerScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
