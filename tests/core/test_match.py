@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import random
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -222,38 +226,48 @@ _SEPARATORS = " -_./:@,=+|()[]{}"
 
 def _reference_score(terms: list[str], text: str) -> float | None:
     """The documented scoring, one item at a time: None when some term does not match."""
-    text = text.lower()
+    # Lower-cased character by character, keeping any that would grow ("İ"): positions and
+    # lengths stay those of the original text.
+    text = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
     total = -len(text) * 0.01
     for term in terms:
-        start = text.find(term)
-        if start >= 0:
-            hits = [p for p in range(len(text)) if text.startswith(term, p)]
-            at_start = [p for p in hits if p == 0 or text[p - 1] in _SEPARATORS]
-            whole = [
-                p
-                for p in at_start
-                if p + len(term) == len(text) or text[p + len(term)] in _SEPARATORS
-            ]
-            bonus = (400.0 if at_start else 0.0) + (300.0 if whole else 0.0)
-            total += (1000.0 + 10.0 * len(term) - min(start, 100) * 0.5) + bonus
-            continue
-        # Scattered: from the first start that works, each next letter as early as possible.
-        for first in range(len(text)):
-            if text[first] != term[0]:
-                continue
-            position = first
-            for char in term[1:]:
-                position = text.find(char, position + 1)
-                if position < 0:
-                    break
-            if position >= 0:
-                tightness = 100.0 * len(term) / (position + 1 - first)
-                word_start = 50.0 if first == 0 or text[first - 1] in _SEPARATORS else 0.0
-                total += tightness + word_start
-                break
-        else:
+        score = _reference_term_score(term, text)
+        if score is None:
             return None
+        total += score
     return total
+
+
+@functools.lru_cache(maxsize=200_000)
+def _reference_term_score(term: str, text: str) -> float | None:
+    """One term's score in lower-cased `text`, None when it matches neither way."""
+    start = text.find(term)
+    if start >= 0:
+        hits = []
+        while start >= 0:
+            hits.append(start)
+            start = text.find(term, start + 1)
+        start = hits[0]
+        at_start = [p for p in hits if p == 0 or text[p - 1] in _SEPARATORS]
+        whole = [
+            p for p in at_start if p + len(term) == len(text) or text[p + len(term)] in _SEPARATORS
+        ]
+        bonus = (400.0 if at_start else 0.0) + (300.0 if whole else 0.0)
+        return (1000.0 + 10.0 * len(term) - min(start, 100) * 0.5) + bonus
+    # Scattered: from the first start that works, each next letter as early as possible.
+    for first in range(len(text)):
+        if text[first] != term[0]:
+            continue
+        position = first
+        for char in term[1:]:
+            position = text.find(char, position + 1)
+            if position < 0:
+                break
+        if position >= 0:
+            tightness = 100.0 * len(term) / (position + 1 - first)
+            word_start = 50.0 if first == 0 or text[first - 1] in _SEPARATORS else 0.0
+            return tightness + word_start
+    return None
 
 
 @settings(max_examples=300, deadline=None)
@@ -272,3 +286,122 @@ def test_scores_and_order_equal_the_reference_definition(texts, query, limit):
     assert [(match.score, match.key) for match in results] == [
         (-negated, str(i)) for negated, i in expected
     ]
+
+
+# --- differential: the optimized search against the reference over picker-sized catalogs -----
+
+_CLIENTS = ["acme", "globex", "initech", "umbrella", "hooli", "wayne", "stark", "tyrell"]
+_ENVS = ["dev", "staging", "prod", "sandbox", "qa", "shared", "audit", "logs", "network", "data"]
+_ROLES = ["Admin", "ReadOnly", "PowerUser", "Billing", "Deploy", "SecurityAudit"]
+_TAGS = ["pci", "eu", "us", "team-a", "team-b", "legacy"]
+
+
+def _catalog_like(count: int, seed: int) -> list[tuple[str, str]]:
+    """Profile haystacks shaped like the picker's: name, client, account, role ARN, tags."""
+    rng = random.Random(seed)
+    items = []
+    for number in range(count):
+        client, env, role = rng.choice(_CLIENTS), rng.choice(_ENVS), rng.choice(_ROLES)
+        account = f"{rng.randrange(10**11, 10**12):012d}"
+        name = f"{client}-{env}-{number}"
+        tags = " ".join(rng.sample(_TAGS, 2))
+        text = f"{name} {client.title()} {account} arn:aws:iam::{account}:role/{role} {tags}"
+        items.append((name, text))
+    # A few oddities: unicode, duplicated keys, repeated words, separators in a row.
+    items += [
+        ("istanbul", "İstanbul-prod Straße 482100000000 arn:aws:iam::482100000000:role/Admin"),
+        ("dup", "acme-prod acme prod acme 000000000000"),
+        ("dup", "a-b a_b a--b ::: tag:pci"),
+        ("short", "a"),
+        ("empty", ""),
+    ]
+    return items
+
+
+def _expected(items: list[tuple[str, str]], query: str, limit: int | None) -> list[tuple]:
+    """(key, score) of the reference ranking, best first, ties in original order."""
+    return _reference_ranking(tuple(items), query)[:limit]
+
+
+@functools.lru_cache(maxsize=64)
+def _reference_ranking(items: tuple[tuple[str, str], ...], query: str) -> list[tuple]:
+    terms = query.lower().split()
+    if not terms:
+        return [(key, 0.0) for key, _ in items]
+    scored = [(_reference_score(terms, text), i) for i, (_, text) in enumerate(items)]
+    ranked = sorted((-score, i) for score, i in scored if score is not None)
+    return [(items[i][0], -negated) for negated, i in ranked]
+
+
+def _assert_same(results, expected, query: str) -> None:
+    assert [m.key for m in results] == [key for key, _ in expected], query
+    for match, (_, score) in zip(results, expected, strict=True):
+        assert match.score == pytest.approx(score, abs=1e-6), (query, match.key)
+
+
+_BENCH_QUERIES = [
+    "a",
+    "e0",
+    "acme prod",
+    "e00",
+    "0000",
+    "4821",
+    "123456789012",
+    "prd",
+    "adm ro",
+    "zzzz",
+    "globex-staging",
+    "arn",
+    "dply",
+    "tag:pci",
+    "arn:aws:iam",
+    "arn aws iam role",
+    "team-a eu",
+    "a-b",
+    "::",
+    "istanbul",
+    "straße",
+    "prod acme 48",
+    "0 0 0",
+    "aa",
+    "eu us",
+    "thisisalongquerythatmatchesnothing",
+]
+
+
+def test_differential_against_reference_on_a_catalog_sized_index():
+    """Every prefix of many queries, cold and keystroke by keystroke, at the picker's limit and
+    at other limits: the same keys, order and scores as the per-item reference."""
+    items = _catalog_like(2_000, seed=11)
+    accounts = [text.split()[2] for _, text in items[:3]]
+    queries = [*_BENCH_QUERIES, *accounts, accounts[0][:5], accounts[1][3:8], "  ", ""]
+    index = FuzzyIndex(items)
+    for query in queries:
+        typed = [query[:cut] for cut in range(1, len(query) + 1)] or [query]
+        for limit in (200, None, 7):
+            index.forget()
+            for prefix in typed:
+                _assert_same(
+                    index.search(prefix, limit, positions=False),
+                    _expected(items, prefix, limit),
+                    prefix,
+                )
+        # Backspacing through remembered queries gives the same as typing forward.
+        for prefix in reversed(typed):
+            _assert_same(index.search(prefix, 200), _expected(items, prefix, 200), prefix)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    count=st.integers(1, 400),
+    query=st.text(st.sampled_from("ae0148rdp-: "), min_size=1, max_size=7),
+    limit=st.one_of(st.none(), st.integers(min_value=1, max_value=60)),
+)
+def test_differential_on_generated_catalogs_and_queries(seed, count, query, limit):
+    items = _catalog_like(count, seed)
+    index = FuzzyIndex(items)
+    for cut in range(1, len(query) + 1):
+        _assert_same(index.search(query[:cut], limit), _expected(items, query[:cut], limit), query)
+    index.forget()
+    _assert_same(index.search(query, limit), _expected(items, query, limit), query)
