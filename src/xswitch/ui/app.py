@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
@@ -199,17 +199,16 @@ class XswitchApp(App[None]):
         return PickerScreen(id="_default")
 
     def compose(self) -> ComposeResult:
+        # A grid on the screen itself (see xswitch.tcss): every container costs time before the
+        # first frame, so there is only the one the top bar needs.
         with Horizontal(id="top"):
-            # The filter box is mounted on the first '/': an Input costs time before first paint.
             yield Static(Text(self.heading, style="bold"), id="heading")
             yield self._filter_box
             yield Static(Text(self.subheading), id="subheading")
-        with Horizontal(id="body"):
-            yield ClientList(self.catalog.clients, id="clients")
-            with Vertical(id="right"):
-                yield ProfileHeader(id="profile-header")
-                yield ProfileTable(self.catalog, self.board, self.clock, id="profiles")
-                yield Details(id="details")
+        yield ClientList(self.catalog.clients, id="clients")
+        yield ProfileHeader(id="profile-header")
+        yield ProfileTable(self.catalog, self.board, self.clock, id="profiles")
+        yield Details(id="details")
         yield KeyBar(self.key_hints(), id="keys")
 
     def on_mount(self) -> None:
