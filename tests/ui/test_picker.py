@@ -60,6 +60,29 @@ async def test_filter_matches_across_clients_and_escape_clears(world):
         assert app.focused is app.profiles
 
 
+async def test_filter_highlights_matched_letters_in_runs(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"bkadt")  # scattered: b-k, a, d... of "bank-audit"
+        assert app.profiles.names == ["bank-audit"]
+        match = app.profiles.component_style("profile-table--match")
+        name_width = len(app.profiles.names[0])
+        segments = app.profiles.render_row(0, app.profiles.size.width)
+        shown, highlighted = "", ""
+        for segment in segments:
+            if len(shown) >= name_width:
+                break
+            shown += segment.text
+            if segment.style == match:
+                highlighted += segment.text
+        assert shown.startswith("bank-audit")
+        assert highlighted == "bkadt"
+        # Runs, not a segment per letter: a substring hit is one highlighted segment.
+        await pilot.press(*["backspace"] * 5, *"audit")
+        segments = app.profiles.render_row(0, app.profiles.size.width)
+        assert [s.text for s in segments if s.style == match] == ["audit"]
+
+
 async def test_filter_by_account_id_and_tags(world):
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:

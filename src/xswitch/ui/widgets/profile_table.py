@@ -204,11 +204,30 @@ class ProfileTable(VirtualList):
 
     def _name_segments(self, name: str, width: int) -> list[Segment]:
         text = fit(name, width)
-        hits = {p for p in self.positions.get(name, ()) if p < len(name)}
+        # Highlights only inside the name as shown (a long name is cut to fit the column).
+        shown = min(len(name), len(text))
+        hits = sorted({p for p in self.positions.get(name, ()) if p < shown})
         if not hits:
             return [Segment(text)]
+        # One segment per run of matched characters and per gap between them: every segment
+        # costs a style merge and a cell count when drawn, and a filter key redraws every row.
+        runs: list[list[int]] = []
+        for position in hits:
+            if runs and runs[-1][1] == position:
+                runs[-1][1] = position + 1
+            else:
+                runs.append([position, position + 1])
         match = self.component_style("profile-table--match")
-        return [Segment(char, match if i in hits else None) for i, char in enumerate(text)]
+        segments = []
+        plain_from = 0
+        for start, end in runs:
+            if plain_from < start:
+                segments.append(Segment(text[plain_from:start]))
+            segments.append(Segment(text[start:end], match))
+            plain_from = end
+        if plain_from < len(text):
+            segments.append(Segment(text[plain_from:]))
+        return segments
 
     def _state_style(self, state: State) -> Style:
         if state is State.NONE:
