@@ -405,3 +405,13 @@ def test_differential_on_generated_catalogs_and_queries(seed, count, query, limi
         _assert_same(index.search(query[:cut], limit), _expected(items, query[:cut], limit), query)
     index.forget()
     _assert_same(index.search(query, limit), _expected(items, query, limit), query)
+
+
+def test_whole_word_followed_at_once_by_another_word_start():
+    """'b' in "b:b0" is a whole word even though the next word starts with 'b' too."""
+    items = [(str(n), "") for n in range(4)] + [("4", "b"), ("5", "b:b0")]
+    results = FuzzyIndex(items).search("b", limit=2)
+    assert [(m.key, m.score) for m in results] == [
+        ("4", pytest.approx(1709.99)),
+        ("5", pytest.approx(1709.96)),
+    ]

@@ -11,6 +11,9 @@ Speed comes from three things:
   survivors, starting from their scores so far; a query seen recently is not recomputed.
 - Only the best `limit` items are sorted exactly, and highlight positions are computed only for
   the items returned.
+- A one-term query whose best `limit` items all hold the term as a whole word (or all at a word
+  start) scores only those items: they are found by splitting the joined words around the term,
+  and the bonuses guarantee that no other item can outrank them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ _SCATTERED_BONUS = (0.0, _SUBSEQUENCE * 0.5)
 _START_PENALTY_CAP = 100
 # Bonus by word-start level: 0 inside a word, 1 at a word start, 2 a whole word.
 _BONUS_BY_LEVEL = (0.0, _WORD_START_BONUS, _WORD_START_BONUS + _WHOLE_WORD_BONUS)
+
+# Scores closer than this count as equal when deciding that no other item can reach the best.
+_SAFE_MARGIN = 1e-6
 
 # How many recent queries keep their survivors, for the next keystroke and for backspacing.
 _RECENT_QUERIES = 8
@@ -94,6 +100,8 @@ class FuzzyIndex:
         # Each text with separators turned into spaces and a space on either side: a term found
         # after a space there starts a word. Made from the joined text in one go when every text
         # is one line of it.
+        # Then the joined words have one line per item, newlines nowhere else.
+        self._one_line_each = one_line_each
         if one_line_each:
             self._joined_words = " " + self._joined.translate(_TO_SPACE).replace("\n", " \n ") + " "
             self._words = self._joined_words.split("\n")
@@ -102,6 +110,7 @@ class FuzzyIndex:
             self._joined_words = "\n".join(self._words)
         # Shorter texts are more specific: a small tie-breaker between equal matches.
         self._tie_breakers = list(map((-0.01).__mul__, map(len, self._texts)))
+        self._best_tie_breaker = max(self._tie_breakers, default=0.0)
         self._longest = max(map(len, self._texts), default=0)
         self._line_starts = [0, *accumulate(map((1).__add__, map(len, self._texts)))][:-1]
         self._framed_texts: list[str] | None = None
@@ -138,18 +147,106 @@ class FuzzyIndex:
         if not terms:
             keys = self._keys if limit is None else self._keys[:limit]
             return [Match(key, 0.0) for key in keys]
-        survivors = self._survivors(terms)
-        threshold = _limit_th_best(survivors.totals, limit)
-        if survivors.unchecked is not None and not _out_of_reach(survivors, threshold):
-            survivors = self._checked(terms, survivors)
-            threshold = _limit_th_best(survivors.totals, limit)
-        best = _best(survivors, limit, threshold)
+        best = None
+        if len(terms) == 1 and limit is not None and limit > 0 and not self._few_to_retest(terms):
+            best = self._best_among_word_hits(terms[0], limit)
+        if best is None:
+            best = self._best_survivors(terms, limit)
         if not positions:
             return [Match(self._keys[index], score) for score, index in best]
         # Highlight positions cost a little per item: only for the items returned.
         return [
             Match(self._keys[index], score, self._positions(terms, index)) for score, index in best
         ]
+
+    def _few_to_retest(self, terms: tuple[str, ...]) -> bool:
+        """Whether a remembered query leaves at most a quarter of the items to re-test for
+        `terms` (none when `terms` itself is remembered): cheaper than any scan of all items."""
+        with self._recent_lock:
+            if terms in self._recent:
+                return True
+            start = self._recent_start(terms)
+        return start is not None and len(start[0].indexes) <= len(self._keys) // 4
+
+    def _best_survivors(self, terms: tuple[str, ...], limit: int | None) -> list[tuple[float, int]]:
+        """(score, index) of the best `limit` items matching every term, from survivors."""
+        survivors = self._survivors(terms)
+        threshold = _limit_th_best(survivors.totals, limit)
+        if survivors.unchecked is not None and not _out_of_reach(survivors, threshold):
+            survivors = self._checked(terms, survivors)
+            threshold = _limit_th_best(survivors.totals, limit)
+        return _best(survivors, limit, threshold)
+
+    # --- one term: the best items are often all whole-word or word-start hits -----------------
+
+    def _best_among_word_hits(self, term: str, limit: int) -> list[tuple[float, int]] | None:
+        """The best `limit` items for a one-term query when they all have `term` as a whole word,
+        or all at a word start, and no other item can score as high; None otherwise.
+
+        Bonuses put such hits in tiers that the start penalty and tie-breaker cannot cross, so
+        only the items of the top tier are scored, found by splitting the joined words around
+        the term: C-speed scans instead of work per item.
+        """
+        spaced = " " + term.translate(_TO_SPACE)
+        # Terms with separators would need every hit checked against the real text: not here.
+        if not self._one_line_each or not self._keys or spaced[1:] != term:
+            return None
+        words = self._joined_words
+        # Judged from the first sixteenth: too few word starts to fill the results is likely, and
+        # then the scan of all the words would be wasted.
+        if words.count(spaced, 0, len(words) // 16) * 16 < limit // 2:
+            return None
+        at_start, whole = self._word_hits(spaced)
+        if len(whole) >= limit:
+            found, level = whole, 2
+        elif at_start is not None and len(at_start) >= limit:
+            found, level = at_start, 1
+        else:
+            return None
+        base = _SUBSTRING + 10.0 * len(term)
+        by_start = _start_scores(base, self._longest)
+        starts = map(str.find, map(self._texts.__getitem__, found), repeat(term))
+        if level == 2:
+            bonuses: Iterable[float] = repeat(_BONUS_BY_LEVEL[2])
+        else:
+            levels = map((1).__add__, map(set(whole).__contains__, found))
+            bonuses = map(_BONUS_BY_LEVEL.__getitem__, levels)
+        term_scores = map(add, map(by_start.__getitem__, starts), bonuses)
+        totals = list(map(add, map(self._tie_breakers.__getitem__, found), term_scores))
+        threshold = _limit_th_best(totals, limit)
+        # Any other item has a lower bonus and at best no start penalty.
+        ceiling = self._best_tie_breaker + (base + _BONUS_BY_LEVEL[level - 1])
+        if threshold is None or threshold <= ceiling + _SAFE_MARGIN:
+            return None
+        return _best(_Survivors(found, [], totals), limit, threshold)
+
+    def _word_hits(self, spaced: str) -> tuple[list[int] | None, list[int]]:
+        """Indexes of the items with `spaced` (" " + a term without separators) at a word start,
+        and of those with it as a whole word, ascending. Either is None, or the whole words
+        empty, when so many items hold it that scoring them the ordinary way costs no more.
+        """
+        pieces = self._split_words(spaced)
+        if pieces is not None:
+            # An occurrence belongs to the line that as many newlines precede; it is a whole
+            # word when a space follows it, or the next occurrence (which took that space).
+            lines = list(accumulate(map(str.count, pieces[:-1], repeat("\n"))))
+            followed = map(add, pieces[1:], repeat(" "))
+            whole = compress(lines, map(str.startswith, followed, repeat(" ")))
+            return list(dict.fromkeys(lines)), list(dict.fromkeys(whole))
+        pieces = self._split_words(spaced + " ")
+        if pieces is None:
+            return None, []
+        return None, list(dict.fromkeys(accumulate(map(str.count, pieces[:-1], repeat("\n")))))
+
+    def _split_words(self, needle: str) -> list[str] | None:
+        """The joined words split around `needle`; None when it occurs in so many items that
+        splitting does not pay."""
+        words, most = self._joined_words, len(self._keys) // 2
+        # Judged from the first sixteenth first, so that a common needle costs no full scan.
+        if words.count(needle, 0, len(words) // 16) > most // 16 + 1:
+            return None
+        pieces = words.split(needle)
+        return pieces if len(pieces) <= most + 1 else None
 
     def highlights(self, query: str, keys: Iterable[str]) -> Mapping[str, tuple[int, ...]]:
         """The highlight positions of `query` in the items `keys` (results of a search for it),
