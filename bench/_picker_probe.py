@@ -54,17 +54,22 @@ def _picker_class():
     return XswitchApp, FirstPaint
 
 
-def _picker(cls):
+def _picker(cls, startup=None):
     from xswitch.core.profiles import load_catalog
     from xswitch.core.sessions import SessionManager
 
     catalog = load_catalog(os.environ)
-    return cls(catalog, SessionManager(catalog, os.environ), env=os.environ)
+    return cls(catalog, SessionManager(catalog, os.environ), env=os.environ, startup=startup)
 
 
 def first_paint_of_picker() -> None:
+    # As the `xswitch` command starts the picker (cli.commands.picker): the garbage collector is
+    # paused before Textual is imported, and the picker resumes it after its first frame.
+    from xswitch.ui.heap import paused_for_startup
+
+    startup = paused_for_startup()
     _, first_paint = _picker_class()
-    _picker(first_paint).run(headless=True, size=SIZE)
+    _picker(first_paint, startup).run(headless=True, size=SIZE)
 
 
 async def _until(done, timeout: float = 5.0) -> None:

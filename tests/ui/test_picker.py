@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from datetime import timedelta
@@ -20,6 +21,7 @@ from uitesting import (
 
 from xswitch.core.errors import AwsError
 from xswitch.ui.app import XswitchApp
+from xswitch.ui.heap import paused_for_startup
 from xswitch.ui.screens.confirm import ConfirmProdScreen
 from xswitch.ui.screens.help import HelpScreen
 from xswitch.ui.screens.mfa import MfaScreen
@@ -420,3 +422,19 @@ async def test_hung_sts_never_blocks_keys(world, monkeypatch):
         # Quitting did not wait for the stuck calls.
     finally:
         listener.close()
+
+
+async def test_collector_paused_before_start_runs_again_after_the_first_frame(world):
+    # The `xswitch` command pauses the garbage collector before importing Textual; the picker
+    # must resume it (with start-up's objects frozen) and unfreeze them when it closes.
+    startup = paused_for_startup()
+    try:
+        assert not gc.isenabled()
+        app = new_app(startup=startup)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, gc.isenabled, "the collector to run again")
+            assert gc.get_freeze_count() > 0
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+        gc.unfreeze()

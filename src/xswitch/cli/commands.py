@@ -80,9 +80,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def picker(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.ui.heap import paused_for_startup
+
+    startup = paused_for_startup()
     from xswitch.ui.app import XswitchApp
 
-    XswitchApp(ctx.catalog(), ctx.sessions(), env=ctx.env).run()
+    XswitchApp(ctx.catalog(), ctx.sessions(), env=ctx.env, startup=startup).run()
     return 0
 
 

@@ -40,6 +40,9 @@ def demo(args: argparse.Namespace, ctx: Context) -> int:
             import subprocess
 
             return subprocess.call(command, env=dict(os.environ))
+        from xswitch.ui.heap import paused_for_startup
+
+        startup = paused_for_startup()
         from xswitch.core.profiles import load_catalog
         from xswitch.core.sessions import SessionManager
         from xswitch.ui.app import XswitchApp
@@ -51,6 +54,7 @@ def demo(args: argparse.Namespace, ctx: Context) -> int:
             env=os.environ,
             title="xswitch demo",
             subtitle=f"local AWS on {world.sts_url.removeprefix('http://')}",
+            startup=startup,
         )
         app.run()
     return 0

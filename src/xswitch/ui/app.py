@@ -148,8 +148,10 @@ class XswitchApp(App[None]):
         *,
         title: str | None = None,
         subtitle: str | None = None,
+        startup: StartupCollector | None = None,
     ) -> None:
-        self._collector = StartupCollector()
+        # `startup`: a collector the launcher paused before importing Textual (see ui.heap).
+        self._collector = startup or StartupCollector()
         self._collector.pause()
         super().__init__()
         self.catalog = catalog
