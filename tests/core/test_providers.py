@@ -178,6 +178,21 @@ def test_mfa_with_long_lived_keys_goes_through_one_session_token():
     assert mfa_unlocks(other_device, cat) == ["c"]
 
 
+def test_mfa_unlocks_follow_the_catalog_asked_about():
+    a, b = role("a", mfa_serial=SERIAL), role("b", mfa_serial=SERIAL)
+    direct = role("d", mfa_serial=SERIAL, mfa_mode="direct")
+    first = catalog(keys(), a, b, direct)
+    assert mfa_unlocks(a, first) == mfa_unlocks(b, first) == ["a", "b"]
+    assert mfa_unlocks(direct, first) == ["d"]
+    # A catalog read afterwards (after an SSO sync, say) has its own groups.
+    second = catalog(keys(), a, role("e", mfa_serial=SERIAL))
+    assert mfa_unlocks(a, second) == ["a", "e"]
+    assert mfa_unlocks(a, first) == ["a", "b"]
+    # The list returned is the caller's own.
+    mfa_unlocks(a, first).append("x")
+    assert mfa_unlocks(a, first) == ["a", "b"]
+
+
 def test_mfa_on_a_chained_role_or_in_direct_mode_goes_with_assume_role():
     hub = role("hub")
     chained = role("chained", "hub", mfa_serial=SERIAL)
