@@ -29,7 +29,6 @@ import dataclasses
 import gc
 import os
 import re
-import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,6 +286,8 @@ def _section_name(section: str) -> str | None:
         parts = section.split()
     else:
         try:
+            import shlex
+
             parts = shlex.split(section)
         except ValueError:
             return None

@@ -14,7 +14,6 @@ environment talks to the endpoint that environment names.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -76,6 +75,8 @@ class SessionStore:
 
     @staticmethod
     def digest(key: tuple[str, ...]) -> str:
+        import hashlib
+
         return hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()[:32]
 
     def path(self, key: tuple[str, ...]) -> Path:

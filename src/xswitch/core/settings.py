@@ -9,7 +9,6 @@ private temporary file next to the target, fsyncs it, keeps the previous version
 from __future__ import annotations
 
 import contextlib
-import getpass
 import math
 import os
 import re
@@ -355,6 +354,8 @@ def default_session_name(user: str | None = None) -> str:
     """The OS user name, reduced to what AWS accepts as a RoleSessionName."""
     if user is None:
         try:
+            import getpass
+
             user = getpass.getuser()
         except (OSError, KeyError):  # no passwd entry (containers) and no LOGNAME/USER
             user = ""
