@@ -4,7 +4,7 @@ Every query term must occur in an item's text, either as a substring or as a sub
 letters in order, with gaps). Substring hits rank above scattered ones, hits at the start of a word
 above hits inside one, and a term that is a whole word (an account ID typed in full, say) above all.
 
-Speed comes from three things:
+Speed comes from four things:
 - Per-item work is chains of `map`/`compress` over C functions (`str.find`, `str.__contains__`,
   compiled patterns, list lookups), never a Python-level loop body per item.
 - A query that extends a recent one (the next keystroke, usually) only re-tests that query's
