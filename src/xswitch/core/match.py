@@ -3,30 +3,28 @@
 Every query term must occur in an item's text, either as a substring or as a subsequence (the
 letters in order, with gaps). Substring hits rank above scattered ones, hits at the start of a word
 above hits inside one, and a term that is a whole word (an account ID typed in full, say) above all.
+A scattered hit is measured on its chain: the first occurrence of the term's first letter, then each
+next letter the nearest one after the previous; tighter chains rank higher.
 
-Speed comes from four things:
-- Per-item work is chains of `map`/`compress` over C functions (`str.find`, `str.__contains__`,
-  compiled patterns, list lookups), never a Python-level loop body per item.
-- A query that extends a recent one (the next keystroke, usually) only re-tests that query's
-  survivors, starting from their scores so far; a query seen recently is not recomputed.
-- Only the best `limit` items are sorted exactly, and highlight positions are computed only for
-  the items returned.
-- A one-term query whose best `limit` items all hold the term as a whole word (or all at a word
-  start) scores only those items: they are found by splitting the joined words around the term,
-  and the bonuses guarantee that no other item can outrank them.
+Speed comes from working on all items at once: the texts are kept in numpy string arrays, so each
+step (find a term, find the next letter of every chain, add scores, pick the best) is one C loop
+over 10,000 items instead of a Python call per item. Each term's scores are remembered for the
+next keystroke, which usually extends it: its substring search starts where the shorter term's
+hit was, and its chains continue the shorter term's with one lookup per item.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, compress, repeat
-from operator import add, is_not, neg, not_, sub
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Characters that separate words in profile names, ARNs, tags and the like.
 _SEPARATORS = " -_./:@,=+|()[]{}"
@@ -39,23 +37,24 @@ _SUBSTRING = 1000.0
 _WORD_START_BONUS = 400.0
 _WHOLE_WORD_BONUS = 300.0
 _SUBSEQUENCE = 100.0
-# Bonus for a scattered hit by whether it starts a word.
-_SCATTERED_BONUS = (0.0, _SUBSEQUENCE * 0.5)
+# Bonus for a scattered hit whose chain starts a word.
+_SCATTERED_WORD_START_BONUS = _SUBSEQUENCE * 0.5
 # A substring loses half a point per character it starts from the beginning, up to this many.
 _START_PENALTY_CAP = 100
 # Bonus by word-start level: 0 inside a word, 1 at a word start, 2 a whole word.
 _BONUS_BY_LEVEL = (0.0, _WORD_START_BONUS, _WORD_START_BONUS + _WHOLE_WORD_BONUS)
 
-# Scores closer than this count as equal when deciding that no other item can reach the best.
-_SAFE_MARGIN = 1e-6
+# How many terms keep their scores and chains, for the next keystroke and for backspacing.
+_RECENT_TERMS = 16
+# Above this many bytes of fixed-width text arrays, variable-width ones are used (slower).
+_FIXED_WIDTH_BUDGET = 64 * 1024 * 1024
 
-# How many recent queries keep their survivors, for the next keystroke and for backspacing.
-_RECENT_QUERIES = 8
 
+class Match(NamedTuple):
+    """An item that matched: its key, its score (higher is better), the matched indexes.
 
-@dataclass(frozen=True)
-class Match:
-    """An item that matched: its key, its score (higher is better), the matched indexes."""
+    A named tuple: a search makes one per result, up to a few hundred per keystroke.
+    """
 
     key: str
     score: float
@@ -63,59 +62,49 @@ class Match:
 
 
 @dataclass(frozen=True)
-class _Survivors:
-    """The items matching a query's terms, in no particular order, with their scores.
+class _TermHits:
+    """One term over every item: its score (-inf where it does not match), where its first
+    substring hit starts (-1: none), and its chain (`lasts` -1: the letters are not all there)."""
 
-    `before_last` is each item's score before the last term was added, so that a query whose last
-    term extends this one's last term can start from there.
-    """
-
-    indexes: list[int]
-    before_last: list[float]
-    totals: list[float]
-    # Whether `indexes` is every item, in order: the next term can then skip gathering texts.
-    every_item: bool = False
-    # The last term, and the candidates not yet tested as its scattered hits with their scores
-    # before it:
-    # while enough substring hits outrank anything they could score, they need no testing.
-    unchecked: tuple[str, list[int], list[float]] | None = None
-
-    def candidates(self) -> list[int] | None:
-        """The indexes to narrow next, None standing for every item in order."""
-        return None if self.every_item else self.indexes
+    scores: np.ndarray
+    found: np.ndarray
+    starts: np.ndarray
+    lasts: np.ndarray
 
 
 class FuzzyIndex:
     """Items (key, text) prepared once; `search` ranks them for a query.
 
-    Safe to search from several threads: the only shared mutable state is the recent-query cache,
-    guarded by a lock, and its entries are never modified once stored.
+    Safe to search from several threads: the only shared mutable state is the cache of recent
+    terms, guarded by a lock, and its arrays are never modified once stored.
     """
 
     def __init__(self, items: Sequence[tuple[str, str]]) -> None:
+        import numpy as np
+
+        self._np = np
         self._keys = [key for key, _ in items]
         texts = [text for _, text in items]
         one_line_each = bool(texts) and "\n".join(texts).count("\n") == len(texts) - 1
         self._texts, self._joined = _lowered_texts(texts, one_line_each)
-        # Each text with separators turned into spaces and a space on either side: a term found
-        # after a space there starts a word. Made from the joined text in one go when every text
-        # is one line of it.
-        # Then the joined words have one line per item, newlines nowhere else.
-        self._one_line_each = one_line_each
-        if one_line_each:
-            self._joined_words = " " + self._joined.translate(_TO_SPACE).replace("\n", " \n ") + " "
-            self._words = self._joined_words.split("\n")
-        else:
-            self._words = [" " + text.translate(_TO_SPACE) + " " for text in self._texts]
-            self._joined_words = "\n".join(self._words)
+        # Each text with separators turned into spaces and a space on either side: words[i] is
+        # the character before texts[i], or a space where a word starts there.
+        self._words = [" " + text.translate(_TO_SPACE) + " " for text in self._texts]
+        self._joined_words = "\n".join(self._words)
+        longest = max(map(len, self._words), default=1)
+        fixed = len(texts) * longest * 4 <= _FIXED_WIDTH_BUDGET
+        # A newline after each text: fixed-width arrays drop trailing NULs, and no term holds one.
+        self._text_array = _string_array(np, [text + "\n" for text in self._texts], fixed)
+        self._word_array = _string_array(np, self._words, fixed)
+        # The words as code points, one row per item (fixed width only): word starts by lookup.
+        self._word_codes = (
+            self._word_array.view(np.uint32).reshape(len(texts), -1) if fixed and texts else None
+        )
+        self._past_end = longest + 1
         # Shorter texts are more specific: a small tie-breaker between equal matches.
-        self._tie_breakers = list(map((-0.01).__mul__, map(len, self._texts)))
-        self._best_tie_breaker = max(self._tie_breakers, default=0.0)
-        self._longest = max(map(len, self._texts), default=0)
-        self._line_starts = [0, *accumulate(map((1).__add__, map(len, self._texts)))][:-1]
-        self._framed_texts: list[str] | None = None
+        self._tie_breakers = -0.01 * np.array(list(map(len, self._texts)), dtype=np.float64)
         self._indexes: dict[str, int] | None = None
-        self._recent: OrderedDict[tuple[str, ...], _Survivors] = OrderedDict()
+        self._recent: OrderedDict[str, _TermHits] = OrderedDict()
         self._recent_lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -130,7 +119,7 @@ class FuzzyIndex:
         return self._indexes.get(key)
 
     def forget(self) -> None:
-        """Drop the remembered recent queries; the next search starts from scratch."""
+        """Drop the remembered terms; the next search starts from scratch."""
         with self._recent_lock:
             self._recent.clear()
 
@@ -144,14 +133,14 @@ class FuzzyIndex:
         for the few items actually shown.
         """
         terms = tuple(query.lower().split())
+        if limit is not None and limit <= 0:
+            return []
         if not terms:
             keys = self._keys if limit is None else self._keys[:limit]
             return [Match(key, 0.0) for key in keys]
-        best = None
-        if len(terms) == 1 and limit is not None and limit > 0 and not self._few_to_retest(terms):
-            best = self._best_among_word_hits(terms[0], limit)
-        if best is None:
-            best = self._best_survivors(terms, limit)
+        if not self._keys:
+            return []
+        best = self._best(terms, limit)
         if not positions:
             return [Match(self._keys[index], score) for score, index in best]
         # Highlight positions cost a little per item: only for the items returned.
@@ -159,318 +148,128 @@ class FuzzyIndex:
             Match(self._keys[index], score, self._positions(terms, index)) for score, index in best
         ]
 
-    def _few_to_retest(self, terms: tuple[str, ...]) -> bool:
-        """Whether a remembered query leaves at most a quarter of the items to re-test for
-        `terms` (none when `terms` itself is remembered): cheaper than any scan of all items."""
-        with self._recent_lock:
-            if terms in self._recent:
-                return True
-            start = self._recent_start(terms)
-        return start is not None and len(start[0].indexes) <= len(self._keys) // 4
-
-    def _best_survivors(self, terms: tuple[str, ...], limit: int | None) -> list[tuple[float, int]]:
-        """(score, index) of the best `limit` items matching every term, from survivors."""
-        survivors = self._survivors(terms)
-        threshold = _limit_th_best(survivors.totals, limit)
-        if survivors.unchecked is not None and not _out_of_reach(survivors, threshold):
-            survivors = self._checked(terms, survivors)
-            threshold = _limit_th_best(survivors.totals, limit)
-        return _best(survivors, limit, threshold)
-
-    # --- one term: the best items are often all whole-word or word-start hits -----------------
-
-    def _best_among_word_hits(self, term: str, limit: int) -> list[tuple[float, int]] | None:
-        """The best `limit` items for a one-term query when they all have `term` as a whole word,
-        or all at a word start, and no other item can score as high; None otherwise.
-
-        Bonuses put such hits in tiers that the start penalty and tie-breaker cannot cross, so
-        only the items of the top tier are scored, found by splitting the joined words around
-        the term: C-speed scans instead of work per item.
-        """
-        spaced = " " + term.translate(_TO_SPACE)
-        # Terms with separators would need every hit checked against the real text: not here.
-        if not self._one_line_each or not self._keys or spaced[1:] != term:
-            return None
-        words = self._joined_words
-        # Judged from the first sixteenth: too few word starts to fill the results is likely, and
-        # then the scan of all the words would be wasted.
-        if words.count(spaced, 0, len(words) // 16) * 16 < limit // 2:
-            return None
-        at_start, whole = self._word_hits(spaced)
-        if len(whole) >= limit:
-            found, level = whole, 2
-        elif at_start is not None and len(at_start) >= limit:
-            found, level = at_start, 1
-        else:
-            return None
-        base = _SUBSTRING + 10.0 * len(term)
-        by_start = _start_scores(base, self._longest)
-        starts = map(str.find, map(self._texts.__getitem__, found), repeat(term))
-        if level == 2:
-            bonuses: Iterable[float] = repeat(_BONUS_BY_LEVEL[2])
-        else:
-            levels = map((1).__add__, map(set(whole).__contains__, found))
-            bonuses = map(_BONUS_BY_LEVEL.__getitem__, levels)
-        term_scores = map(add, map(by_start.__getitem__, starts), bonuses)
-        totals = list(map(add, map(self._tie_breakers.__getitem__, found), term_scores))
-        threshold = _limit_th_best(totals, limit)
-        # Any other item has a lower bonus and at best no start penalty.
-        ceiling = self._best_tie_breaker + (base + _BONUS_BY_LEVEL[level - 1])
-        if threshold is None or threshold <= ceiling + _SAFE_MARGIN:
-            return None
-        return _best(_Survivors(found, [], totals), limit, threshold)
-
-    def _word_hits(self, spaced: str) -> tuple[list[int] | None, list[int]]:
-        """Indexes of the items with `spaced` (" " + a term without separators) at a word start,
-        and of those with it as a whole word, ascending. Either is None, or the whole words
-        empty, when so many items hold it that scoring them the ordinary way costs no more.
-        """
-        pieces = self._split_words(spaced)
-        if pieces is not None:
-            # An occurrence belongs to the line that as many newlines precede; it is a whole
-            # word when a space follows it, or the next occurrence (which took that space).
-            lines = list(accumulate(map(str.count, pieces[:-1], repeat("\n"))))
-            followed = map(add, pieces[1:], repeat(" "))
-            whole = compress(lines, map(str.startswith, followed, repeat(" ")))
-            return list(dict.fromkeys(lines)), list(dict.fromkeys(whole))
-        pieces = self._split_words(spaced + " ")
-        if pieces is None:
-            return None, []
-        return None, list(dict.fromkeys(accumulate(map(str.count, pieces[:-1], repeat("\n")))))
-
-    def _split_words(self, needle: str) -> list[str] | None:
-        """The joined words split around `needle`; None when it occurs in so many items that
-        splitting does not pay."""
-        words, most = self._joined_words, len(self._keys) // 2
-        # Judged from the first sixteenth first, so that a common needle costs no full scan.
-        if words.count(needle, 0, len(words) // 16) > most // 16 + 1:
-            return None
-        pieces = words.split(needle)
-        return pieces if len(pieces) <= most + 1 else None
-
     def highlights(self, query: str, keys: Iterable[str]) -> Mapping[str, tuple[int, ...]]:
         """The highlight positions of `query` in the items `keys` (results of a search for it),
         each computed when first looked up."""
         return _Highlights(self, tuple(query.lower().split()), keys)
 
-    # --- which items survive, with which scores ------------------------------------------------
+    # --- ranking -------------------------------------------------------------------------------
 
-    def _survivors(self, terms: tuple[str, ...]) -> _Survivors:
+    def _best(self, terms: tuple[str, ...], limit: int | None) -> list[tuple[float, int]]:
+        """(score, index) of the best `limit` items matching every term, ties by index."""
+        np = self._np
+        totals = self._tie_breakers
+        for term in terms:
+            totals = totals + self._term(term).scores
+        # -inf marks an item some term does not match.
+        candidates = np.flatnonzero(totals > -np.inf)
+        scores = totals[candidates]
+        if limit is not None and len(candidates) > limit:
+            # Only what scores at least the limit-th best needs sorting (ties included).
+            threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            good_enough = scores >= threshold
+            candidates, scores = candidates[good_enough], scores[good_enough]
+        order = np.lexsort((candidates, -scores))[:limit]
+        return list(zip(scores[order].tolist(), candidates[order].tolist(), strict=True))
+
+    def _term(self, term: str) -> _TermHits:
+        """The term's hits, remembered; computed from a remembered prefix of it if there is one."""
         with self._recent_lock:
-            known = self._recent.get(terms)
+            known = self._recent.get(term)
             if known is not None:
-                self._recent.move_to_end(terms)
+                self._recent.move_to_end(term)
                 return known
-            start = self._recent_start(terms)
-        if start is None:
-            survivors = self._narrow(terms[0], None, self._tie_breakers, last=len(terms) == 1)
-            remaining = terms[1:]
-        else:
-            survivors, remaining = start
-        for position, term in enumerate(remaining, start=len(terms) - len(remaining)):
-            if survivors.unchecked is not None:
-                survivors = self._checked(terms, survivors, remember=False)
-            if not survivors.indexes:
-                break
-            last = position == len(terms) - 1
-            survivors = self._narrow(term, survivors.candidates(), survivors.totals, last=last)
-        self._remember(terms, survivors)
-        return survivors
-
-    def _checked(
-        self, terms: tuple[str, ...], survivors: _Survivors, remember: bool = True
-    ) -> _Survivors:
-        """`survivors` with its unchecked candidates tested (remembered for `terms`, if asked).
-
-        Builds new lists: remembered survivors are shared and never modified.
-        """
-        assert survivors.unchecked is not None
-        term, indexes, scores = survivors.unchecked
-        checked = _Survivors(
-            list(survivors.indexes), list(survivors.before_last), list(survivors.totals)
-        )
-        texts = map(self._texts.__getitem__, indexes)
-        self._add_scattered(term, indexes, texts, scores, checked)
-        if remember:
-            self._remember(terms, checked)
-        return checked
-
-    def _remember(self, terms: tuple[str, ...], survivors: _Survivors) -> None:
-        with self._recent_lock:
-            self._recent[terms] = survivors
-            self._recent.move_to_end(terms)
-            while len(self._recent) > _RECENT_QUERIES:
-                self._recent.popitem(last=False)
-
-    def _recent_start(self, terms: tuple[str, ...]) -> tuple[_Survivors, tuple[str, ...]] | None:
-        """A recent query these terms narrow down, as (its survivors, terms still to apply).
-
-        The last term typed further ("ad" after "a") re-tests the survivors of the shorter one,
-        from their scores before it; a new term re-tests all of the previous query's survivors.
-        Called with the lock held.
-        """
-        *head, last = terms
-        for cut in range(len(last) - 1, 0, -1):
-            shorter = self._recent.get((*head, last[:cut]))
-            if shorter is not None:
-                # Scores before the last term are the same; only the last term is scored anew.
-                # Its unchecked candidates are candidates too: whatever matches the longer term
-                # matches the shorter one.
-                if shorter.unchecked is None:
-                    restart = _Survivors(
-                        shorter.indexes,
-                        shorter.before_last,
-                        shorter.before_last,
-                        shorter.every_item,
-                    )
-                else:
-                    _, indexes, scores = shorter.unchecked
-                    before = shorter.before_last + scores
-                    restart = _Survivors(shorter.indexes + indexes, before, before)
-                return restart, (last,)
-        if head:
-            previous = self._recent.get(tuple(head))
-            if previous is not None:
-                # Unchecked candidates of the previous query are tested before narrowing on.
-                return previous, (last,)
-        return None
-
-    def _narrow(
-        self, term: str, indexes: list[int] | None, scores: Sequence[float], last: bool
-    ) -> _Survivors:
-        """The candidates (all items when `indexes` is None) that also match `term`, with its
-        score added to theirs. Testing for scattered hits may wait if `term` is the query's last.
-        """
-        if indexes is None:
-            candidates: Sequence[int] = range(len(self._texts))
-            texts: Sequence[str] = self._texts
-            if term not in self._joined:
-                # No substring anywhere: every item can only be a scattered hit.
-                survivors = _Survivors([], [], [])
-                if len(term) > 1:
-                    self._add_scattered(term, candidates, texts, scores, survivors)
-                return survivors
-            found = self._first_hits_everywhere(term)
-        else:
-            candidates = indexes
-            texts = list(map(self._texts.__getitem__, indexes))
-            found = list(map(str.find, texts, repeat(term)))
-        if -1 not in found:
-            # Common for short terms: every candidate has the substring; nothing to sort out.
-            kept, before = list(candidates), list(scores)
-            everything = indexes is None
-            term_scores = self._substring_scores(term, kept, found, everything=everything)
-            return _Survivors(kept, before, list(map(add, before, term_scores)), everything)
-        is_substring = list(map((-1).__lt__, found))
-        kept = list(compress(candidates, is_substring))
-        before = list(compress(scores, is_substring))
-        term_scores = self._substring_scores(term, kept, compress(found, is_substring))
-        totals = list(map(add, before, term_scores))
-        if len(term) == 1:
-            # A one-letter term that is no substring is no subsequence either.
-            return _Survivors(kept, before, totals)
-        missed = list(map(not_, is_substring))
-        if not last:
-            survivors = _Survivors(kept, before, totals)
-            self._add_scattered(
-                term,
-                compress(candidates, missed),
-                compress(texts, missed),
-                compress(scores, missed),
-                survivors,
+            prefix = next(
+                (
+                    (cut, self._recent[term[:cut]])
+                    for cut in range(len(term) - 1, 0, -1)
+                    if term[:cut] in self._recent
+                ),
+                None,
             )
-            return survivors
-        # Testing the rest as scattered hits is the costly part: left for when it matters.
-        unchecked = (term, list(compress(candidates, missed)), list(compress(scores, missed)))
-        return _Survivors(kept, before, totals, unchecked=unchecked)
+        hits = self._hits(term, prefix)
+        with self._recent_lock:
+            self._recent[term] = hits
+            while len(self._recent) > _RECENT_TERMS:
+                self._recent.popitem(last=False)
+        return hits
 
-    def _first_hits_everywhere(self, term: str) -> list[int]:
-        """`text.find(term)` for every item; rare terms are located in the joined text instead."""
-        joined, rare = self._joined, len(self._texts) // 16
-        # A term common in the first sixteenth of the text is not rare: skip counting the rest.
-        if rare and joined.count(term, 0, len(joined) // 16) > rare // 16:
-            return list(map(str.find, self._texts, repeat(term)))
-        count = joined.count(term)
-        if count == 0:
-            return [-1] * len(self._texts)
-        if count > rare:
-            return list(map(str.find, self._texts, repeat(term)))
-        found = [-1] * len(self._texts)
-        starts = self._line_starts
-        position = joined.find(term)
-        while position >= 0:
-            item = bisect.bisect_right(starts, position) - 1
-            found[item] = position - starts[item]
-            # On to the next line: only the first hit in each text counts.
-            position = joined.find(term, starts[item + 1]) if item + 1 < len(starts) else -1
-        return found
+    def _hits(self, term: str, prefix: tuple[int, _TermHits] | None) -> _TermHits:
+        np = self._np
+        texts = self._text_array
+        if prefix is None:
+            found = np.strings.find(texts, term)
+            # The chain starts at the first letter's first occurrence: the hit of a one-letter term.
+            starts = found if len(term) == 1 else np.strings.find(texts, term[0])
+            lasts, done = starts, 1
+        else:
+            done, shorter = prefix
+            # A hit of the term is a hit of its prefix at the same place, so no earlier.
+            found = np.strings.find(texts, term, self._from(shorter.found, step=0))
+            starts, lasts = shorter.starts, shorter.lasts
+        for char in term[done:]:
+            if not (lasts >= 0).any():
+                break
+            lasts = np.strings.find(texts, char, self._from(lasts, step=1))
+        scores = np.full(len(self._keys), -np.inf)
+        substring = np.flatnonzero(found >= 0)
+        scores[substring] = self._substring_scores(term, substring, found[substring])
+        if len(term) > 1:
+            scattered = np.flatnonzero((lasts >= 0) & (found < 0))
+            scores[scattered] = self._scattered_scores(
+                term, scattered, starts[scattered], lasts[scattered]
+            )
+        return _TermHits(scores, found, starts, lasts)
 
-    def _substring_scores(
-        self, term: str, kept: list[int], starts: Iterable[int], everything: bool = False
-    ) -> Iterable[float]:
-        """Each kept item's score for `term`, found as a substring at `starts`. `everything` says
-        `kept` is every item, in order."""
+    def _from(self, positions: np.ndarray, step: int) -> np.ndarray:
+        """Where to look next: `step` past each position, and past every text where it is -1."""
+        return self._np.where(positions >= 0, positions + step, self._past_end)
+
+    def _substring_scores(self, term: str, items: np.ndarray, starts: np.ndarray) -> Any:
+        np = self._np
         base = _SUBSTRING + 10.0 * len(term)
-        by_start = _start_scores(base, self._longest)
-        starts_scores = map(by_start.__getitem__, starts)
+        scores = base - np.minimum(starts, _START_PENALTY_CAP) * 0.5
         # A word start (or whole word) anywhere shows in the joined words, separators as spaces:
         # when there is none, no item needs checking.
         spaced = " " + term.translate(_TO_SPACE)
         if spaced not in self._joined_words:
-            return starts_scores
+            return scores
         whole_anywhere = spaced + " " in self._joined_words
         if spaced[1:] == term:
-            words = self._words if everything else list(map(self._words.__getitem__, kept))
-            at_start = map(str.__contains__, words, repeat(spaced))
-            whole = map(str.__contains__, words, repeat(spaced + " ")) if whole_anywhere else None
+            # Searching every item's words beats first copying out most of them.
+            many = len(items) > len(self._keys) // 4
+            words = self._word_array if many else self._word_array[items]
+            levels = (np.strings.find(words, spaced) >= 0).astype(np.int64)
+            if whole_anywhere:
+                levels += np.strings.find(words, spaced + " ") >= 0
+            if many:
+                levels = levels[items]
         else:
             # The term holds separators, which must match literally ("a-b" is not "a_b"): search
             # the text framed by spaces for a separator followed by the term.
-            framed = self._framed()
-            if not everything:
-                framed = list(map(framed.__getitem__, kept))
             start_pattern, whole_pattern = _word_patterns(term)
-            at_start = map(is_not, map(start_pattern.search, framed), repeat(None))
-            whole = (
-                map(is_not, map(whole_pattern.search, framed), repeat(None))
-                if whole_anywhere
-                else None
+            framed = [" " + self._texts[item] + " " for item in items.tolist()]
+            levels = np.array(
+                [
+                    (start_pattern.search(text) is not None)
+                    + (whole_anywhere and whole_pattern.search(text) is not None)
+                    for text in framed
+                ],
+                dtype=np.int64,
             )
-        levels = at_start if whole is None else map(add, at_start, whole)
-        return map(add, starts_scores, map(_BONUS_BY_LEVEL.__getitem__, levels))
+        return scores + np.array(_BONUS_BY_LEVEL)[levels]
 
-    def _framed(self) -> list[str]:
-        """Each text with a space on either side, made on first use (for terms with separators)."""
-        if self._framed_texts is None:
-            self._framed_texts = [" " + text + " " for text in self._texts]
-        return self._framed_texts
-
-    def _add_scattered(
-        self,
-        term: str,
-        candidates: Iterable[int],
-        texts: Iterable[str],
-        scores: Iterable[float],
-        into: _Survivors,
-    ) -> None:
-        """Append to `into` the candidates where `term` is a subsequence, scored by tightness."""
-        hits = list(map(_subsequence_pattern(term).search, texts))
-        matched = list(map(is_not, hits, repeat(None)))
-        if not any(matched):
-            return
-        hits = list(compress(hits, matched))
-        indexes = list(compress(candidates, matched))
-        before = list(compress(scores, matched))
-        starts = list(map(re.Match.start, hits))
-        windows = map(sub, map(re.Match.end, hits), starts)
-        tightness = map((_SUBSEQUENCE * len(term)).__truediv__, windows)
-        # words[i] is the character before text[i], or a space at a word start.
-        hit_words = map(self._words.__getitem__, indexes)
-        at_word_start = map(str.startswith, hit_words, repeat(" "), starts)
-        word_start = map(_SCATTERED_BONUS.__getitem__, at_word_start)
-        into.indexes.extend(indexes)
-        into.before_last.extend(before)
-        into.totals.extend(map(add, before, map(add, tightness, word_start)))
+    def _scattered_scores(
+        self, term: str, items: np.ndarray, starts: np.ndarray, lasts: np.ndarray
+    ) -> Any:
+        np = self._np
+        tightness = (_SUBSEQUENCE * len(term)) / (lasts - starts + 1)
+        if self._word_codes is not None:
+            at_word_start = self._word_codes[items, starts] == ord(" ")
+        else:
+            pairs = zip(items.tolist(), starts.tolist(), strict=True)
+            at_word_start = np.array([self._words[i][s] == " " for i, s in pairs], dtype=bool)
+        return tightness + np.where(at_word_start, _SCATTERED_WORD_START_BONUS, 0.0)
 
     # --- highlighting --------------------------------------------------------------------------
 
@@ -491,6 +290,13 @@ class FuzzyIndex:
                 position = text.find(char, position + 1)
                 found.add(position)
         return tuple(sorted(found))
+
+
+def _string_array(np: Any, texts: list[str], fixed: bool) -> np.ndarray:
+    """`texts` as a numpy array: fixed-width (fastest) or variable-width strings."""
+    if fixed:
+        return np.array(texts, dtype=str) if texts else np.array([], dtype="<U1")
+    return np.array(texts, dtype=np.dtypes.StringDType())
 
 
 class _Highlights(Mapping[str, tuple[int, ...]]):
@@ -519,51 +325,6 @@ class _Highlights(Mapping[str, tuple[int, ...]]):
         return len(self._keys)
 
 
-def _out_of_reach(survivors: _Survivors, threshold: float | None) -> bool:
-    """Whether no unchecked candidate could rank among the best: even a perfect scattered hit
-    would leave it below `threshold`, the lowest score that makes the results (None when every
-    survivor does)."""
-    if survivors.unchecked is None:
-        return True
-    _, _, scores = survivors.unchecked
-    if not scores:
-        return True
-    if threshold is None:
-        return False
-    best_scattered = _SUBSEQUENCE + _SCATTERED_BONUS[1]
-    # A margin of a point keeps float rounding and ties (which go by index) on the safe side.
-    return threshold > max(scores) + best_scattered + 1.0
-
-
-def _limit_th_best(totals: list[float], limit: int | None) -> float | None:
-    """The limit-th highest of `totals`; None when there is no limit or not that many."""
-    if limit is None or limit <= 0 or len(totals) < limit:
-        return None
-    return sorted(totals, reverse=True)[limit - 1]
-
-
-def _best(
-    survivors: _Survivors, limit: int | None, threshold: float | None
-) -> list[tuple[float, int]]:
-    """(score, index) of the best `limit` survivors, best first, ties in original order.
-
-    Only the items scoring at least `threshold` (the limit-th best score) are sorted with their
-    indexes.
-    """
-    totals, indexes = survivors.totals, survivors.indexes
-    if limit is not None and limit <= 0:
-        return []
-    if threshold is not None and limit is not None and len(totals) > limit:
-        good_enough = list(map(threshold.__le__, totals))
-        totals = list(compress(totals, good_enough))
-        indexes = list(compress(indexes, good_enough))
-    # (negated score, index) tuples compare in C: best first, ties in original order.
-    ranked = sorted(zip(map(neg, totals), indexes, strict=True))
-    if limit is not None:
-        ranked = ranked[:limit]
-    return [(-negated, index) for negated, index in ranked]
-
-
 def _lowered_texts(texts: list[str], one_line_each: bool) -> tuple[list[str], str]:
     """The texts lower-cased (see `_lower`), and joined one per line with newlines inside a text
     made spaces (a term never holds whitespace, so this changes no match): one C-level scan of
@@ -580,12 +341,6 @@ def _lowered_texts(texts: list[str], one_line_each: bool) -> tuple[list[str], st
             return lowered.split("\n"), lowered
     each = [_lower(text) for text in texts]
     return each, "\n".join(text.replace("\n", " ") for text in each)
-
-
-@lru_cache(maxsize=64)
-def _start_scores(base: float, longest: int) -> list[float]:
-    """A substring's score by where it starts: `base` minus the start penalty."""
-    return [base - min(start, _START_PENALTY_CAP) * 0.5 for start in range(longest + 1)]
 
 
 def _lower(text: str) -> str:
