@@ -85,8 +85,7 @@ class FuzzyIndex:
         self._np = np
         self._keys = [key for key, _ in items]
         texts = [text for _, text in items]
-        one_line_each = bool(texts) and "\n".join(texts).count("\n") == len(texts) - 1
-        self._texts, self._joined = _lowered_texts(texts, one_line_each)
+        self._texts = _lowered_texts(texts) if texts else []
         # Each text with separators turned into spaces and a space on either side: words[i] is
         # the character before texts[i], or a space where a word starts there.
         self._words = [" " + text.translate(_TO_SPACE) + " " for text in self._texts]
@@ -325,22 +324,16 @@ class _Highlights(Mapping[str, tuple[int, ...]]):
         return len(self._keys)
 
 
-def _lowered_texts(texts: list[str], one_line_each: bool) -> tuple[list[str], str]:
-    """The texts lower-cased (see `_lower`), and joined one per line with newlines inside a text
-    made spaces (a term never holds whitespace, so this changes no match): one C-level scan of
-    the joined text tells whether a term is rare.
-
-    Lower-cases the joined text in one go when that keeps every length and line, as it does for
-    all but a few exotic characters.
-    """
-    if one_line_each:
-        joined = "\n".join(texts)
+def _lowered_texts(texts: list[str]) -> list[str]:
+    """The texts lower-cased (see `_lower`): all in one go when that keeps every length and line,
+    as it does for all but a few exotic characters."""
+    joined = "\n".join(texts)
+    if joined.count("\n") == len(texts) - 1:
         lowered = joined.lower()
         # Lower-casing never shortens a character, so an unchanged total length means none grew.
         if len(lowered) == len(joined):
-            return lowered.split("\n"), lowered
-    each = [_lower(text) for text in texts]
-    return each, "\n".join(text.replace("\n", " ") for text in each)
+            return lowered.split("\n")
+    return [_lower(text) for text in texts]
 
 
 def _lower(text: str) -> str:
