@@ -7,6 +7,7 @@ import re
 import threading
 from datetime import timedelta
 
+from textual import events
 from textual.command import CommandPalette
 from uitesting import (
     FROZEN,
@@ -438,3 +439,17 @@ async def test_collector_paused_before_start_runs_again_after_the_first_frame(wo
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+async def test_keys_typed_in_a_burst_after_slash_land_in_the_filter(world):
+    # Keys queued while the picker is busy (just started, or searching) are routed all at once:
+    # those behind '/' must reach the filter box, not the list, where letters are commands.
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for key, char in [("slash", "/"), *((c, c) for c in "acme-dev"), ("c", "c")]:
+            app.post_message(events.Key(key, char))
+        await wait_until(pilot, lambda: app.filter_input.value == "acme-devc", "the typed filter")
+        assert app.focused is app.filter_input
+        assert app.clipboard == ""  # no 'c' reached the list as "copy"
+        await pilot.press("slash")  # in the box, '/' is text (ARNs hold slashes)
+        assert app.filter_input.value == "acme-devc/"

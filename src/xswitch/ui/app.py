@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -437,6 +437,23 @@ class XswitchApp(App[None]):
             self._update_details()
 
     # --- actions ------------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys are routed to the focused widget when the app takes them from its queue, not when
+        # that widget handles them. After a burst (fast typing while the picker is busy starting
+        # or searching) every key behind '/' would go to the list, where letters are commands
+        # ('c' copies, 'o' opens the console). So '/' moves the focus before they are routed.
+        if (
+            isinstance(event, events.Key)
+            and event.key == "slash"
+            and not event.is_forwarded
+            and self.screen is self._main_screen
+            and self.focused is not self._filter_box
+        ):
+            event.stop()
+            self.action_filter()
+            return
+        await super().on_event(event)
 
     def action_filter(self) -> None:
         # Focus now, not on the next idle: keys typed right after '/' must land in the box.
