@@ -33,9 +33,18 @@ def test_core_never_imports_textual_or_rich() -> None:
 def test_cli_startup_imports_no_boto_or_keyring() -> None:
     loaded = _loaded_after("import xswitch.cli; xswitch.cli.build_parser()")
     heavy = sorted(
-        m for m in loaded if m.split(".")[0] in {"boto3", "botocore", "keyring", "textual"}
+        m for m in loaded if m.split(".")[0] in {"boto3", "botocore", "keyring", "textual", "numpy"}
     )
     assert heavy == [], f"the command line imports heavy modules at start-up: {heavy[:5]}"
+
+
+def test_picker_imports_no_aws_keyring_or_numpy_before_its_first_frame() -> None:
+    # numpy serves the fuzzy filter, whose index is built after the first frame.
+    loaded = _loaded_after("import xswitch.ui.app")
+    heavy = sorted(
+        m for m in loaded if m.split(".")[0] in {"boto3", "botocore", "keyring", "numpy"}
+    )
+    assert heavy == [], f"the picker imports heavy modules before its first frame: {heavy[:5]}"
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
