@@ -121,7 +121,9 @@ def list_profiles(args: argparse.Namespace, ctx: Context) -> int:
             }
         )
     if args.json:
-        ctx.print(json.dumps(rows, indent=2))
+        # One profile per line: readable, grep-friendly, and each row goes through the C encoder
+        # (an indented dump takes the pure-Python one: a second for 10,000 profiles).
+        ctx.print("[\n  " + ",\n  ".join(map(json.dumps, rows)) + "\n]" if rows else "[]")
         return 0
     _print_table(ctx, rows)
     return 0

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Protocol
 
 _ARN_ACCOUNT = re.compile(r"^arn:[\w-]+:(?:iam|sts)::(\d{12}):")
@@ -160,7 +161,15 @@ class Catalog:
     settings: Settings = field(default_factory=Settings)
 
     def client(self, key: str) -> Client | None:
-        return next((c for c in self.clients if c.key == key), None)
+        return self._clients_by_key.get(key)
+
+    @cached_property
+    def _clients_by_key(self) -> dict[str, Client]:
+        # Looked up once per profile by `list` and the picker: a scan per lookup was quadratic.
+        by_key: dict[str, Client] = {}
+        for client in self.clients:
+            by_key.setdefault(client.key, client)
+        return by_key
 
     def profiles_of(self, client_key: str) -> list[Profile]:
         return [p for p in self.profiles.values() if p.client == client_key]
