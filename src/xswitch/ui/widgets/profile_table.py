@@ -16,7 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from xswitch.core.model import Catalog, Client, Profile
+from xswitch.core.model import Catalog, Profile
 from xswitch.ui.board import SessionBoard, State
 from xswitch.ui.widgets.virtual_list import VirtualList
 
@@ -119,7 +119,6 @@ class ProfileTable(VirtualList):
         self.positions: Mapping[str, Sequence[int]] = {}
         self.show_client = False
         self._now = clock()
-        self._clients_of: tuple[Catalog, dict[str, Client]] | None = None
 
     @property
     def selected(self) -> Profile | None:
@@ -174,19 +173,13 @@ class ProfileTable(VirtualList):
         if header is not None:
             header.follow(Columns.fit(self.size.width, self.show_client))
 
-    def client(self, key: str) -> Client | None:
-        """The client `key` of the current catalog, by a lookup rather than a scan per row."""
-        if self._clients_of is None or self._clients_of[0] is not self.catalog:
-            self._clients_of = (self.catalog, {c.key: c for c in self.catalog.clients})
-        return self._clients_of[1].get(key)
-
     def render_row(self, index: int, width: int) -> list[Segment]:
         profile = self.catalog.profiles[self.names[index]]
         columns = Columns.fit(width, self.show_client)
         dim = self.component_style("profile-table--dim")
         segments = self._name_segments(profile.name, columns.name)
         if columns.client:
-            client = self.client(profile.client)
+            client = self.catalog.client(profile.client)
             label = client.name if client else profile.client
             prod = client is not None and client.prod
             style = self.component_style("profile-table--prod") if prod else dim
