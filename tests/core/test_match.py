@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xswitch.core import match as match_module
 from xswitch.core.match import FuzzyIndex
 
 ITEMS = [
@@ -415,3 +416,13 @@ def test_whole_word_followed_at_once_by_another_word_start():
         ("4", pytest.approx(1709.99)),
         ("5", pytest.approx(1709.96)),
     ]
+
+
+def test_variable_width_arrays_rank_like_fixed_width_ones(monkeypatch):
+    """Texts too long for fixed-width arrays (a huge tag list, say) use variable-width ones."""
+    items = [*_catalog_like(300, seed=3), ("long", "long " + "tag " * 500 + "acme-dev 4821")]
+    fixed = FuzzyIndex(items)
+    monkeypatch.setattr(match_module, "_FIXED_WIDTH_BUDGET", 0)
+    variable = FuzzyIndex(items)
+    for query in ("a", "acme", "e0", "4821", "adm ro", "tag:pci", "ong tg", "zzzz"):
+        assert variable.search(query, limit=50) == fixed.search(query, limit=50), query
