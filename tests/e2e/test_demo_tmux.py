@@ -86,7 +86,8 @@ def test_demo_filter_login_countdown_subshell_and_quit(tmp_path: Path):
     marker = tmp_path / "exit-code"
     env = dict(os.environ)
     env.update(
-        PATH=f"{bindir}:{env['PATH']}",
+        # A virtual environment that is not activated: the demo puts its commands on PATH.
+        PATH="/usr/bin:/bin",
         SHELL=shutil.which("bash") or "/bin/bash",
         TERM="xterm-256color",
         TMPDIR=str(tmp_path),
@@ -127,6 +128,9 @@ def test_demo_filter_login_countdown_subshell_and_quit(tmp_path: Path):
         terminal.type("aws sts get-caller-identity --query Arn --output text")
         terminal.keys("Enter")
         terminal.wait_text("arn:aws:sts::111111111111:assumed-role/Developer/demo-user")
+        terminal.type("xswitch list | head -1")
+        terminal.keys("Enter")
+        terminal.wait_text("PROFILE")
 
         # Leaving the subshell brings the picker back, still counting.
         terminal.type("exit")

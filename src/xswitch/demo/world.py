@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import sysconfig
 import tempfile
 import textwrap
 from collections.abc import MutableMapping
@@ -218,6 +219,9 @@ class DemoWorld:
             XSWITCH_DEMO="1",
             # The demo SSO portal approves device codes itself: no browser tab to open.
             XSWITCH_NO_BROWSER="1",
+            # `xswitch` and `aws` (from the demo extra) in subshells even when the virtual
+            # environment they came with is not activated.
+            PATH=_with_scripts_first(self._environ.get("PATH", "")),
         )
 
     def _start_sso(self) -> bool:
@@ -256,3 +260,10 @@ class DemoWorld:
             self._moto.stop()
             self._moto = None
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _with_scripts_first(path: str) -> str:
+    """`path` with the directory of this installation's commands in front, once."""
+    scripts = sysconfig.get_path("scripts")
+    entries = [entry for entry in path.split(os.pathsep) if entry and entry != scripts]
+    return os.pathsep.join([scripts, *entries])
