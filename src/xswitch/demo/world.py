@@ -176,8 +176,13 @@ class DemoWorld:
         self.close()
 
     def _start(self) -> None:
+        import logging
+
         from moto.server import ThreadedMotoServer
 
+        # The server's request log would land in the terminal ('xswitch demo -- bash' serves the
+        # shell's commands from this process).
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
