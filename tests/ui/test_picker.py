@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import re
 import threading
@@ -26,7 +27,7 @@ from xswitch.ui.heap import paused_for_startup
 from xswitch.ui.screens.confirm import ConfirmProdScreen
 from xswitch.ui.screens.help import HelpScreen
 from xswitch.ui.screens.mfa import MfaScreen
-from xswitch.ui.widgets.profile_table import ProfileTable
+from xswitch.ui.widgets.profile_table import Columns, ProfileTable
 
 COUNTDOWN = re.compile(r"\b\d?:?\d\d:\d\d\b")
 
@@ -453,3 +454,29 @@ async def test_keys_typed_in_a_burst_after_slash_land_in_the_filter(world):
         assert app.clipboard == ""  # no 'c' reached the list as "copy"
         await pilot.press("slash")  # in the box, '/' is text (ARNs hold slashes)
         assert app.filter_input.value == "acme-devc/"
+
+
+async def test_an_80_column_terminal_keeps_names_and_sessions_readable(world):
+    app = new_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        header = screen_text(app).splitlines()[1]  # under the top bar
+        assert "profile" in header and "session" in header and "account" in header
+        assert "region" not in header  # the first column to give way
+        assert "acme-admin " in row_text(app, "acme-admin")  # the whole name, not "acme…"
+        await pilot.press("slash", *"acme")  # the client column joins while filtering
+        header = screen_text(app).splitlines()[1]
+        assert "client" in header and "session" in header
+
+
+def test_columns_give_way_in_order_and_always_fit():
+    wide = Columns.fit(89, show_client=False)
+    assert wide.region and wide.kind and wide.role and wide.name >= 20
+    for width in range(30, 130):
+        for show_client in (False, True):
+            columns = Columns.fit(width, show_client)
+            assert sum(dataclasses.astuple(columns)) < width
+            assert columns.session == 10 and columns.name >= 10
+            # Region goes first, then kind, then role, then the account.
+            shown = [columns.region > 0, columns.kind > 0, columns.role > 0, columns.account > 0]
+            assert shown == sorted(shown), (width, show_client, columns)

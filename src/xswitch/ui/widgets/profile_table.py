@@ -23,7 +23,7 @@ from xswitch.ui.widgets.virtual_list import VirtualList
 
 @dataclass(frozen=True)
 class Columns:
-    """Column widths for a given table width (the session column never shrinks)."""
+    """Column widths for a given table width; 0 hides a column."""
 
     name: int
     client: int
@@ -35,11 +35,27 @@ class Columns:
 
     @classmethod
     def fit(cls, width: int, show_client: bool) -> Columns:
-        session, kind, region, account = 10, 8, 15, 14
-        rest = max(width - session - kind - region - account - 1, 12)
-        client = max(rest // 4, 12) if show_client else 0
-        name = max((rest - client) * 11 // 20, 6)
-        role = max(rest - client - name, 4)
+        """The session column never shrinks. In a narrow table (an 80-column terminal) region,
+        kind, role and account give way, in that order, before the name is cut to a few letters;
+        what is left is shared by name, client and role."""
+        session, account, region, kind, role_min = 10, 14, 15, 8, 8
+        least = 14 + (12 if show_client else 0) + role_min  # name, client, role at their least
+        rest = width - session - account - region - kind - 1
+        if rest < least:
+            region, rest = 0, rest + region
+        if rest < least:
+            kind, rest = 0, rest + kind
+        show_role = rest >= least
+        if not show_role:
+            least -= role_min
+        if rest < least - 2:  # the account goes last: the name may shrink to 12 to keep it
+            account, rest = 0, rest + account
+        client = min(max(rest // 4, 12), rest // 2) if show_client else 0
+        if show_role:
+            name = max((rest - client) * 11 // 20, 6)
+            role = max(rest - client - name, 4)
+        else:
+            name, role = max(rest - client, 6), 0
         return cls(name, client, account, role, region, kind, session)
 
 
