@@ -161,10 +161,13 @@ async def test_sso_login_shows_the_device_code_and_completes_once_approved(sso):
         await pilot.press("l")
         await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeScreen), "the modal")
         code = sso.pending_user_codes()[0]
-        text = screen_text(app)
-        assert code in text and f"{sso.url}/device?user_code={code}" in text
+        link = f"{sso.url}/device?user_code={code}"
+        # The modal is on the stack before its first frame: wait for the drawn code and link.
+        await wait_until(
+            pilot, lambda: code in screen_text(app) and link in screen_text(app), "the code"
+        )
         await pilot.press("c")
-        assert app.clipboard == f"{sso.url}/device?user_code={code}"
+        assert app.clipboard == link
         sso.approve(code)
         await wait_until(pilot, lambda: "sandbox" in app.board.expirations, "the login")
         await wait_until(
