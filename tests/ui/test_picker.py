@@ -463,6 +463,7 @@ async def test_an_80_column_terminal_keeps_names_and_sessions_readable(world):
         header = screen_text(app).splitlines()[1]  # under the top bar
         assert "profile" in header and "session" in header and "account" in header
         assert "region" not in header  # the first column to give way
+        assert app.clients.outer_size.width == 20  # the clients column narrows too
         assert "acme-admin " in row_text(app, "acme-admin")  # the whole name, not "acme…"
         await pilot.press("slash", *"acme")  # the client column joins while filtering
         header = screen_text(app).splitlines()[1]

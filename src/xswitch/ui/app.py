@@ -104,9 +104,22 @@ def _opens_in_browser(url: str) -> bool:
 class PickerScreen(Screen):
     """The main screen. The list has the focus from the start: by default the filter box, the
     first focusable widget, would take it, and moving it away restyled the box before the first
-    frame."""
+    frame. The clients column narrows in narrow terminals, leaving the profiles more room."""
 
     AUTO_FOCUS = "#profiles"
+    _clients_width = 30  # as in the stylesheet
+
+    def on_mount(self) -> None:
+        self._fit_columns(self.app.size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int) -> None:
+        clients = max(20, min(30, width // 4))
+        if clients != self._clients_width:
+            self._clients_width = clients
+            self.styles.grid_columns = f"{clients} 1fr"
 
 
 class XswitchApp(App[None]):
