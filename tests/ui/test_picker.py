@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import re
 import threading
 from datetime import timedelta
@@ -481,3 +482,23 @@ def test_columns_give_way_in_order_and_always_fit():
             # Region goes first, then kind, then role, then the account.
             shown = [columns.region > 0, columns.kind > 0, columns.role > 0, columns.account > 0]
             assert shown == sorted(shown), (width, show_client, columns)
+
+
+async def test_with_no_profiles_the_picker_says_where_to_add_them(isolated):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "No AWS profiles yet" in screen_text(app), "the hint")
+        text = screen_text(app)
+        assert os.environ["AWS_CONFIG_FILE"] in text and "xswitch demo" in text
+        await pilot.press("l", "c", "enter", "x")  # nothing to act on: no crash
+        assert app.is_running and app.clipboard == ""
+
+
+async def test_a_filter_that_matches_nothing_says_so(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"zz[red]")
+        await wait_until(
+            pilot, lambda: "No profile matches “zz[red]”." in screen_text(app), "the note"
+        )
+        assert app.profiles.names == []

@@ -25,6 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from xswitch.core import paths
 from xswitch.core.errors import (
     CredentialError,
     PromptCancelled,
@@ -62,7 +63,7 @@ from xswitch.ui.sync import (
     summary_line,
 )
 from xswitch.ui.widgets.client_list import ClientList
-from xswitch.ui.widgets.details import Details, details_text
+from xswitch.ui.widgets.details import Details, details_text, no_profiles_text
 from xswitch.ui.widgets.filter_input import FilterInput
 from xswitch.ui.widgets.key_bar import KeyBar
 from xswitch.ui.widgets.profile_table import ProfileHeader, ProfileTable
@@ -383,6 +384,13 @@ class XswitchApp(App[None]):
         profile = self.profiles.selected
         details = self._main_screen.query_one("#details", Details)
         notes = [("sso sync", self._sync_status)] if self._sync_status else []
+        if profile is None and not self.catalog.profiles:
+            config = paths.config_file(self.env)
+            details.show(no_profiles_text(paths.aws_config_file(self.env), config))
+            return
+        if profile is None and self._filter:
+            details.show(Text(f"No profile matches “{self._filter}”.", style="dim"))
+            return
         if profile is None:
             details.show(details_text(None, None, [], [], None, None, None, notes=notes))
             return

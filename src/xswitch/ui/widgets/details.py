@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from rich.text import Text
 from textual.widgets import Static
@@ -81,6 +82,18 @@ def details_text(
         field("session", row.label)
     if client is not None and client.notes:
         field("notes", client.notes, "italic")
+    return text
+
+
+def no_profiles_text(aws_config: Path, xswitch_config: Path) -> Text:
+    """What to do when there is no profile at all: the first start on a new machine."""
+    text = Text("No AWS profiles yet.\n\n", style="bold")
+    text.append("xswitch reads the AWS CLI's own files: add roles, SSO profiles or keys to\n")
+    text.append(f"  {aws_config}\n", style="bold")
+    text.append("and group them into clients (colour, prod, notes) in\n")
+    text.append(f"  {xswitch_config}\n", style="bold")
+    text.append("Keys can live in the OS keyring instead: xswitch keys add NAME.\n")
+    text.append("To look around first, quit and run: xswitch demo", style="dim")
     return text
 
 
