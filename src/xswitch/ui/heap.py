@@ -4,10 +4,10 @@ Start-up allocates a great deal and frees almost nothing (the catalog, widgets, 
 live as long as the picker), so collector passes before the first frame only scan a growing heap:
 tens of milliseconds for 1,000 profiles, and as much again while Textual itself is imported. The
 launcher pauses the collector before that import (`paused_for_startup`) and the app resumes it after
-the first frame; then what is
-alive is frozen (moved out of the collector's reach), so later passes while typing scan only the
-young objects, not 10,000 profiles. When the picker closes, the frozen objects become collectable
-again, so a process that starts many pickers (tests) does not keep their garbage forever.
+the first frame; then what is alive is frozen (moved out of the collector's reach), so later passes
+while typing scan only the young objects, not 10,000 profiles. When the picker closes, the frozen
+objects become collectable again, so a process that starts many pickers (tests) does not keep
+their garbage forever.
 """
 
 from __future__ import annotations

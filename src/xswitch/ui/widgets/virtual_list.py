@@ -86,12 +86,12 @@ class VirtualList(ScrollView, can_focus=True):
         size = Size(self.size.width, rows)
         if size == self.virtual_size:
             return
-        if not self.container_size and self.styles.overflow_y == "auto":
+        container = self.container_size
+        if not container and self.styles.overflow_y == "auto":
             # Before the first layout Textual cannot tell whether the scrollbar is needed: it lays
             # out without one, adds it, then lays out and redraws the whole screen a second time.
             # A list with more rows than the screen has lines will need it: say so up front.
             self.show_vertical_scrollbar = rows > self.app.size.height
-        container = self.container_size
         stays = (rows > container.height) == self.show_vertical_scrollbar
         if container and self.styles.overflow_y == "auto" and stays:
             self.set_reactive(VirtualList.virtual_size, size)
