@@ -133,11 +133,13 @@ def test_file_store_without_passphrase_or_terminal(tmp_path: Path) -> None:
     child_env = file_env()
     del child_env["XSWITCH_KEYRING_PASSPHRASE"]
     script = (
+        "import sys\n"
+        "from xswitch.cli.context import TerminalPrompter\n"
         "from xswitch.core.vault import Vault\n"
-        "from xswitch.core.errors import VaultError\n"
+        "from xswitch.core.errors import XswitchError\n"
         "try:\n"
-        "    Vault().get_keys('x')\n"
-        "except VaultError as e:\n"
+        "    Vault(prompter=TerminalPrompter(None, sys.stderr)).get_keys('x')\n"
+        "except XswitchError as e:\n"
         "    print('ERROR', e)\n"
     )
     result = subprocess.run(
@@ -155,23 +157,28 @@ def test_file_store_without_passphrase_or_terminal(tmp_path: Path) -> None:
 
 
 def test_file_store_passphrase_prompt_on_tty() -> None:
-    """Without the variable, the passphrase is read from the terminal (twice for a new file)."""
+    """Without the variable, the CLI's prompter reads the passphrase from the terminal (twice for
+    a new file), once per process: the second vault reuses the unlocked store."""
     import pty
 
     child_env = file_env()
     del child_env["XSWITCH_KEYRING_PASSPHRASE"]
     script = (
+        "import sys\n"
+        "from xswitch.cli.context import TerminalPrompter\n"
         "from xswitch.core.vault import Vault\n"
         "from xswitch.core.model import Credentials\n"
-        "Vault().set_keys('p', Credentials('AKIA1', 'sek'))\n"
-        "print('STORED', Vault().get_keys('p').access_key_id)\n"
+        "ask = TerminalPrompter(None, sys.stderr)\n"
+        "Vault(prompter=ask).set_keys('p', Credentials('AKIA1', 'sek'))\n"
+        "print('STORED', Vault(prompter=ask).get_keys('p').access_key_id)\n"
     )
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
         os.execve(sys.executable, [sys.executable, "-c", script], child_env)
-    output = _converse(fd, [b"passphrase for", b"Repeat it", b"passphrase for"], b"s3cret pass\n")
+    output = _converse(fd, [b"passphrase for", b"Repeat it"], b"s3cret pass\n")
     os.waitpid(pid, 0)
     assert b"STORED AKIA1" in output
+    assert output.count(b"passphrase for") == 1
     assert (paths.data_dir(os.environ) / FILE_STORE_NAME).exists()
 
 
@@ -218,3 +225,40 @@ def test_falls_back_to_the_file_store_without_an_os_keyring() -> None:
     store = paths.data_dir(os.environ) / FILE_STORE_NAME
     assert result.stdout.strip() == f"encrypted file ({store})", result.stderr
     assert SECRET.encode() not in store.read_bytes()
+
+
+class _ScriptedPrompter:
+    """Answers passphrase questions from a list and records what each question said."""
+
+    def __init__(self, answers: list[str]) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[bool, str | None]] = []
+
+    def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
+        self.asked.append((new, problem))
+        return self.answers.pop(0)
+
+
+def test_file_store_prompter_retries_a_wrong_passphrase() -> None:
+    """A wrong or empty answer is refused with its reason and asked again; then it unlocks."""
+    Vault(file_env("right one")).set_keys("personal", KEYS)
+    no_variable = file_env()
+    del no_variable["XSWITCH_KEYRING_PASSPHRASE"]
+    prompter = _ScriptedPrompter(["wrong one", " ", "right one"])
+    got = Vault(no_variable, prompter).get_keys("personal")
+    assert got is not None and got.access_key_id == KEYS.access_key_id
+    assert prompter.asked == [
+        (False, None),
+        (False, "That passphrase does not unlock the file."),
+        (False, "The passphrase cannot be empty."),
+    ]
+
+
+def test_file_store_gives_up_after_three_wrong_passphrases() -> None:
+    Vault(file_env("right one")).set_keys("personal", KEYS)
+    no_variable = file_env()
+    del no_variable["XSWITCH_KEYRING_PASSPHRASE"]
+    prompter = _ScriptedPrompter(["a", "b", "c", "right one"])
+    with pytest.raises(VaultError, match="3 passphrases in a row"):
+        Vault(no_variable, prompter).get_keys("personal")
+    assert len(prompter.asked) == 3

@@ -92,12 +92,43 @@ class TerminalPrompter:
             file=self._err,
         )
 
+    def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
+        import getpass
+
+        tty = _open_tty()
+        if tty is None:
+            raise errors.NoTerminal(
+                "the passphrase of xswitch's encrypted keyring file",
+                "Set XSWITCH_KEYRING_PASSPHRASE in the environment of this command, or run it "
+                "from a terminal once so that xswitch can ask.",
+            )
+        with tty:
+            if problem:
+                tty.write(problem + "\n")
+            verb = "Choose a" if new else "Enter the"
+            try:
+                passphrase = getpass.getpass(f"{verb} passphrase for {path}: ", stream=tty)
+                while new and getpass.getpass("Repeat it: ", stream=tty) != passphrase:
+                    tty.write("The two passphrases differ; try again.\n")
+                    passphrase = getpass.getpass(f"{verb} passphrase for {path}: ", stream=tty)
+            except EOFError:
+                raise errors.PromptCancelled("The passphrase prompt") from None
+        return passphrase
+
     def cancelled(self) -> bool:
         return False
 
 
 def _open_tty() -> TextIO | None:
+    """The controlling terminal for reading and writing, or None when there is none.
+
+    Opened through a raw descriptor: Python's text-mode `open("/dev/tty", "r+")` raises
+    `io.UnsupportedOperation` (a character device is not seekable), which reads like "no terminal".
+    """
+    import io
+
     try:
-        return open("/dev/tty", "r+", encoding="utf-8")
+        descriptor = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
         return None
+    return io.TextIOWrapper(io.FileIO(descriptor, "r+"), encoding="utf-8", write_through=True)

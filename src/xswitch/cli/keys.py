@@ -68,7 +68,7 @@ def add_keys(args: argparse.Namespace, ctx: Context) -> int:
         raise errors.UsageError(
             "The secret access key looks too short.", "Nothing was stored; try again."
         )
-    Vault(ctx.env).set_keys(args.name, Credentials(key_id, secret))
+    Vault(ctx.env, ctx.prompter()).set_keys(args.name, Credentials(key_id, secret))
     registered = _register_profile(ctx, args.name)
     masked = key_id[:4] + "…" + key_id[-4:]
     ctx.note(f"Stored keys {masked} as '{args.name}' in the keyring.")
@@ -98,7 +98,7 @@ def _register_profile(ctx: Context, name: str) -> bool:
 def list_keys(args: argparse.Namespace, ctx: Context) -> int:
     from xswitch.core.vault import Vault
 
-    vault = Vault(ctx.env)
+    vault = Vault(ctx.env, ctx.prompter())
     names = vault.names()
     if not names:
         ctx.note(f"No keys stored ({vault.backend_name()}). Add some with 'xswitch keys add NAME'.")
@@ -111,7 +111,7 @@ def list_keys(args: argparse.Namespace, ctx: Context) -> int:
 def remove_keys(args: argparse.Namespace, ctx: Context) -> int:
     from xswitch.core.vault import Vault
 
-    if not Vault(ctx.env).delete_keys(args.name):
+    if not Vault(ctx.env, ctx.prompter()).delete_keys(args.name):
         raise errors.UsageError(
             f"No keys are stored under '{args.name}'.", "See 'xswitch keys list'."
         )

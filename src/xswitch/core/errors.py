@@ -118,11 +118,13 @@ class PromptCancelled(CredentialError):
 
 
 class NoTerminal(CredentialError):
-    def __init__(self, what: str = "an MFA code") -> None:
-        super().__init__(
-            f"This needs {what}, but there is no terminal to ask on.",
-            "Pass --mfa-code CODE or set XSWITCH_MFA_CODE, or run the command from a terminal.",
-        )
+    def __init__(
+        self,
+        what: str = "an MFA code",
+        hint: str = "Pass --mfa-code CODE or set XSWITCH_MFA_CODE, or run the command from a "
+        "terminal.",
+    ) -> None:
+        super().__init__(f"This needs {what}, but there is no terminal to ask on.", hint)
 
 
 # --- IAM Identity Center (SSO) ----------------------------------------------------------------

@@ -228,6 +228,14 @@ class Prompter(Protocol):
         """Show the verification URL and code; return at once (the engine polls)."""
         ...
 
+    def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
+        """The passphrase of xswitch's encrypted keyring file at `path`.
+
+        `new`: the file is being created, so the person chooses one (and confirms it).
+        `problem`: why the previous answer was refused ("does not unlock ..."), or None.
+        """
+        ...
+
     def cancelled(self) -> bool:
         """True once the user gave up waiting (long polls check this)."""
         ...

@@ -91,15 +91,16 @@ class KeyringKeysProvider(Provider):
 
     temporary = False
 
-    def __init__(self, profile: Profile, env: Mapping[str, str]) -> None:
+    def __init__(self, profile: Profile, env: Mapping[str, str], prompter: Prompter) -> None:
         self.profile = profile
         self.name = profile.keyring_name or profile.name
         self.env = env
+        self.prompter = prompter  # asked for the file store's passphrase, if it is locked
 
     def retrieve(self) -> Credentials:
         from xswitch.core.vault import Vault
 
-        keys = Vault(env=self.env).get_keys(self.name)
+        keys = Vault(self.env, self.prompter).get_keys(self.name)
         if keys is None:
             raise MissingSourceKeys(
                 f"There are no access keys for '{self.name}' in the keyring.",
@@ -499,7 +500,7 @@ def build_chain(
         if current.kind is Kind.ROLE or current.role_arn:
             return role(current)
         if current.kind is Kind.KEYS:
-            return keys_provider(current, env)
+            return keys_provider(current, env, prompter)
         raise CredentialError(
             f"Profile '{current.name}' has no credentials of its own.",
             "Give it a role_arn with a source_profile, keys, or an SSO role, or use it only as "
@@ -558,7 +559,7 @@ def build_chain(
             # Naming itself as source means "assume the role with my own keys".
             if current.static_keys is None and not current.keyring_name:
                 raise SourceCycle([current.name, current.name])
-            return keys_provider(current, env)
+            return keys_provider(current, env, prompter)
         if source_name:
             source = catalog.profiles.get(source_name)
             if source is None:
@@ -589,10 +590,10 @@ def build_chain(
     return build(profile)
 
 
-def keys_provider(profile: Profile, env: Mapping[str, str]) -> Provider:
+def keys_provider(profile: Profile, env: Mapping[str, str], prompter: Prompter) -> Provider:
     """Long-lived keys of a profile: the keyring if xswitch holds them, else the AWS files."""
     if profile.keyring_name:
-        return KeyringKeysProvider(profile, env)
+        return KeyringKeysProvider(profile, env, prompter)
     if profile.static_keys is not None:
         return StaticKeysProvider(profile)
     raise MissingSourceKeys(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -303,6 +304,9 @@ class _NobodyToAsk:
     def sso_device_code(self, authorization: Any) -> None:
         raise CredentialError("No SSO login can be started here.")
 
+    def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
+        raise CredentialError("No keyring passphrase can be asked for here.")
+
     def cancelled(self) -> bool:
         return True
 
@@ -325,6 +329,9 @@ class SessionManager:
             self._data_key,
             plaintext=self.settings.cache == "plaintext",
         )
+        # The prompter of the credentials() call running on this thread: the session cache's key
+        # may sit in a locked keyring file whose passphrase that caller's front end must ask for.
+        self._asking = threading.local()
 
     def reload(self, catalog: Catalog) -> None:
         """Serve a re-read catalog (after `sso sync` or a config edit); cached sessions stay."""
@@ -360,7 +367,12 @@ class SessionManager:
             )
 
         chain = build_chain(target, self.catalog, self.env, prompter, self.settings, wrap=wrap)
-        creds = chain.retrieve()
+        outer = getattr(self._asking, "prompter", None)
+        self._asking.prompter = prompter
+        try:
+            creds = chain.retrieve()
+        finally:
+            self._asking.prompter = outer
         if isinstance(chain, CachedProvider):
             # Imported here: it loads ctypes (kernel keyring), which the picker's start can skip.
             from xswitch.core import hotpath
@@ -433,4 +445,4 @@ class SessionManager:
     def _data_key(self) -> bytes:
         from xswitch.core.vault import Vault
 
-        return Vault(env=self.env).data_key()
+        return Vault(self.env, getattr(self._asking, "prompter", None)).data_key()

@@ -1,8 +1,11 @@
 """The vault: long-lived access keys and the session-cache key, kept in the OS keyring.
 
 Where no usable OS keyring exists (headless Linux, containers, WSL) the vault falls back to an
-encrypted file store unlocked by `XSWITCH_KEYRING_PASSPHRASE` or a prompt on /dev/tty. `keyring`
-is imported only when a secret is actually needed, so commands that never touch one stay fast.
+encrypted file store unlocked by `XSWITCH_KEYRING_PASSPHRASE` or by asking the caller's prompter
+(a terminal prompt in the CLI, a masked modal in the picker; the vault itself never reads a
+terminal). An unlocked file store is kept for the life of the process, so the passphrase is asked
+once. `keyring` is imported only when a secret is actually needed, so commands that never touch one
+stay fast.
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ import contextlib
 import functools
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from xswitch.core import keycache, paths
-from xswitch.core.errors import VaultError
-from xswitch.core.model import Credentials
+from xswitch.core.errors import NoTerminal, VaultError
+from xswitch.core.model import Credentials, Prompter
 
 SERVICE = "xswitch"
 DATA_KEY_ENTRY = "session-cache-key"
@@ -28,6 +32,13 @@ FILE_STORE_NAME = "keyring.cfg"
 
 _FORCE_FILE = "XSWITCH_KEYRING_BACKEND"
 _PASSPHRASE = "XSWITCH_KEYRING_PASSPHRASE"
+
+PASSPHRASE_TRIES = 3
+
+# File stores unlocked by a typed passphrase, by path: asked once per process. One lock, so that two
+# logins starting together in the picker ask once, not twice.
+_unlocked_stores: dict[str, tuple[int, Any]] = {}
+_unlock_lock = threading.Lock()
 
 _BACKEND_HINT = (
     "If no OS keyring is available here, set XSWITCH_KEYRING_BACKEND=file to use xswitch's "
@@ -42,8 +53,11 @@ class Vault:
     list of key names, since keyrings cannot enumerate their entries; it holds no secret).
     """
 
-    def __init__(self, env: Mapping[str, str] = os.environ) -> None:
+    def __init__(
+        self, env: Mapping[str, str] = os.environ, prompter: Prompter | None = None
+    ) -> None:
         self._env = env
+        self._prompter = prompter
         self._backend: Any = None
         self._secrets: list[str] = []  # values scrubbed from any error message we raise
 
@@ -189,23 +203,66 @@ class Vault:
     def _open_file_store(self) -> Any:
         path = self.file_store_path()
         paths.private_dir(path.parent)
+        given = self._env.get(_PASSPHRASE)
+        if given:
+            store = self._new_file_store(path)
+            if not self._unlock(store, path, given):
+                raise VaultError(
+                    f"XSWITCH_KEYRING_PASSPHRASE does not unlock xswitch's encrypted keyring file "
+                    f"{path}.",
+                    "Check the variable. If the passphrase is lost, delete the file and store "
+                    "your keys again with 'xswitch keys add'.",
+                )
+            return store
+        with _unlock_lock:
+            known = _unlocked_stores.get(str(path))
+            if known is not None and known[0] == _inode(path):
+                return known[1]
+            store = self._ask_and_unlock(path)
+            _unlocked_stores[str(path)] = (_inode(path), store)
+            return store
+
+    def _ask_and_unlock(self, path: Path) -> Any:
+        if self._prompter is None:
+            raise NoTerminal(
+                "the passphrase of xswitch's encrypted keyring file",
+                "Set XSWITCH_KEYRING_PASSPHRASE in the environment of this command, or run it "
+                "from a terminal once so that xswitch can ask.",
+            )
+        store = self._new_file_store(path)
+        new = not path.exists() or path.stat().st_size == 0
+        problem = None
+        for _ in range(PASSPHRASE_TRIES):
+            passphrase = self._prompter.passphrase(str(path), new=new, problem=problem)
+            if not passphrase.strip():
+                problem = "The passphrase cannot be empty."
+            elif self._unlock(store, path, passphrase):
+                return store
+            else:
+                problem = "That passphrase does not unlock the file."
+        raise VaultError(
+            f"{PASSPHRASE_TRIES} passphrases in a row did not unlock xswitch's encrypted keyring "
+            f"file {path}.",
+            "Check the passphrase and try again. If it is lost, delete the file and store your "
+            "keys again with 'xswitch keys add'.",
+        )
+
+    def _new_file_store(self, path: Path) -> Any:
         store = _file_store_class()()
         store.file_path = str(path)
-        is_new = not path.exists() or path.stat().st_size == 0
-        passphrase = self._env.get(_PASSPHRASE) or _ask_passphrase(path, confirm=is_new)
+        return store
+
+    def _unlock(self, store: Any, path: Path, passphrase: str) -> bool:
+        """Unlock (or initialise) the file store; False when the passphrase is wrong."""
         self._secrets.append(passphrase)
         try:
-            store.keyring_key = passphrase  # unlocks (or initialises) the file
+            store.keyring_key = passphrase
         except ValueError:
-            raise VaultError(
-                f"The passphrase does not unlock xswitch's encrypted keyring file {path}.",
-                "Check XSWITCH_KEYRING_PASSPHRASE (or what you typed). If the passphrase is lost, "
-                "delete the file and store your keys again with 'xswitch keys add'.",
-            ) from None
+            return False
         except Exception as error:
             raise self._vault_error("unlock the encrypted keyring file", error) from None
         _restrict(path)
-        return store
+        return True
 
     # --- primitive operations, every failure turned into a VaultError --------------------------
 
@@ -315,33 +372,9 @@ def _restrict(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-def _ask_passphrase(path: Path, confirm: bool) -> str:
-    """Ask on the terminal itself (/dev/tty): stdout/stderr may be captured by a caller."""
-    import getpass
-
+def _inode(path: Path) -> int:
+    """Identifies the file behind `path` (a file deleted and created again is another one)."""
     try:
-        tty = open("/dev/tty", "w")  # noqa: SIM115 - closed below, after getpass used it
+        return path.stat().st_ino
     except OSError:
-        raise VaultError(
-            "xswitch's encrypted keyring file needs a passphrase, but there is no terminal to "
-            "ask on and XSWITCH_KEYRING_PASSPHRASE is not set.",
-            "Set XSWITCH_KEYRING_PASSPHRASE in the environment of this command, or run it from "
-            "a terminal once so that xswitch can ask.",
-        ) from None
-    with tty:
-        try:
-            verb = "Choose" if confirm else "Enter"
-            passphrase = getpass.getpass(f"{verb} the passphrase for {path}: ", stream=tty)
-            if confirm and getpass.getpass("Repeat it: ", stream=tty) != passphrase:
-                raise VaultError(
-                    "The two passphrases differ.", "Run the command again and retype it."
-                )
-        except (EOFError, KeyboardInterrupt):
-            raise VaultError(
-                "The passphrase prompt was cancelled.", "Nothing was changed."
-            ) from None
-    if not passphrase.strip():
-        raise VaultError(
-            "The keyring passphrase cannot be empty.", "Run the command again and type one."
-        )
-    return passphrase
+        return -1
