@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
-from uitesting import LONG_NAMES, new_app, row_text, screen_text, write_long_names_world
+from uitesting import (
+    FROZEN,
+    LONG_NAMES,
+    MFA_SERIAL,
+    new_app,
+    row_text,
+    screen_text,
+    wait_until,
+    write_long_names_world,
+)
 
+from xswitch.core.errors import AwsError
+from xswitch.ui.messages import LoginFailed, Purpose
 from xswitch.ui.widgets.profile_table import Columns, Widths
+
+REFUSED = AwsError(
+    "AWS refused to let 'me' assume arn:aws:iam::111111111111:role/Admin (AccessDenied).",
+    "The role's trust policy may not trust 'me', or 'me' lacks sts:AssumeRole.",
+    code="AccessDenied",
+)
 
 
 async def test_long_names_are_whole_at_120_columns(isolated):
@@ -52,3 +70,45 @@ def test_columns_size_from_their_content():
                 assert sum(dataclasses.astuple(columns)) < width
                 # The name's claim comes first: whole up to 48 characters when there is room.
                 assert columns.name >= min(max(name, 7) + 1, width - 11, 49)
+
+
+def details_lines(app) -> list[str]:
+    """The details pane's lines as drawn (below the rule above it)."""
+    lines = screen_text(app).splitlines()
+    rule = next(i for i, line in enumerate(lines) if "▔▔▔" in line)
+    return [line.split("▕", 1)[-1].strip() for line in lines[rule + 1 : -1]]
+
+
+async def test_details_grow_to_their_text_and_keep_the_session_line(world):
+    app = new_app(clock=lambda: FROZEN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.board.succeeded("acme-admin", FROZEN + timedelta(minutes=42, seconds=7))
+        app.post_message(LoginFailed("acme-admin", Purpose.LOGIN, REFUSED))
+        await pilot.press("down", "down")
+        await wait_until(pilot, lambda: "unlocks" in screen_text(app), "the whole details")
+        lines = details_lines(app)
+        assert lines[0].startswith("acme-admin")
+        assert lines[1] == "session   42:07 left (until 10:12:07 UTC)"
+        assert any(line.startswith("error") for line in lines)
+        assert "via       keys in ~/.aws/credentials [me]" in lines
+        assert "→ AssumeRole arn:aws:iam::111111111111:role/Admin" in lines
+        assert lines[-1] == "unlocks   acme-admin, bank-audit"
+
+
+async def test_details_leave_a_full_list_half_the_room(isolated):
+    many = "\n".join(
+        f"[profile p{n:02d}]\nrole_arn = arn:aws:iam::111111111111:role/R{n}\n"
+        f"source_profile = me\nmfa_serial = {MFA_SERIAL}\n"
+        for n in range(40)
+    )
+    isolated.write_aws_config("[profile me]\nregion = eu-west-1\n\n" + many)
+    isolated.write_aws_credentials("[me]\naws_access_key_id = AKIAX\naws_secret_access_key = s\n")
+    app = new_app(clock=lambda: FROZEN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(LoginFailed("me", Purpose.LOGIN, REFUSED))
+        await pilot.press("end")
+        await wait_until(pilot, lambda: "p39" in details_lines(app)[0], "the last profile")
+        await pilot.pause()
+        room = app.profiles.outer_size.height + app.query_one("#details").outer_size.height
+        assert app.profiles.outer_size.height >= room // 2
+        assert details_lines(app)[1].startswith("session")

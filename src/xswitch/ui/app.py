@@ -32,7 +32,14 @@ from xswitch.core.errors import (
     SsoLoginRequired,
     XswitchError,
 )
-from xswitch.core.model import Catalog, Client, Credentials, Profile, SsoSession
+from xswitch.core.model import (
+    Catalog,
+    Client,
+    Credentials,
+    MfaSessionInfo,
+    Profile,
+    SsoSession,
+)
 from xswitch.ui.board import SessionBoard
 from xswitch.ui.heap import StartupCollector
 from xswitch.ui.messages import (
@@ -115,6 +122,7 @@ class PickerScreen(Screen):
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_columns(event.size.width)
+        self.query_one(Details).fit()
 
     def _fit_columns(self, width: int) -> None:
         clients = max(20, min(30, width // 4))
@@ -198,6 +206,10 @@ class XswitchApp(App[None]):
         self._console_problems: dict[str, XswitchError] = {}
         self._sync: SyncPreview | None = None
         self._sync_status = ""
+        self._sync_session = ""  # the SSO session the sync note is about
+        # MFA sessions from the cache, read again when the board is (see _live_mfa).
+        self._mfa_sessions: list[MfaSessionInfo] = []
+        self._mfa_read = -1
         # Sessions whose saved SSO login the portal refused during a sync: `S` logs in anew.
         self._sync_refused: set[str] = set()
         if catalog.settings.theme == "light":
@@ -384,6 +396,11 @@ class XswitchApp(App[None]):
         profile = self.profiles.selected
         details = self._main_screen.query_one("#details", Details)
         notes = [("sso sync", self._sync_status)] if self._sync_status else []
+        if notes and self._sync is None and profile is not None:
+            # The outcome of a sync is about its session's profiles only.
+            session = self.sso_session_of(profile)
+            if session is None or session.name != self._sync_session:
+                notes = []
         if profile is None and not self.catalog.profiles:
             config = paths.config_file(self.env)
             details.show(no_profiles_text(paths.aws_config_file(self.env), config))
@@ -412,8 +429,20 @@ class XswitchApp(App[None]):
                 error,
                 now,
                 notes=notes,
+                mfa=self._live_mfa(profile, now),
             )
         )
+
+    def _live_mfa(self, profile: Profile, now: datetime) -> MfaSessionInfo | None:
+        from xswitch.core.sessions import live_mfa_session
+
+        if self._mfa_read != self.board.loads:
+            self._mfa_read = self.board.loads
+            try:
+                self._mfa_sessions = self.sessions.mfa_sessions()
+            except XswitchError:
+                self._mfa_sessions = []
+        return live_mfa_session(profile.name, self._mfa_sessions, now)
 
     def _chain(self, profile: Profile) -> list[str] | XswitchError:
         if self._sync is not None and self._sync.is_provisional(profile.name):
@@ -683,8 +712,11 @@ class XswitchApp(App[None]):
     def on_login_succeeded(self, message: LoginSucceeded) -> None:
         self.board.load(message.cached)
         self.board.succeeded(message.profile, message.credentials.expiration)
-        self._refresh_profile(message.profile)
         profile = self.catalog.profiles[message.profile]
+        session = self.sso_session_of(profile)
+        if self._sync is None and session is not None and session.name == self._sync_session:
+            self._sync_status = ""  # a sync note ("log in again") is no longer news
+        self._refresh_profile(message.profile)
         if message.purpose is Purpose.SHELL:
             self._run_subshell(profile, message.credentials)
         elif message.purpose is Purpose.COPY:
@@ -800,6 +832,7 @@ class XswitchApp(App[None]):
         if session is None or self._sync is not None:
             return
         self._sync = SyncPreview(self.catalog, session)
+        self._sync_session = session.name
         self._show_catalog(self._sync.catalog)
         self._set_sync_status(f"SSO sync {session.name}: listing accounts…")
         relogin = session.name in self._sync_refused

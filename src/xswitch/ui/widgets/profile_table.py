@@ -221,6 +221,10 @@ class ProfileTable(VirtualList):
             self._columns = (width, Columns.fit(width, self.show_client, self.widths))
         return self._columns[1]
 
+    @property
+    def row_count(self) -> int:
+        return len(self.names)
+
     def index_of(self, name: str) -> int | None:
         try:
             return self.names.index(name)
