@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import timedelta
 
 from uitesting import (
@@ -18,6 +19,7 @@ from uitesting import (
 
 from xswitch.core.errors import AwsError
 from xswitch.ui.messages import LoginFailed, Purpose
+from xswitch.ui.screens.mfa import MfaScreen
 from xswitch.ui.widgets.profile_table import Columns, Widths
 
 REFUSED = AwsError(
@@ -112,3 +114,36 @@ async def test_details_leave_a_full_list_half_the_room(isolated):
         room = app.profiles.outer_size.height + app.query_one("#details").outer_size.height
         assert app.profiles.outer_size.height >= room // 2
         assert details_lines(app)[1].startswith("session")
+
+
+async def test_a_live_mfa_session_shows_its_time_left_and_the_roles_it_covers(
+    world, moto, time_zone
+):
+    time_zone("Europe/Paris")
+    app = new_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("down", "down", "l")
+        await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen), "the MFA modal")
+        await pilot.press(*"123456", "enter")
+        await wait_until(pilot, lambda: "acme-admin" in app.board.expirations, "the login")
+        await wait_until(pilot, lambda: "mfa sess." in screen_text(app), "the MFA session")
+        (info,) = app.sessions.mfa_sessions()
+        until = info.expiration.astimezone()
+        zone = until.strftime("%Z")
+        assert zone in ("CET", "CEST")
+        line = next(line for line in details_lines(app) if line.startswith("mfa sess."))
+        assert re.fullmatch(
+            rf"mfa sess\. live, \d:\d\d:\d\d left \(until ({until:%Y-%m-%d} )?"
+            rf"{until:%H:%M:%S} {zone}\), from 'me'",
+            line,
+        ), line
+        assert "covers    acme-admin, bank-audit" in details_lines(app)
+        assert (
+            f"(until {app.board.expirations['acme-admin'].astimezone():%H:%M:%S} {zone})"
+            in (details_lines(app)[1])
+        )
+        # The other role it covers has no session of its own yet, but needs no code.
+        app.select_profile("bank-audit")
+        await wait_until(pilot, lambda: "bank-audit" in details_lines(app)[0], "bank-audit")
+        assert "covers    acme-admin, bank-audit" in details_lines(app)
+        assert details_lines(app)[1] == "session   none cached: l logs in"

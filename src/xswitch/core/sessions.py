@@ -422,11 +422,10 @@ class SessionManager:
     def mfa_sessions(self) -> list[MfaSessionInfo]:
         """Cached MFA (GetSessionToken) sessions, expired ones included, latest expiry first,
         with the roles each one serves. Metadata only: no keyring, no network."""
-        groups = mfa_groups(self.catalog)
+        entries = [entry for entry in self.store.entries() if entry.kind == "mfa"]
+        groups = mfa_groups(self.catalog) if entries else {}
         found: dict[tuple[str, str | None], MfaSessionInfo] = {}
-        for entry in self.store.entries():
-            if entry.kind != "mfa":
-                continue
+        for entry in entries:
             covers = tuple(
                 name
                 for (serial, source), names in groups.items()
