@@ -285,7 +285,11 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
         shell_path = ctx.env.get("SHELL") or shutil.which("bash") or "/bin/sh"
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="xswitch-"))
         argv, extra = shell.subshell_command(
-            shell_path, f"{client_name}/{profile.name}", prod, Path(tmp)
+            shell_path,
+            f"{client_name}/{profile.name}",
+            prod,
+            Path(tmp),
+            margin=catalog.settings.refresh_margin,
         )
         ctx.note(f"Entering a subshell for {client_name}/{profile.name}; type 'exit' to leave.")
         return shell.run_subshell(argv, {**env, **extra})

@@ -1066,7 +1066,12 @@ class XswitchApp(App[None]):
         try:
             with self.suspend(), tempfile.TemporaryDirectory(prefix="xswitch-") as tmp:
                 argv, extra = shell.subshell_command(
-                    shell_path, f"{client_name}/{profile.name}", prod, Path(tmp), env=self.env
+                    shell_path,
+                    f"{client_name}/{profile.name}",
+                    prod,
+                    Path(tmp),
+                    env=self.env,
+                    margin=self.catalog.settings.refresh_margin,
                 )
                 print(
                     f"Entering a subshell for {client_name}/{profile.name}; "
