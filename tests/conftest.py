@@ -46,6 +46,12 @@ _LEAKY = (
     "XSWITCH_KEYRING_PASSPHRASE",
     "XSWITCH_KEYRING_BACKEND",
     "NO_COLOR",
+    # Where the clipboard goes (a display's, tmux's): the same for every test wherever it runs.
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "TMUX",
+    "TMUX_PANE",
+    "STY",
 )
 
 

@@ -235,8 +235,10 @@ def export(args: argparse.Namespace, ctx: Context) -> int:
     if args.copy:
         from xswitch.core.clipboard import copy
 
-        copy(lines)
-        ctx.note(f"Copied {shell} export lines for '{profile.name}' to the clipboard.")
+        copied = copy(lines, env=ctx.env)
+        if copied.problem is not None and not copied.copied:
+            raise copied.problem
+        ctx.note(copied.describe(f"{shell} export lines for '{profile.name}'"))
         return 0
     ctx.out.write(lines if lines.endswith("\n") else lines + "\n")
     return 0

@@ -1113,21 +1113,21 @@ class XswitchApp(App[None]):
 
         syntax = self.catalog.settings.shell
         lines = export_lines(creds, self._region(profile), syntax)
-        self.copy_to_clipboard(lines)  # OSC 52: works over SSH, not in every terminal
-        self._system_clipboard(lines, profile.name, syntax)
+        self._clipboard_worker(lines, f"{syntax} export lines for {profile.name}")
 
     @work(thread=True, group="clipboard", exclusive=True, exit_on_error=False)
-    def _system_clipboard(self, lines: str, name: str, syntax: str) -> None:
-        # pyperclip runs xclip/wl-copy/pbcopy: off the UI thread. Its failure is not an error when
-        # the terminal clipboard (OSC 52) may have worked.
-        try:
-            from xswitch.core.clipboard import copy
+    def _clipboard_worker(self, text: str, what: str) -> None:
+        # The system clipboard runs xclip/wl-copy/pbcopy: off the UI thread. Without one, the
+        # terminal's clipboard sequence (OSC 52) is sent from the UI thread.
+        from xswitch.core.clipboard import Route, copy
 
-            copy(lines)
-            where = "the clipboard"
-        except (ImportError, XswitchError):
-            where = "the terminal clipboard (no system clipboard tool found)"
-        self.notify(f"Copied {syntax} export lines for {name} to {where}.", markup=False)
+        copied = copy(
+            text,
+            terminal=lambda t: self.call_from_thread(self.copy_to_clipboard, t),
+            env=self.env,
+        )
+        severity = "warning" if copied.route is Route.NONE else "information"
+        self.notify(copied.describe(what), severity=severity, markup=False, timeout=8)
 
 
 def _settle(reply: Future[str | None], value: str | None) -> None:
