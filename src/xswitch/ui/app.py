@@ -122,7 +122,8 @@ class PickerScreen(Screen):
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_columns(event.size.width)
-        self.query_one(Details).fit()
+        for details in self.query(Details):
+            details.fit()  # the room for the details changed with the screen
 
     def _fit_columns(self, width: int) -> None:
         clients = max(20, min(30, width // 4))
