@@ -145,7 +145,9 @@ class Details(Static):
         """Take the height the text needs, within the room (after a resize, a new list)."""
         from xswitch.ui.widgets.profile_table import ProfileTable
 
-        table = self.screen.query(ProfileTable).first() if self.is_attached else None
+        if not self.is_attached:
+            return
+        table = next(iter(self.screen.query(ProfileTable)), None)  # none while closing
         width = self.content_region.width
         if table is None or not width or not table.size.height:
             return
