@@ -8,11 +8,13 @@ temporary directory.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import textwrap
 import threading
+import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,6 +46,12 @@ _LEAKY = (
     "XSWITCH_KEYRING_PASSPHRASE",
     "XSWITCH_KEYRING_BACKEND",
     "NO_COLOR",
+    # Where the clipboard goes (a display's, tmux's): the same for every test wherever it runs.
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "TMUX",
+    "TMUX_PANE",
+    "STY",
 )
 
 
@@ -225,3 +233,21 @@ def signin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SigninEndpoint]:
     yield endpoint
     endpoint.server.shutdown()
     endpoint.server.server_close()
+
+
+@pytest.fixture
+def time_zone() -> Iterator[Callable[[str], None]]:
+    """`time_zone("Europe/Paris")` makes that the local zone of this process and its children
+    (TZ), until the end of the test."""
+    saved = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield set_zone
+    if saved is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()

@@ -276,3 +276,30 @@ def test_completion_completes_profile_names(config, shell):
     }
     result = subprocess.run([shell, "-c", probes[shell]], capture_output=True, text=True, env=env)
     assert "acme-readonly" in result.stdout, result.stderr
+
+
+def test_list_and_whoami_show_the_mfa_session_in_local_time(config, time_zone):
+    env = dict(os.environ, XSWITCH_MFA_CODE="123456", TZ="Asia/Kolkata")
+    assert xswitch("login", "acme-admin", env=env).returncode == 0
+    rows = {r["profile"]: r for r in json.loads(xswitch("list", "--json", env=env).stdout)}
+    mfa = rows["acme-admin"]["mfa_session"]
+    assert mfa["source"] == "me" and mfa["covers"] == ["acme-admin"]
+    assert mfa["mfa_serial"] == "arn:aws:iam::123456789012:mfa/me"
+    assert 3600 < mfa["seconds_left"] <= 12 * 3600  # the MFA session outlives the role's hour
+    assert rows["me"]["mfa_session"] == mfa  # the source keys' own MFA session
+    assert rows["acme-dev"]["mfa_session"] is None  # assumed without MFA
+    # Times on screen are in the local zone (UTC+05:30 here), named.
+    time_zone("Asia/Kolkata")
+    until = datetime.fromisoformat(mfa["expires_at"].replace("Z", "+00:00")).astimezone()
+    text = xswitch("list", env=env).stdout
+    assert f"until {until:%H:%M:%S} IST; covers acme-admin" in text
+    assert "me (arn:aws:iam::123456789012:mfa/me): " in text.split("MFA sessions")[1]
+    role_until = datetime.fromisoformat(rows["acme-admin"]["expires_at"].replace("Z", "+00:00"))
+    assert f"(until {role_until.astimezone():%H:%M:%S} IST)" in text
+    whoami = xswitch("whoami", "acme-admin", env=env)
+    assert whoami.returncode == 0, whoami.stderr
+    assert f"  expires  {role_until.astimezone():%H:%M:%S} IST (" in whoami.stdout
+    assert "  mfa      session of me (arn:aws:iam::123456789012:mfa/me): " in whoami.stdout
+    document = json.loads(xswitch("whoami", "acme-admin", "--json", env=env).stdout)
+    assert document["mfa_session"]["covers"] == ["acme-admin"]
+    assert document["expires_at"].endswith("Z")  # machine-readable times stay UTC

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from xswitch.core.model import Catalog, Credentials, Kind, Profile, Settings
-from xswitch.core.sessions import SessionManager
+from xswitch.core.sessions import SessionManager, live_mfa_session
 
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -172,6 +172,22 @@ def test_one_mfa_code_unlocks_two_roles(moto, mfa_setup):
     assert manager.unlocks("other-role") == []
 
 
+def test_the_mfa_session_is_listed_with_the_roles_it_covers(moto, mfa_setup):
+    catalog, serial = mfa_setup
+    manager = SessionManager(catalog)
+    assert manager.mfa_sessions() == []
+    manager.credentials("acme-admin", RecordingPrompter())
+
+    (mfa,) = manager.mfa_sessions()
+    assert (mfa.source, mfa.mfa_serial, mfa.covers) == ("me", serial, ("acme-admin", "acme-audit"))
+    now = datetime.now(UTC)
+    assert mfa.seconds_left(now) > 3600  # the MFA session outlives the role's hour
+    assert live_mfa_session("acme-audit", [mfa], now) == mfa  # no session of its own yet
+    assert live_mfa_session("me", [mfa], now) == mfa  # the keys that obtained it
+    assert live_mfa_session("other-role", [mfa], now) is None  # assumed without MFA
+    assert live_mfa_session("acme-admin", [mfa], mfa.expiration) is None  # over
+
+
 def test_direct_mfa_mode_sends_the_code_with_each_assume_role(moto, mfa_setup):
     catalog, serial = mfa_setup
     direct = {
@@ -205,7 +221,7 @@ def test_cached_session_needs_no_network_and_no_botocore(moto, mfa_setup, monkey
         """
         import json, os, sys
         from xswitch.core.model import Catalog, Credentials, Kind, Profile
-        from xswitch.core.sessions import SessionManager
+        from xswitch.core.sessions import SessionManager, live_mfa_session
 
         class NoPrompt:
             def mfa_code(self, serial, unlocks):

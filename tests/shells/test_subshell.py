@@ -41,6 +41,8 @@ CREDS = Credentials(
     datetime.now(UTC) + timedelta(hours=1),
 )
 
+LEFT = rb"(?:\d+h\d\dm|\d+m) "  # the time left in the marker: '59m ', '1h00m '
+
 USER_RC = {
     "bash": (
         ".bashrc",
@@ -120,7 +122,14 @@ class Terminal:
         os.close(self.fd)
 
 
-def start(shell: str, tmp_path: Path, marker: str, prod: bool, **env_extra: str) -> Terminal:
+def start(
+    shell: str,
+    tmp_path: Path,
+    marker: str,
+    prod: bool,
+    creds: Credentials = CREDS,
+    **env_extra: str,
+) -> Terminal:
     path = shutil.which(shell)
     if not path:
         pytest.skip(f"{shell} is not installed")
@@ -139,7 +148,7 @@ def start(shell: str, tmp_path: Path, marker: str, prod: bool, **env_extra: str)
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
         **env_extra,
     }
-    env = subshell_env(base, CREDS, "eu-west-1", "acme-admin", "acme", prod)
+    env = subshell_env(base, creds, "eu-west-1", "acme-admin", "acme", prod)
     rcdir = tmp_path / "rc"
     rcdir.mkdir()
     argv, extra = subshell_command(path, marker, prod, rcdir, env=env)
@@ -155,7 +164,9 @@ def shell(request: pytest.FixtureRequest) -> str:
 def test_marker_leads_the_prompt_and_env_is_set(shell: str, tmp_path: Path) -> None:
     terminal = start(shell, tmp_path, "(acme/admin)", prod=False)
     try:
-        terminal.expect(b"\x1b[1;36m(acme/admin) \x1b[0m[0] user-prompt")
+        terminal.expect(
+            re.compile(rb"\x1b\[1;36m\(acme/admin\) " + LEFT + rb"\x1b\[0m\[0\] user-p")
+        )
         terminal.send("printf 'OUT:%s:%s:%s\\n' $USER_RC_LOADED $XSWITCH_PROFILE $XSWITCH_PROD")
         terminal.expect(b"OUT:yes:acme-admin:0")
         terminal.send('printf \'KEY:%s:%s\\n\' "$AWS_SECRET_ACCESS_KEY" "$AWS_ENDPOINT_URL"')
@@ -164,7 +175,7 @@ def test_marker_leads_the_prompt_and_env_is_set(shell: str, tmp_path: Path) -> N
         terminal.expect(b"PROFILE:unset")
         # The user's prompt still sees the real exit status of the last command.
         terminal.send("false")
-        terminal.expect(b"(acme/admin) \x1b[0m[1] user-prompt")
+        terminal.expect(re.compile(rb"\(acme/admin\) " + LEFT + rb"\x1b\[0m\[1\] user-prompt"))
         terminal.send("exit 3")
         assert terminal.wait() == 3
     finally:
@@ -174,7 +185,7 @@ def test_marker_leads_the_prompt_and_env_is_set(shell: str, tmp_path: Path) -> N
 def test_production_marker_is_red(shell: str, tmp_path: Path) -> None:
     terminal = start(shell, tmp_path, "(bank/prod)", prod=True)
     try:
-        terminal.expect(b"\x1b[1;31m(bank/prod) \x1b[0m[0] user-prompt")
+        terminal.expect(re.compile(rb"\x1b\[1;31m\(bank/prod\) " + LEFT + rb"\x1b\[0m\[0\] user-p"))
         terminal.send("printf 'PROD:%s\\n' $XSWITCH_PROD")
         terminal.expect(b"PROD:1")
     finally:
@@ -184,7 +195,7 @@ def test_production_marker_is_red(shell: str, tmp_path: Path) -> None:
 def test_no_color_gives_a_plain_marker(shell: str, tmp_path: Path) -> None:
     terminal = start(shell, tmp_path, "(bank/prod)", prod=True, NO_COLOR="1")
     try:
-        seen = terminal.expect(b"(bank/prod) [0] user-prompt")
+        seen = terminal.expect(re.compile(rb"\(bank/prod\) " + LEFT + rb"\[0\] user-prompt"))
         assert b"\x1b[1;31m" not in seen
     finally:
         terminal.close()
@@ -195,11 +206,11 @@ def test_hostile_profile_name_stays_text(shell: str, tmp_path: Path) -> None:
     marker = f"$(touch {pwned}1)';\"`touch {pwned}2`${{HOME}}%F{{red}}%n\\w\\$ ; touch {pwned}3 #"
     terminal = start(shell, tmp_path, marker, prod=False, NO_COLOR="1")
     try:
-        terminal.expect(b"(" + marker.encode() + b") [0] user-prompt")
+        terminal.expect(re.compile(re.escape(b"(" + marker.encode() + b") ") + LEFT + rb"\[0\] "))
         terminal.send("printf 'DONE\\n'")
         terminal.expect(b"DONE")
         terminal.send("printf 'DONE\\n'")  # a second prompt: the marker went through the hooks
-        terminal.expect(b"(" + marker.encode() + b") [0] user-prompt")
+        terminal.expect(re.compile(re.escape(b"(" + marker.encode() + b") ") + LEFT + rb"\[0\] "))
     finally:
         terminal.close()
     assert not list(tmp_path.glob("pwned*"))
@@ -208,7 +219,7 @@ def test_hostile_profile_name_stays_text(shell: str, tmp_path: Path) -> None:
 def test_marker_control_characters_are_neutralised(tmp_path: Path) -> None:
     terminal = start("bash", tmp_path, "(evil\x1b]0;title\x07)", prod=False, NO_COLOR="1")
     try:
-        terminal.expect(b"(evil?]0;title?) [0] user-prompt")
+        terminal.expect(re.compile(rb"\(evil\?\]0;title\?\) " + LEFT + rb"\[0\] user-prompt"))
     finally:
         terminal.close()
 
@@ -223,7 +234,7 @@ def test_user_zdotdir_is_honoured_and_restored(tmp_path: Path) -> None:
     (user_zdotdir / ".zshrc").write_text("export FROM_ZSHRC=rc-ok\nPROMPT='zd-prompt%# '\n")
     terminal = start("zsh", tmp_path, "(acme/admin)", False, ZDOTDIR=str(user_zdotdir))
     try:
-        terminal.expect(b"(acme/admin) \x1b[0mzd-prompt")
+        terminal.expect(re.compile(rb"\(acme/admin\) " + LEFT + rb"\x1b\[0mzd-prompt"))
         terminal.send("printf 'Z:%s:%s:%s\\n' $FROM_ZSHENV $FROM_ZSHRC $ZDOTDIR")
         terminal.expect(f"Z:env-ok:rc-ok:{user_zdotdir}".encode())
     finally:
@@ -282,3 +293,42 @@ def test_unknown_shell_runs_plainly(tmp_path: Path) -> None:
     assert argv == ["/bin/sh"]
     assert extra == {"XSWITCH_PROMPT_MARKER": "(a/b) "}
     assert not list(rcdir.iterdir())
+
+
+def in_utc(seconds: float) -> str:
+    moment = datetime.now(UTC) + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_marker_shows_the_time_left_at_each_prompt_and_turns_amber(shell, tmp_path):
+    """2h30m40s left reads '2h31m'; after the expiry changes (an export in the subshell) the
+    next prompt recomputes it: amber under the refresh margin (10 minutes), then 'expired'."""
+    creds = Credentials("ASIAEXAMPLE", "s", "t", datetime.now(UTC) + timedelta(seconds=9040))
+    terminal = start(shell, tmp_path, "(acme/admin)", prod=False, creds=creds)
+    try:
+        terminal.expect(b"\x1b[1;36m(acme/admin) 2h31m \x1b[0m[0] user-prompt")
+        export = (
+            "set -gx AWS_CREDENTIAL_EXPIRATION "
+            if shell == "fish"
+            else "export AWS_CREDENTIAL_EXPIRATION="
+        )
+        terminal.send(f"{export}{in_utc(330)}")
+        terminal.expect(b"\x1b[1;33m(acme/admin) 6m \x1b[0m[0] user-prompt")
+        terminal.send(f"{export}{in_utc(-5)}")
+        terminal.expect(b"\x1b[1;33m(acme/admin) expired \x1b[0m[0] user-prompt")
+        terminal.send(f"{export}{in_utc(30 * 3600 + 1)}")
+        terminal.expect(b"\x1b[1;36m(acme/admin) 30h01m \x1b[0m[0] user-prompt")
+        # Not a time xswitch wrote (another tool's variable): no time rather than a wrong one.
+        terminal.send(f"{export}tomorrow")
+        terminal.expect(b"\x1b[1;36m(acme/admin) \x1b[0m[0] user-prompt")
+    finally:
+        terminal.close()
+
+
+def test_production_stays_red_under_the_margin(shell, tmp_path):
+    creds = Credentials("ASIAEXAMPLE", "s", "t", datetime.now(UTC) + timedelta(seconds=150))
+    terminal = start(shell, tmp_path, "(bank/prod)", prod=True, creds=creds)
+    try:
+        terminal.expect(b"\x1b[1;31m(bank/prod) 3m \x1b[0m[0] user-prompt")
+    finally:
+        terminal.close()

@@ -10,3 +10,9 @@ from uitesting import write_world
 def world(isolated):
     write_world(isolated)
     return isolated
+
+
+@pytest.fixture(autouse=True)
+def utc(time_zone):
+    """Times on screen are local: the picker's tests see UTC unless a test chooses a zone."""
+    time_zone("UTC")

@@ -9,7 +9,7 @@ from concurrent.futures import Future
 from datetime import timedelta
 
 from textual.widgets import Input
-from uitesting import FROZEN, MFA_SERIAL, SIZE, new_app
+from uitesting import FROZEN, LONG_NAMES, MFA_SERIAL, SIZE, new_app, write_long_names_world
 
 from xswitch.core.errors import AwsError
 from xswitch.ui.messages import LoginFailed, MfaRequested, Purpose
@@ -89,3 +89,17 @@ def test_light_theme(world, snap_compare):
         await pilot.pause()
 
     assert snap_compare(frozen_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_narrow_terminal_long_names(isolated, snap_compare, time_zone):
+    """80x24, realistic long names, a session shown in the local zone (Paris, CEST in May)."""
+    write_long_names_world(isolated)
+    time_zone("Europe/Paris")
+
+    async def before(pilot):
+        no_blink(pilot.app)
+        pilot.app.board.succeeded(LONG_NAMES[0], FROZEN + timedelta(minutes=42, seconds=7))
+        pilot.app._tick()
+        await pilot.pause()
+
+    assert snap_compare(frozen_app(), terminal_size=(80, 24), run_before=before)

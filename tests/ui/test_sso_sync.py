@@ -156,3 +156,27 @@ async def test_with_several_sessions_s_asks_which_one(sso, isolated):
         assert app.catalog.client(SYNCING_KEY) is None
         await pilot.press("S", "enter")  # the first, 'acme'
         await wait_until(pilot, lambda: "acme-data.Analyst" in app.catalog.profiles, "sync")
+
+
+async def test_the_sync_note_stays_with_its_session_and_goes_once_stale(sso, isolated):
+    config = isolated.aws_config.read_text()
+    isolated.aws_config.write_text(config + "\n[profile plain]\nregion = eu-west-1\n")
+    app = new_app()
+
+    def details() -> str:
+        return str(app.query_one("#details").render())
+
+    async with app.run_test(size=SIZE) as pilot:
+        app.select_profile("sandbox")
+        await pilot.press("S")
+        await wait_until(pilot, lambda: "SSO sync acme: 4 accounts" in details(), "the note")
+        # Not about a profile outside the synced session.
+        app.select_profile("plain")
+        await wait_until(pilot, lambda: "plain" in details(), "the plain profile")
+        assert "SSO sync" not in details()
+        # A login to the session makes the note old news.
+        app.select_profile("sandbox")
+        await wait_until(pilot, lambda: "SSO sync acme" in details(), "the note again")
+        await pilot.press("l")
+        await wait_until(pilot, lambda: "sandbox" in app.board.expirations, "the login")
+        await wait_until(pilot, lambda: "SSO sync" not in details(), "the note to go")

@@ -122,3 +122,36 @@ def new_app(clock: Callable[[], datetime] | None = None, **kwargs) -> XswitchApp
     return XswitchApp(
         catalog, SessionManager(catalog, os.environ), env=os.environ, clock=clock, **kwargs
     )
+
+
+# Realistic names: long, and alike up to their last word.
+LONG_NAMES = (
+    "bigco-payments-prod-admin",
+    "bigco-payments-prod-audit",
+    "bigco-payments-settlement-readonly-admin",  # 40 characters
+)
+
+
+def write_long_names_world(home) -> None:
+    """One client whose profiles have long names that differ only at the end."""
+    home.write_aws_credentials(
+        """
+        [me]
+        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+        """
+    )
+    sections = [
+        f"[profile {name}]\n"
+        f"role_arn = arn:aws:iam::333333333333:role/{name.rsplit('-', 1)[1].title()}\n"
+        "source_profile = me\nregion = eu-central-1\n"
+        for name in LONG_NAMES
+    ]
+    home.write_aws_config("\n".join(sections))
+    home.write_xswitch_config(
+        """
+        [clients.bigco]
+        name = "BigCo Payments"
+        match = ["bigco-*"]
+        """
+    )

@@ -10,8 +10,10 @@ from pathlib import Path
 from xswitch.cli.context import Context
 from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
 from xswitch.core import errors
-from xswitch.core.model import Credentials, Profile
+from xswitch.core.model import Credentials, MfaSessionInfo, Profile
 from xswitch.core.shell import SHELLS
+from xswitch.core.times import countdown as _duration
+from xswitch.core.times import local_time
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -93,14 +95,19 @@ def picker(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def list_profiles(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.sessions import live_mfa_session
+
     catalog = ctx.catalog()
-    sessions = ctx.sessions().cached_sessions()
+    manager = ctx.sessions()
+    sessions = manager.cached_sessions()
     now = datetime.now(UTC)
+    mfa_sessions = [m for m in manager.mfa_sessions() if m.expiration > now]
     rows = []
     for profile in catalog.profiles.values():
         client = catalog.client(profile.client)
         info = sessions.get(profile.name)
         left = int((info.expiration - now).total_seconds()) if info else None
+        mfa = live_mfa_session(profile.name, mfa_sessions, now) if mfa_sessions else None
         rows.append(
             {
                 "profile": profile.name,
@@ -118,6 +125,7 @@ def list_profiles(args: argparse.Namespace, ctx: Context) -> int:
                 "seconds_left": max(left, 0) if left is not None else None,
                 "state": _state(left, catalog.settings.refresh_margin),
                 "mfa_session_cap": bool(info and info.mfa_session),
+                "mfa_session": _mfa_json(mfa, now) if mfa else None,
             }
         )
     if args.json:
@@ -126,7 +134,31 @@ def list_profiles(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print("[\n  " + ",\n  ".join(map(json.dumps, rows)) + "\n]" if rows else "[]")
         return 0
     _print_table(ctx, rows)
+    if mfa_sessions:
+        ctx.print("MFA sessions (a role assumed from one needs no MFA code)")
+        for mfa in mfa_sessions:
+            ctx.print("  " + _mfa_line(mfa, now))
     return 0
+
+
+def _mfa_json(mfa: MfaSessionInfo, now: datetime) -> dict:
+    """The `mfa_session` field of `list --json` and `whoami --json`."""
+    return {
+        "source": mfa.source,
+        "mfa_serial": mfa.mfa_serial,
+        "expires_at": _iso(mfa.expiration),
+        "seconds_left": max(int(mfa.seconds_left(now)), 0),
+        "covers": list(mfa.covers),
+    }
+
+
+def _mfa_line(mfa: MfaSessionInfo, now: datetime) -> str:
+    device = f" ({mfa.mfa_serial})" if mfa.mfa_serial else ""
+    covers = ", ".join(mfa.covers) or "no role in the configuration"
+    return (
+        f"{mfa.source}{device}: {_duration(mfa.seconds_left(now))} left, until "
+        f"{local_time(mfa.expiration, now)}; covers {covers}"
+    )
 
 
 def _state(left: int | None, margin: int) -> str:
@@ -143,10 +175,13 @@ def _print_table(ctx: Context, rows: list[dict]) -> None:
         return
     headers = ("PROFILE", "KIND", "ACCOUNT", "REGION", "SESSION")
     table = []
+    now = datetime.now(UTC)
     for row in rows:
         session = "-"
         if row["seconds_left"] is not None:
             session = "expired" if row["state"] == "expired" else _duration(row["seconds_left"])
+            until = datetime.fromisoformat(row["expires_at"].replace("Z", "+00:00"))
+            session += f" (until {local_time(until, now)})"
             if row["mfa_session_cap"]:
                 session += " (via MFA session, max 1 h)"
         table.append(
@@ -166,12 +201,6 @@ def _print_table(ctx: Context, rows: list[dict]) -> None:
             client = row["client"]
             ctx.print(f"{client}{'  [prod]' if row['prod'] else ''}")
         ctx.print("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
-
-
-def _duration(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def _iso(moment: datetime) -> str:
@@ -206,8 +235,10 @@ def export(args: argparse.Namespace, ctx: Context) -> int:
     if args.copy:
         from xswitch.core.clipboard import copy
 
-        copy(lines)
-        ctx.note(f"Copied {shell} export lines for '{profile.name}' to the clipboard.")
+        copied = copy(lines, env=ctx.env)
+        if copied.problem is not None and not copied.copied:
+            raise copied.problem
+        ctx.note(copied.describe(f"{shell} export lines for '{profile.name}'"))
         return 0
     ctx.out.write(lines if lines.endswith("\n") else lines + "\n")
     return 0
@@ -256,7 +287,11 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
         shell_path = ctx.env.get("SHELL") or shutil.which("bash") or "/bin/sh"
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="xswitch-"))
         argv, extra = shell.subshell_command(
-            shell_path, f"{client_name}/{profile.name}", prod, Path(tmp)
+            shell_path,
+            f"{client_name}/{profile.name}",
+            prod,
+            Path(tmp),
+            margin=catalog.settings.refresh_margin,
         )
         ctx.note(f"Entering a subshell for {client_name}/{profile.name}; type 'exit' to leave.")
         return shell.run_subshell(argv, {**env, **extra})
@@ -275,11 +310,14 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
 
 def whoami(args: argparse.Namespace, ctx: Context) -> int:
     from xswitch.core.profiles import resolve
+    from xswitch.core.sessions import live_mfa_session
 
     profile = resolve(ctx.catalog(), args.profile)
     sessions = ctx.sessions()
     identity = sessions.caller_identity(profile, ctx.prompter())
     info = sessions.cached_sessions().get(profile.name)
+    now = datetime.now(UTC)
+    mfa = live_mfa_session(profile.name, sessions.mfa_sessions(), now)
     result = {
         "profile": profile.name,
         "account": identity.get("Account"),
@@ -287,6 +325,7 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
         "user_id": identity.get("UserId"),
         "expires_at": _iso(info.expiration) if info else None,
         "mfa_session_cap": bool(info and info.mfa_session),
+        "mfa_session": _mfa_json(mfa, now) if mfa else None,
     }
     if args.json:
         ctx.print(json.dumps(result, indent=2))
@@ -294,9 +333,12 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(f"{result['arn']}")
     ctx.print(f"  account  {result['account']}")
     if info:
-        left = int((info.expiration - datetime.now(UTC)).total_seconds())
+        left = int((info.expiration - now).total_seconds())
         cap = " (assumed from an MFA session: AWS caps it at 1 h)" if info.mfa_session else ""
-        ctx.print(f"  expires  {result['expires_at']} ({_duration(max(left, 0))} left){cap}")
+        until = local_time(info.expiration, now)
+        ctx.print(f"  expires  {until} ({_duration(max(left, 0))} left){cap}")
+    if mfa:
+        ctx.print(f"  mfa      session of {_mfa_line(mfa, now)}")
     return 0
 
 

@@ -1,4 +1,8 @@
-"""Copy text (export lines, console URLs) to the system clipboard.
+"""Copy text (export lines, console URLs) to the clipboard, and say truthfully where it went.
+
+`copy()` tries the system clipboard first; without one it can hand the text to the terminal
+(OSC 52), which may or may not reach the system clipboard (inside tmux, only with set-clipboard
+on). It returns a `Copied` saying which happened, or that nothing did, and why.
 
 pyperclip finds the mechanism (pbcopy, clip.exe, wl-copy, xclip, xsel, the Windows API). The text
 always travels on a pipe, never on a command line (visible in `ps`). Clipboard programs run with
@@ -8,8 +12,12 @@ printed over the picker, and their exit status is checked, which pyperclip does 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 
 from xswitch.core.errors import ClipboardUnavailable
 
@@ -24,8 +32,108 @@ _PROGRAMS = {
 _REFUSED = {"copy_klipper": "only KDE Klipper was found, which would expose the text in `ps`"}
 
 
-def copy(text: str) -> None:
-    """Put `text` on the clipboard, or raise ClipboardUnavailable explaining what to install."""
+class Route(StrEnum):
+    SYSTEM = "system"  # a clipboard program or API took the text
+    TERMINAL = "terminal"  # only the terminal's clipboard sequence (OSC 52) was sent
+    NONE = "none"  # nothing was copied
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What `copy()` did. `tool`: the system mechanism used ('xclip', 'wl-copy', 'pbcopy'...);
+    `problem`: why the system clipboard was not used; `tmux`: tmux's set-clipboard value when
+    the terminal route was considered inside tmux ('' outside tmux or when unknown)."""
+
+    route: Route
+    tool: str = ""
+    problem: ClipboardUnavailable | None = None
+    tmux: str = ""
+
+    @property
+    def copied(self) -> bool:
+        """True when the text surely is on the system clipboard."""
+        return self.route is Route.SYSTEM
+
+    def describe(self, what: str) -> str:
+        """One paragraph for people: where `what` (e.g. "bash export lines for dev") went."""
+        if self.route is Route.SYSTEM:
+            return f"Copied {what} to the clipboard ({self.tool})."
+        reason = self.problem.message if self.problem else "no clipboard tool was found"
+        if self.route is Route.TERMINAL and self.tmux:
+            return (
+                f"Sent {what} through tmux (set-clipboard {self.tmux}) to the terminal's "
+                f"clipboard (OSC 52), because {_lower(reason)} They reach the system clipboard "
+                "only if the terminal running tmux accepts OSC 52: paste to check."
+            )
+        if self.route is Route.TERMINAL:
+            return (
+                f"Sent {what} to the terminal's clipboard (OSC 52), because {_lower(reason)} "
+                "Most terminals put them on the system clipboard, some (macOS Terminal) do not: "
+                "paste to check."
+            )
+        if self.tmux:
+            return (
+                f"Nothing was copied: {_lower(reason)} and tmux drops the terminal's clipboard "
+                f"sequence from programs (set-clipboard {self.tmux}). Run 'tmux set -g "
+                "set-clipboard on', or install xclip or wl-clipboard, or use 'xswitch export' "
+                "and copy the lines yourself."
+            )
+        return str(self.problem or ClipboardUnavailable())
+
+
+def _lower(sentence: str) -> str:
+    return sentence[:1].lower() + sentence[1:]
+
+
+def copy(
+    text: str,
+    *,
+    terminal: Callable[[str], None] | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> Copied:
+    """Put `text` on the system clipboard; failing that, hand it to `terminal` (a callable that
+    sends the OSC 52 sequence for it, e.g. the picker's) unless tmux would drop it. Never raises
+    for a missing clipboard: the result says what happened."""
+    try:
+        return Copied(Route.SYSTEM, tool=_system_copy(text))
+    except ClipboardUnavailable as problem:
+        if terminal is None:
+            return Copied(Route.NONE, problem=problem)
+        tmux = _tmux_set_clipboard(env)
+        if tmux in ("off", "external"):
+            return Copied(Route.NONE, problem=problem, tmux=tmux)
+        terminal(text)
+        return Copied(Route.TERMINAL, problem=problem, tmux=tmux)
+
+
+def osc52_sequence(text: str) -> str:
+    """The escape sequence that asks a terminal to put `text` on its clipboard (OSC 52)."""
+    import base64
+
+    return "\x1b]52;c;" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "\a"
+
+
+def _tmux_set_clipboard(env: Mapping[str, str]) -> str:
+    """tmux's set-clipboard option ('on', 'external', 'off') when inside tmux, else ''."""
+    if not env.get("TMUX"):
+        return ""
+    try:
+        result = subprocess.run(
+            ["tmux", "show-options", "-gv", "set-clipboard"],
+            capture_output=True,
+            text=True,
+            timeout=3,
+            env=dict(env),
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    value = result.stdout.strip()
+    return value if result.returncode == 0 and value in ("on", "external", "off") else ""
+
+
+def _system_copy(text: str) -> str:
+    """Put `text` on the system clipboard and return the mechanism's name, or raise
+    ClipboardUnavailable explaining what to install."""
     import pyperclip
 
     copy_function, _paste = pyperclip.determine_clipboard()
@@ -34,9 +142,10 @@ def copy(text: str) -> None:
         raise ClipboardUnavailable(_REFUSED[name])
     if name in _PROGRAMS:
         _run(_PROGRAMS[name], text)
-        return
+        return _PROGRAMS[name][0]
     try:
         copy_function(text)
+        return name.removeprefix("copy_").replace("_", " ") or "clipboard"
     except pyperclip.PyperclipException:
         raise ClipboardUnavailable("no clipboard program or display was found") from None
     except (OSError, ValueError) as error:

@@ -202,6 +202,20 @@ class SessionInfo:
 
 
 @dataclass(frozen=True)
+class MfaSessionInfo:
+    """A cached MFA (GetSessionToken) session, from metadata only: which source keys it was
+    obtained with, and the roles that use it instead of asking for another code."""
+
+    source: str  # the roles' source_profile (or credential_source=...)
+    mfa_serial: str | None  # None for sessions cached before the device was recorded
+    expiration: datetime
+    covers: tuple[str, ...]  # role profiles assumed from this session, in catalog order
+
+    def seconds_left(self, now: datetime) -> float:
+        return (self.expiration - now).total_seconds()
+
+
+@dataclass(frozen=True)
 class DeviceAuthorization:
     """What the user needs to approve an SSO device login."""
 

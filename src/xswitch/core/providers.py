@@ -640,6 +640,11 @@ def mfa_unlocks(profile: Profile, catalog: Catalog) -> list[str]:
     return list(group) if group else [profile.name]
 
 
+def mfa_groups(catalog: Catalog) -> Mapping[tuple[str, str], list[str]]:
+    """Role names by (MFA device, source reference) for roles that share one MFA session."""
+    return _mfa_groups(catalog)
+
+
 # The groups of the catalog last asked about: the picker asks for one profile after another (each
 # cursor move shows what the profile's MFA code unlocks), and a scan per question cost ~10 ms at
 # 10,000 profiles.

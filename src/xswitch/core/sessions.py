@@ -25,11 +25,19 @@ from typing import Any
 
 from xswitch.core import paths
 from xswitch.core.errors import CredentialError, UnknownProfile, VaultError
-from xswitch.core.model import Catalog, Credentials, Profile, Prompter, SessionInfo
+from xswitch.core.model import (
+    Catalog,
+    Credentials,
+    MfaSessionInfo,
+    Profile,
+    Prompter,
+    SessionInfo,
+)
 from xswitch.core.providers import (
     Provider,
     build_chain,
     call_sts,
+    mfa_groups,
     mfa_unlocks,
     parse_timestamp,
     region_for,
@@ -45,6 +53,17 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def live_mfa_session(
+    profile: str, mfa_sessions: list[MfaSessionInfo], now: datetime
+) -> MfaSessionInfo | None:
+    """The live MFA session that `profile`'s role is assumed from (or that `profile`'s keys
+    obtained), if there is one."""
+    for info in mfa_sessions:
+        if (profile in info.covers or profile == info.source) and info.expiration > now:
+            return info
+    return None
+
+
 # --- the store ---------------------------------------------------------------------------------
 
 
@@ -57,6 +76,7 @@ class StoredSession:
     kind: str
     expiration: datetime
     mfa_session: bool
+    mfa_serial: str | None = None  # the device of an MFA session (kind "mfa")
 
 
 class SessionStore:
@@ -126,6 +146,7 @@ class SessionStore:
         profile: str,
         kind: str,
         mfa_session: bool,
+        mfa_serial: str | None = None,
     ) -> None:
         if creds.expiration is None:
             return  # nothing to count down; long-lived credentials are never cached
@@ -136,6 +157,8 @@ class SessionStore:
             "expiration": creds.expiration.astimezone(UTC).isoformat(),
             "mfa_session": mfa_session,
         }
+        if mfa_serial:
+            document["mfa_serial"] = mfa_serial
         payload = _credentials_to_json(creds)
         if self.plaintext:
             document["credentials"] = payload
@@ -168,6 +191,7 @@ class SessionStore:
                 str(document.get("kind", "role")),
                 parse_timestamp(str(document["expiration"])),
                 bool(document.get("mfa_session", False)),
+                str(document["mfa_serial"]) if document.get("mfa_serial") else None,
             )
         except (KeyError, ValueError, TypeError):
             return None
@@ -272,8 +296,14 @@ class CachedProvider(Provider):
                 if cached is not None:
                     return cached
             fresh = self.inner.retrieve()
+            serial = getattr(self.inner, "mfa_serial", None) if self.kind == "mfa" else None
             self.store.save(
-                key, fresh, profile=self.profile, kind=self.kind, mfa_session=self.mfa_session
+                key,
+                fresh,
+                profile=self.profile,
+                kind=self.kind,
+                mfa_session=self.mfa_session,
+                mfa_serial=serial,
             )
             return fresh
 
@@ -400,6 +430,27 @@ class SessionManager:
                     entry.profile, entry.expiration, entry.mfa_session
                 )
         return sessions
+
+    def mfa_sessions(self) -> list[MfaSessionInfo]:
+        """Cached MFA (GetSessionToken) sessions, expired ones included, latest expiry first,
+        with the roles each one serves. Metadata only: no keyring, no network."""
+        entries = [entry for entry in self.store.entries() if entry.kind == "mfa"]
+        groups = mfa_groups(self.catalog) if entries else {}
+        found: dict[tuple[str, str | None], MfaSessionInfo] = {}
+        for entry in entries:
+            covers = tuple(
+                name
+                for (serial, source), names in groups.items()
+                if source == entry.profile and entry.mfa_serial in (None, serial)
+                for name in names
+            )
+            key = (entry.profile, entry.mfa_serial)
+            known = found.get(key)
+            if known is None or entry.expiration > known.expiration:
+                found[key] = MfaSessionInfo(
+                    entry.profile, entry.mfa_serial, entry.expiration, covers
+                )
+        return sorted(found.values(), key=lambda info: info.expiration, reverse=True)
 
     def logout(self, profile: str | None = None) -> list[str]:
         """Forget the cached sessions of `profile` (and MFA sessions of it as a source); None: all.

@@ -34,7 +34,9 @@ _KEY_VARIABLES = (
 
 _RED = "\x1b[1;31m"
 _CYAN = "\x1b[1;36m"
+_AMBER = "\x1b[1;33m"
 _RESET = "\x1b[0m"
+DEFAULT_MARGIN = 600  # seconds: Settings.refresh_margin's default
 
 
 # --- export lines ------------------------------------------------------------------------------
@@ -243,29 +245,37 @@ def subshell_command(
     tmpdir: Path,
     *,
     env: Mapping[str, str] = os.environ,
+    margin: int = DEFAULT_MARGIN,
 ) -> tuple[list[str], dict[str, str]]:
-    """The argv of an interactive shell whose prompt starts with `marker`, and the variables to
-    add to its environment. The user's own rc files still load. `tmpdir` receives the small rc
-    files that do this; the caller removes it after the shell exits. Colour (red for production)
-    unless NO_COLOR is set in `env`."""
+    """The argv of an interactive shell whose prompt starts with `marker` and the time left,
+    and the variables to add to its environment. The user's own rc files still load. `tmpdir`
+    receives the small rc files that do this; the caller removes it after the shell exits.
+
+    The time left is worked out before each prompt from AWS_CREDENTIAL_EXPIRATION as it is
+    then (an `eval "$(xswitch export ...)"` in the subshell updates it): '42m', '7h59m',
+    'expired'; none without that variable. Colour (red for production; amber under `margin`
+    seconds left otherwise) unless NO_COLOR is set in `env`."""
     extra = {MARKER_VAR: prompt_marker(marker)}
-    color = "" if "NO_COLOR" in env else (_RED if prod else _CYAN)
+    plain = "NO_COLOR" in env
+    color = "" if plain else (_RED if prod else _CYAN)
+    soon = "" if plain else (_RED if prod else _AMBER)
+    margin = max(int(margin), 0)
     name = Path(shell_path).name
     if name == "bash":
-        rc = _write(tmpdir / "bashrc", _bash_rc(color))
+        rc = _write(tmpdir / "bashrc", _bash_rc(color, soon, margin))
         return [shell_path, "--rcfile", str(rc), "-i"], extra
     if name == "zsh":
         zdotdir = tmpdir / "zdotdir"
         zdotdir.mkdir(mode=0o700, exist_ok=True)
         _write(zdotdir / ".zshenv", _ZSHENV)
         _write(zdotdir / ".zprofile", _ZSH_FORWARD.format(file=".zprofile"))
-        _write(zdotdir / ".zshrc", _zshrc(color))
+        _write(zdotdir / ".zshrc", _zshrc(color, soon, margin))
         if "ZDOTDIR" in env:
             extra["XSWITCH_USER_ZDOTDIR"] = env["ZDOTDIR"]
         extra["ZDOTDIR"] = str(zdotdir)
         return [shell_path, "-i"], extra
     if name == "fish":
-        init = _write(tmpdir / "prompt.fish", _fish_init(color))
+        init = _write(tmpdir / "prompt.fish", _fish_init(color, soon, margin))
         return [
             shell_path,
             "--interactive",
@@ -309,14 +319,39 @@ def _write(path: Path, text: str) -> Path:
 # The rc files below contain only constants and colour codes; the marker is read from $MARKER_VAR.
 
 
-def _bash_rc(color: str) -> str:
-    on, off = (_bash_escape(color), _bash_escape(_RESET)) if color else ("", "")
-    return f"""# xswitch subshell: the user's normal startup, then the prompt marker.
+def _bash_rc(color: str, soon: str, margin: int) -> str:
+    on, amber, off = (c.replace("\x1b", "\\e") for c in (color, soon, _RESET if color else ""))
+    return rf"""# xswitch subshell: the user's normal startup, then the prompt marker.
 if [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
-# Single quotes: PS1 expands the variable at display time, and never re-expands its value.
-__xswitch_prefix='{on}${{{MARKER_VAR}}}{off}'
+# Single quotes: PS1 expands the variables at display time, and never re-expands their values.
+__xswitch_prefix='\[${{__xswitch_on}}\]${{{MARKER_VAR}}}${{__xswitch_left}}\[${{__xswitch_off}}\]'
+__xswitch_off=$'{off}'
+__xswitch_left_now() {{
+  # Seconds from now to AWS_CREDENTIAL_EXPIRATION (YYYY-MM-DDTHH:MM:SSZ), without date(1).
+  local re='^([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}})T([0-9]{{2}}):([0-9]{{2}}):([0-9]{{2}})'
+  re+='(\.[0-9]+)?(Z|\+00:00)$'
+  [[ ${{AWS_CREDENTIAL_EXPIRATION-}} =~ $re ]] || return 1
+  local y=$((10#${{BASH_REMATCH[1]}})) m=$((10#${{BASH_REMATCH[2]}})) d=$((10#${{BASH_REMATCH[3]}}))
+  local now=${{EPOCHSECONDS:-$(date +%s)}}
+  (( y -= m <= 2 ))
+  local era=$(( y / 400 ))
+  local yoe=$(( y - era * 400 ))
+  local doy=$(( (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1 ))
+  local days=$(( era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468 ))
+  __xswitch_seconds=$(( days * 86400 + 10#${{BASH_REMATCH[4]}} * 3600
+    + 10#${{BASH_REMATCH[5]}} * 60 + 10#${{BASH_REMATCH[6]}} - now ))
+}}
 __xswitch_prompt() {{
   local status=$?  # the user's prompt may show the last exit status: keep it
+  __xswitch_left='' __xswitch_on=$'{on}'
+  if __xswitch_left_now; then
+    local s=$__xswitch_seconds mins=$(( (__xswitch_seconds + 59) / 60 ))
+    if (( s <= 0 )); then __xswitch_left='expired '
+    elif (( mins < 60 )); then __xswitch_left="${{mins}}m "
+    else printf -v __xswitch_left '%dh%02dm ' $(( mins / 60 )) $(( mins % 60 ))
+    fi
+    (( s < {margin} )) && __xswitch_on=$'{amber}'
+  fi
   case "$PS1" in
     "$__xswitch_prefix"*) ;;
     *) PS1="$__xswitch_prefix$PS1" ;;
@@ -325,12 +360,8 @@ __xswitch_prompt() {{
 }}
 __xswitch_prompt
 # Prompt frameworks rewrite PS1 before every prompt: put the marker back after them.
-PROMPT_COMMAND="${{PROMPT_COMMAND:+$PROMPT_COMMAND$'\\n'}}__xswitch_prompt"
+PROMPT_COMMAND="${{PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}}__xswitch_prompt"
 """
-
-
-def _bash_escape(sequence: str) -> str:
-    return "\\[" + sequence.replace("\x1b", "\\e") + "\\]"
 
 
 _ZSHENV = """# xswitch subshell: run the user's .zshenv from the user's ZDOTDIR (or HOME).
@@ -347,9 +378,11 @@ source ${{XSWITCH_USER_ZDOTDIR:-$HOME}}/{file}
 """
 
 
-def _zshrc(color: str) -> str:
-    on, off = (_zsh_escape(color), _zsh_escape(_RESET)) if color else ("", "")
-    return f"""# xswitch subshell: back to the user's ZDOTDIR, their .zshrc, then the prompt marker.
+def _zshrc(color: str, soon: str, margin: int) -> str:
+    on, amber, off = (_zsh_escape(c) if c else "" for c in (color, soon, _RESET if color else ""))
+    # psvar[7] non-empty: under the margin (%(7V.amber.normal)); psvar[8]: the time left.
+    prefix = f"%(7V.{amber}.{on})%9v%8v{off}" if color else "%9v%8v"
+    return rf"""# xswitch subshell: back to the user's ZDOTDIR and .zshrc, then the prompt marker.
 if (( ${{+XSWITCH_USER_ZDOTDIR}} )); then
   ZDOTDIR=$XSWITCH_USER_ZDOTDIR
 else
@@ -357,10 +390,33 @@ else
 fi
 unset XSWITCH_USER_ZDOTDIR __xswitch_zdotdir
 [[ -f ${{ZDOTDIR:-$HOME}}/.zshrc ]] && source ${{ZDOTDIR:-$HOME}}/.zshrc
-# %9v prints psvar[9] literally: the marker is never subject to prompt_subst or % expansion.
-__xswitch_prefix=$'{on}%9v{off}'
+zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
+# %9v and %8v print psvar literally: the marker is never subject to prompt_subst or % expansion.
+__xswitch_prefix=$'{prefix}'
 __xswitch_prompt() {{
+  emulate -L zsh
   psvar[9]=${MARKER_VAR}
+  psvar[8]=''
+  psvar[7]=''
+  local re='^([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}})T([0-9]{{2}}):([0-9]{{2}}):([0-9]{{2}})'
+  re+='(\.[0-9]+)?(Z|\+00:00)$'
+  if [[ ${{AWS_CREDENTIAL_EXPIRATION-}} =~ $re ]]; then
+    # Seconds from now to the expiry (a UTC time), without date(1).
+    local -i y=10#$match[1] m=10#$match[2] d=10#$match[3]
+    local -i now=${{EPOCHSECONDS:-$(date +%s)}}
+    (( y -= m <= 2 ))
+    local -i era=$(( y / 400 ))
+    local -i yoe=$(( y - era * 400 ))
+    local -i doy=$(( (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1 ))
+    local -i days=$(( era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468 ))
+    local -i s=$(( days * 86400 + 10#$match[4] * 3600 + 10#$match[5] * 60 + 10#$match[6] - now ))
+    local -i mins=$(( (s + 59) / 60 ))
+    if (( s <= 0 )); then psvar[8]='expired '
+    elif (( mins < 60 )); then psvar[8]="${{mins}}m "
+    else psvar[8]=$(printf '%dh%02dm ' $(( mins / 60 )) $(( mins % 60 )))
+    fi
+    (( s < {margin} )) && psvar[7]=1
+  fi
   [[ $PROMPT == "$__xswitch_prefix"* ]] || PROMPT="$__xswitch_prefix$PROMPT"
 }}
 autoload -Uz add-zsh-hook
@@ -373,13 +429,36 @@ def _zsh_escape(sequence: str) -> str:
     return "%{" + sequence.replace("\x1b", "\\e") + "%}"
 
 
-def _fish_init(color: str) -> str:
-    on = color.replace("\x1b", "\\e")
-    off = _RESET.replace("\x1b", "\\e") if color else ""
+def _fish_init(color: str, soon: str, margin: int) -> str:
+    on, amber, off = (c.replace("\x1b", "\\e") for c in (color, soon, _RESET if color else ""))
     return f"""# xswitch subshell: fish reads config.fish after this file, so the prompt is wrapped
 # just before each prompt is drawn, after the user's configuration defined fish_prompt.
 function __xswitch_return
     return $argv[1]
+end
+function __xswitch_left
+    # The time left until AWS_CREDENTIAL_EXPIRATION (a UTC time) and 1 under the margin.
+    set -l re '^(\\d{{4}})-(\\d\\d)-(\\d\\d)T(\\d\\d):(\\d\\d):(\\d\\d)(\\.\\d+)?(Z|\\+00:00)$'
+    set -l t (string match -r -- $re "$AWS_CREDENTIAL_EXPIRATION"); or return 1
+    set -l y (math $t[2]); set -l m (math $t[3]); set -l d (math $t[4])
+    test $m -le 2; and set y (math $y - 1)
+    set -l era (math -s0 "floor($y / 400)")
+    set -l yoe (math $y - $era \\* 400)
+    set -l mp (math $m + 9); test $m -gt 2; and set mp (math $m - 3)
+    set -l doy (math -s0 "floor((153 * $mp + 2) / 5) + $d - 1")
+    set -l days (math -s0 "$era * 146097 + $yoe * 365 + floor($yoe / 4) - floor($yoe / 100)")
+    set days (math -s0 "$days + $doy - 719468")
+    set -l s (math -s0 "$days * 86400 + $t[5] * 3600 + $t[6] * 60 + $t[7] - "(date +%s))
+    set -l mins (math -s0 "floor(($s + 59) / 60)")
+    if test $s -le 0
+        echo 'expired '
+    else if test $mins -lt 60
+        echo $mins'm '
+    else
+        printf '%dh%02dm \\n' (math -s0 "floor($mins / 60)") (math -s0 "$mins % 60")
+    end
+    test $s -lt {margin}; and echo 1
+    return 0
 end
 function __xswitch_wrap_prompt --on-event fish_prompt
     functions -q fish_prompt; or return
@@ -389,7 +468,10 @@ function __xswitch_wrap_prompt --on-event fish_prompt
         function fish_prompt
             # __xswitch_marker
             set -l last_status $status  # the user's prompt may show it: hand it on
-            printf '{on}%s{off}' "${MARKER_VAR}"
+            set -l left (__xswitch_left)
+            set -l color '{on}'
+            test -n "$left[2]"; and set color '{amber}'
+            printf "$color%s%s{off}" "${MARKER_VAR}" "$left[1]"
             __xswitch_return $last_status
             __xswitch_user_prompt
         end

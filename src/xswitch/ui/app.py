@@ -32,7 +32,14 @@ from xswitch.core.errors import (
     SsoLoginRequired,
     XswitchError,
 )
-from xswitch.core.model import Catalog, Client, Credentials, Profile, SsoSession
+from xswitch.core.model import (
+    Catalog,
+    Client,
+    Credentials,
+    MfaSessionInfo,
+    Profile,
+    SsoSession,
+)
 from xswitch.ui.board import SessionBoard
 from xswitch.ui.heap import StartupCollector
 from xswitch.ui.messages import (
@@ -115,6 +122,8 @@ class PickerScreen(Screen):
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_columns(event.size.width)
+        for details in self.query(Details):
+            details.fit()  # the room for the details changed with the screen
 
     def _fit_columns(self, width: int) -> None:
         clients = max(20, min(30, width // 4))
@@ -198,6 +207,10 @@ class XswitchApp(App[None]):
         self._console_problems: dict[str, XswitchError] = {}
         self._sync: SyncPreview | None = None
         self._sync_status = ""
+        self._sync_session = ""  # the SSO session the sync note is about
+        # MFA sessions from the cache, read again when the board is (see _live_mfa).
+        self._mfa_sessions: list[MfaSessionInfo] = []
+        self._mfa_read = -1
         # Sessions whose saved SSO login the portal refused during a sync: `S` logs in anew.
         self._sync_refused: set[str] = set()
         if catalog.settings.theme == "light":
@@ -384,6 +397,11 @@ class XswitchApp(App[None]):
         profile = self.profiles.selected
         details = self._main_screen.query_one("#details", Details)
         notes = [("sso sync", self._sync_status)] if self._sync_status else []
+        if notes and self._sync is None and profile is not None:
+            # The outcome of a sync is about its session's profiles only.
+            session = self.sso_session_of(profile)
+            if session is None or session.name != self._sync_session:
+                notes = []
         if profile is None and not self.catalog.profiles:
             config = paths.config_file(self.env)
             details.show(no_profiles_text(paths.aws_config_file(self.env), config))
@@ -412,8 +430,20 @@ class XswitchApp(App[None]):
                 error,
                 now,
                 notes=notes,
+                mfa=self._live_mfa(profile, now),
             )
         )
+
+    def _live_mfa(self, profile: Profile, now: datetime) -> MfaSessionInfo | None:
+        from xswitch.core.sessions import live_mfa_session
+
+        if self._mfa_read != self.board.loads:
+            self._mfa_read = self.board.loads
+            try:
+                self._mfa_sessions = self.sessions.mfa_sessions()
+            except XswitchError:
+                self._mfa_sessions = []
+        return live_mfa_session(profile.name, self._mfa_sessions, now)
 
     def _chain(self, profile: Profile) -> list[str] | XswitchError:
         if self._sync is not None and self._sync.is_provisional(profile.name):
@@ -683,8 +713,11 @@ class XswitchApp(App[None]):
     def on_login_succeeded(self, message: LoginSucceeded) -> None:
         self.board.load(message.cached)
         self.board.succeeded(message.profile, message.credentials.expiration)
-        self._refresh_profile(message.profile)
         profile = self.catalog.profiles[message.profile]
+        session = self.sso_session_of(profile)
+        if self._sync is None and session is not None and session.name == self._sync_session:
+            self._sync_status = ""  # a sync note ("log in again") is no longer news
+        self._refresh_profile(message.profile)
         if message.purpose is Purpose.SHELL:
             self._run_subshell(profile, message.credentials)
         elif message.purpose is Purpose.COPY:
@@ -800,6 +833,7 @@ class XswitchApp(App[None]):
         if session is None or self._sync is not None:
             return
         self._sync = SyncPreview(self.catalog, session)
+        self._sync_session = session.name
         self._show_catalog(self._sync.catalog)
         self._set_sync_status(f"SSO sync {session.name}: listing accounts…")
         relogin = session.name in self._sync_refused
@@ -1033,7 +1067,12 @@ class XswitchApp(App[None]):
         try:
             with self.suspend(), tempfile.TemporaryDirectory(prefix="xswitch-") as tmp:
                 argv, extra = shell.subshell_command(
-                    shell_path, f"{client_name}/{profile.name}", prod, Path(tmp), env=self.env
+                    shell_path,
+                    f"{client_name}/{profile.name}",
+                    prod,
+                    Path(tmp),
+                    env=self.env,
+                    margin=self.catalog.settings.refresh_margin,
                 )
                 print(
                     f"Entering a subshell for {client_name}/{profile.name}; "
@@ -1075,21 +1114,21 @@ class XswitchApp(App[None]):
 
         syntax = self.catalog.settings.shell
         lines = export_lines(creds, self._region(profile), syntax)
-        self.copy_to_clipboard(lines)  # OSC 52: works over SSH, not in every terminal
-        self._system_clipboard(lines, profile.name, syntax)
+        self._clipboard_worker(lines, f"{syntax} export lines for {profile.name}")
 
     @work(thread=True, group="clipboard", exclusive=True, exit_on_error=False)
-    def _system_clipboard(self, lines: str, name: str, syntax: str) -> None:
-        # pyperclip runs xclip/wl-copy/pbcopy: off the UI thread. Its failure is not an error when
-        # the terminal clipboard (OSC 52) may have worked.
-        try:
-            from xswitch.core.clipboard import copy
+    def _clipboard_worker(self, text: str, what: str) -> None:
+        # The system clipboard runs xclip/wl-copy/pbcopy: off the UI thread. Without one, the
+        # terminal's clipboard sequence (OSC 52) is sent from the UI thread.
+        from xswitch.core.clipboard import Route, copy
 
-            copy(lines)
-            where = "the clipboard"
-        except (ImportError, XswitchError):
-            where = "the terminal clipboard (no system clipboard tool found)"
-        self.notify(f"Copied {syntax} export lines for {name} to {where}.", markup=False)
+        copied = copy(
+            text,
+            terminal=lambda t: self.call_from_thread(self.copy_to_clipboard, t),
+            env=self.env,
+        )
+        severity = "warning" if copied.route is Route.NONE else "information"
+        self.notify(copied.describe(what), severity=severity, markup=False, timeout=8)
 
 
 def _settle(reply: Future[str | None], value: str | None) -> None:

@@ -13,6 +13,9 @@ from enum import StrEnum
 
 from xswitch.core.errors import XswitchError
 from xswitch.core.model import SessionInfo
+from xswitch.core.times import countdown
+
+__all__ = ["RowState", "SessionBoard", "State", "countdown"]
 
 
 class State(StrEnum):
@@ -30,14 +33,6 @@ class RowState:
     label: str
 
 
-def countdown(seconds: float) -> str:
-    """`mm:ss` under an hour, `h:mm:ss` above."""
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
 class SessionBoard:
     """Session expiry, busy flags and last errors, by profile name."""
 
@@ -46,9 +41,11 @@ class SessionBoard:
         self.expirations: dict[str, datetime] = {}
         self.errors: dict[str, XswitchError] = {}
         self.busy: set[str] = set()
+        self.loads = 0  # how many times the cache was read: what was derived from it is stale
 
     def load(self, cached: Mapping[str, SessionInfo]) -> None:
         self.expirations = {name: info.expiration for name, info in cached.items()}
+        self.loads += 1
 
     def started(self, profile: str) -> None:
         self.busy.add(profile)

@@ -14,8 +14,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from xswitch.core.errors import SsoLoginRequired, XswitchError
-from xswitch.core.model import Client, Profile
-from xswitch.ui.board import RowState, State, countdown
+from xswitch.core.model import Client, Kind, MfaSessionInfo, Profile
+from xswitch.core.times import countdown, local_time
+from xswitch.ui.board import RowState, State
 
 
 def details_text(
@@ -29,8 +30,12 @@ def details_text(
     now: datetime | None = None,
     *,
     notes: Sequence[tuple[str, str]] = (),
+    mfa: MfaSessionInfo | None = None,
 ) -> Text:
-    """`notes`: (label, text) lines that are not about the session, e.g. a console problem."""
+    """`notes`: (label, text) lines that are not about the session, e.g. a console problem.
+    `mfa`: the live MFA session the profile's role is assumed from.
+
+    The session comes right after the name, so that it is seen whatever the pane's height."""
     if profile is None:
         text = Text("No profile selected.", style="dim")
         for label, note in notes:
@@ -52,8 +57,15 @@ def details_text(
         if client.prod:
             text.append("  PROD", style="bold red")
     text.append("\n")
+    if expiration is not None and now is not None:
+        left = (expiration - now).total_seconds()
+        state = countdown(left) + " left" if left > 0 else "expired"
+        field("session", f"{state} (until {local_time(expiration, now)})")
+    elif row is not None and row.state is State.BUSY:
+        field("session", row.label)
+    elif profile.kind in (Kind.ROLE, Kind.SSO):
+        field("session", "none cached: l logs in", "dim")
     if error is not None:
-        # First, so that it is seen without scrolling the details.
         text.append("error     ", style="bold red")
         text.append(str(error), style="red")
         text.append("\n")
@@ -66,22 +78,36 @@ def details_text(
         text.append(f"{label:<10}", style="bold yellow")
         text.append(note)
         text.append("\n")
+    if profile.stale:
+        field("stale", "not found in the SSO portal at the last sync", "yellow")
     field("kind", profile.kind.value)
     field("account", profile.account_id)
     field("role", profile.role_arn or profile.role_name)
     field("region", profile.region)
-    field("source", " → ".join(chain) if chain else profile.source_profile)
+    if chain:
+        text.append(f"{'via':<10}", style="bold")
+        text.append(chain[0])
+        for step in chain[1:]:
+            text.append(f"\n{'':<10}→ ")
+            text.append(step)
+        text.append("\n")
+    else:
+        field("via", profile.source_profile)
     field("mfa", profile.mfa_serial)
-    if unlocks and len(unlocks) > 1:
+    if mfa is not None and now is not None:
+        # A live GetSessionToken session: the roles it covers are assumed without a code.
+        field(
+            "mfa sess.",
+            f"live, {countdown(mfa.seconds_left(now))} left (until "
+            f"{local_time(mfa.expiration, now)}), from '{mfa.source}'",
+            "green",
+        )
+        field("covers", ", ".join(mfa.covers))
+    elif unlocks and len(unlocks) > 1:
         field("unlocks", ", ".join(unlocks))
-    if expiration is not None and now is not None:
-        left = (expiration - now).total_seconds()
-        state = countdown(left) + " left" if left > 0 else "expired"
-        field("session", f"{state} (until {expiration:%H:%M:%S} UTC)")
-    elif row is not None and row.state is State.BUSY:
-        field("session", row.label)
     if client is not None and client.notes:
         field("notes", client.notes, "italic")
+    text.rstrip()
     return text
 
 
@@ -98,9 +124,41 @@ def no_profiles_text(aws_config: Path, xswitch_config: Path) -> Text:
 
 
 class Details(Static):
-    """Shows `details_text` for the highlighted profile."""
+    """Shows `details_text` for the highlighted profile, as tall as its text within the room
+    the profile list leaves it: the list keeps the lines its rows need, up to half the room."""
+
+    LEAST = 4  # lines, with the rule above them
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self._rows_seen: object = None
 
     def show(self, text: Text) -> None:
-        """Show `text` without laying out the screen again: the box's size is fixed by the
-        stylesheet, and a layout redraws every widget (the cursor moves on every filter key)."""
+        """Show `text`; the screen is laid out again only when the height changes. Within one
+        list the pane does not shrink, so moving the cursor does not move the rows about."""
+        self._text = text
         self.update(text, layout=False)
+        self.fit()
+
+    def fit(self) -> None:
+        """Take the height the text needs, within the room (after a resize, a new list)."""
+        from xswitch.ui.widgets.profile_table import ProfileTable
+
+        if not self.is_attached:
+            return
+        table = next(iter(self.screen.query(ProfileTable)), None)  # none while closing
+        width = self.content_region.width
+        if table is None or not width or not table.size.height:
+            return
+        room = table.outer_size.height + self.outer_size.height
+        keep = min(max(table.row_count, 1), max(room // 2, self.LEAST))
+        lines = len(self._text.wrap(self.app.console, width, overflow="fold"))
+        wanted = lines + self.styles.gutter.height
+        if self._rows_seen is table.names:
+            wanted = max(wanted, self.outer_size.height)
+        self._rows_seen = table.names
+        height = max(min(wanted, room - keep), self.LEAST)
+        if height != self.outer_size.height:
+            # The pane fills the fourth row of the screen's grid (see xswitch.tcss).
+            self.screen.styles.grid_rows = f"1 1 1fr {height} 1"

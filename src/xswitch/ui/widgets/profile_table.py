@@ -22,8 +22,45 @@ from xswitch.ui.widgets.virtual_list import VirtualList
 
 
 @dataclass(frozen=True)
+class Widths:
+    """The longest text of each column among the rows shown (0: no rows)."""
+
+    name: int = 0
+    client: int = 0
+    account: int = 0
+    role: int = 0
+    region: int = 0
+    kind: int = 0
+
+    # Rows looked at for the columns other than the name (a first screen of a client with
+    # 10,000 profiles should not wait ~20 ms for them); a longer value further down is cut.
+    SAMPLE: ClassVar[int] = 1000
+
+    @classmethod
+    def of(cls, catalog: Catalog, names: Sequence[str]) -> Widths:
+        """The name over every row (cheap), the other columns over the first SAMPLE rows."""
+        name = max(map(len, names), default=0)
+        client = account = role = region = kind = 0
+        profiles = catalog.profiles
+        for key in names[: cls.SAMPLE]:
+            profile = profiles[key]
+            owner = catalog.client(profile.client)
+            client = max(client, len(owner.name if owner else profile.client))
+            account = max(account, len(profile.account_id or "—"))
+            role = max(role, len(profile.role_name or "—"))
+            region = max(region, len(profile.region or "—"))
+            kind = max(kind, len(profile.kind.value))
+        return cls(name, client, account, role, region, kind)
+
+
+# Until the rows are known: what typical rows need, so the first layout is close.
+TYPICAL = Widths(name=24, client=16, account=12, role=12, region=12, kind=4)
+
+
+@dataclass(frozen=True)
 class Columns:
-    """Column widths for a given table width; 0 hides a column."""
+    """Column widths for a given table width; 0 hides a column. Each width includes the one
+    space that separates the column from the next."""
 
     name: int
     client: int
@@ -33,30 +70,51 @@ class Columns:
     kind: int
     session: int
 
+    # The name's first claim stops here, so that one very long name does not hide every other
+    # column; any room left at the end goes to it again.
+    NAME_FIRST_CLAIM: ClassVar[int] = 49
+    SESSION: ClassVar[int] = 10
+
     @classmethod
-    def fit(cls, width: int, show_client: bool) -> Columns:
-        """The session column never shrinks. In a narrow table (an 80-column terminal) region,
-        kind, role and account give way, in that order, before the name is cut to a few letters;
-        what is left is shared by name, client and role."""
-        session, account, region, kind, role_min = 10, 14, 15, 8, 8
-        least = 14 + (12 if show_client else 0) + role_min  # name, client, role at their least
-        rest = width - session - account - region - kind - 1
-        if rest < least:
-            region, rest = 0, rest + region
-        if rest < least:
-            kind, rest = 0, rest + kind
-        show_role = rest >= least
-        if not show_role:
-            least -= role_min
-        if rest < least - 2:  # the account goes last: the name may shrink to 12 to keep it
-            account, rest = 0, rest + account
-        client = min(max(rest // 4, 12), rest // 2) if show_client else 0
-        if show_role:
-            name = max((rest - client) * 11 // 20, 6)
-            role = max(rest - client - name, 4)
-        else:
-            name, role = max(rest - client, 6), 0
-        return cls(name, client, account, role, region, kind, session)
+    def fit(cls, width: int, show_client: bool, content: Widths = TYPICAL) -> Columns:
+        """Columns sized from their content. The profile name wins space first (whole up to 48
+        characters when the table has room), then the session countdown; then, while they fit,
+        the client (when filtering across clients), account, role, kind and region, in that
+        order: a column that does not fit is left out, with every column after it."""
+        left = width - 1  # one cell of slack: a row never touches the scrollbar
+        session = min(cls.SESSION, max(left, 0))
+        wanted_name = max(content.name, len("profile")) + 1
+        name = max(min(wanted_name, cls.NAME_FIRST_CLAIM, left - session), 0)
+        left -= session + name
+        # (column, wanted width, least width it may be cut to: wanted means never cut)
+        wanted = {
+            "client": max(content.client, len("client")) + 1 if show_client else 0,
+            "account": max(content.account, len("account")) + 1,
+            "role": max(content.role, len("role")) + 1,
+            "kind": max(content.kind, len("kind")) + 1,
+            "region": max(content.region, len("region")) + 1,
+        }
+        least = {"client": 9, "role": 9}
+        given = dict.fromkeys(wanted, 0)
+        for column, want in wanted.items():
+            if not want:
+                continue
+            take = min(want, left, 25 if column == "client" else want)
+            if take < min(least.get(column, want), want):
+                break
+            given[column] = take
+            left -= take
+        # Room to spare: first to a name that was cut, then as padding after the name.
+        name += max(left, 0)
+        return cls(
+            name,
+            given["client"],
+            given["account"],
+            given["role"],
+            given["region"],
+            given["kind"],
+            session,
+        )
 
 
 def fit(text: str, width: int) -> str:
@@ -98,7 +156,7 @@ class ProfileHeader(Widget):
         if table is None or not table.size.width:
             self._drawn = None
             return Text()
-        self._drawn = Columns.fit(table.size.width, table.show_client)
+        self._drawn = table.columns(table.size.width)
         return header_text(self._drawn)
 
     def follow(self, columns: Columns) -> None:
@@ -134,6 +192,8 @@ class ProfileTable(VirtualList):
         self.names: list[str] = []
         self.positions: Mapping[str, Sequence[int]] = {}
         self.show_client = False
+        self.widths = Widths()
+        self._columns: tuple[int, Columns] | None = None
         self._now = clock()
 
     @property
@@ -153,9 +213,21 @@ class ProfileTable(VirtualList):
         self.names = list(names)
         self.positions = positions or {}
         self.show_client = show_client
+        self.widths = Widths.of(self.catalog, self.names)
+        self._columns = None
         self._now = self.clock()
         self.set_row_count(len(names), cursor)
         self.header_changed()
+
+    def columns(self, width: int) -> Columns:
+        """The columns for `width` cells and the rows shown (kept until either changes)."""
+        if self._columns is None or self._columns[0] != width:
+            self._columns = (width, Columns.fit(width, self.show_client, self.widths))
+        return self._columns[1]
+
+    @property
+    def row_count(self) -> int:
+        return len(self.names)
 
     def index_of(self, name: str) -> int | None:
         try:
@@ -187,11 +259,11 @@ class ProfileTable(VirtualList):
             return  # not laid out yet: the header fits itself when first drawn
         header = self.parent.query(ProfileHeader).first() if self.parent else None
         if header is not None:
-            header.follow(Columns.fit(self.size.width, self.show_client))
+            header.follow(self.columns(self.size.width))
 
     def render_row(self, index: int, width: int) -> list[Segment]:
         profile = self.catalog.profiles[self.names[index]]
-        columns = Columns.fit(width, self.show_client)
+        columns = self.columns(width)
         dim = self.component_style("profile-table--dim")
         segments = self._name_segments(profile.name, columns.name)
         if columns.client:
