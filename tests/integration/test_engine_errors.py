@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import time
@@ -9,9 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from xswitch.core import providers
 from xswitch.core.errors import AwsError, EndpointUnreachable
-from xswitch.core.model import Catalog, Credentials, Kind, Profile
+from xswitch.core.model import Catalog, Credentials, Kind, Profile, Settings
 from xswitch.core.sessions import SessionManager
 
 ACCOUNT = "123456789012"
@@ -169,10 +169,12 @@ def test_hanging_endpoint_times_out_with_a_clear_error(monkeypatch):
         hanging.listen(16)
         url = f"http://127.0.0.1:{hanging.getsockname()[1]}"
         monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-        monkeypatch.setattr(providers, "READ_TIMEOUT", 1)
-        catalog = catalog_of(
-            keys_profile("me", Credentials("AKIAEXAMPLE000000000", "s" * 40)),
-            role_profile("r", f"arn:aws:iam::{ACCOUNT}:role/x", "me"),
+        catalog = dataclasses.replace(
+            catalog_of(
+                keys_profile("me", Credentials("AKIAEXAMPLE000000000", "s" * 40)),
+                role_profile("r", f"arn:aws:iam::{ACCOUNT}:role/x", "me"),
+            ),
+            settings=Settings(network_timeout=1),
         )
         started = time.monotonic()
         with pytest.raises(EndpointUnreachable) as caught:
@@ -180,5 +182,5 @@ def test_hanging_endpoint_times_out_with_a_clear_error(monkeypatch):
         elapsed = time.monotonic() - started
     # Three attempts of one second each, plus back-off: bounded, not forever.
     assert 2 < elapsed < 15
-    assert "did not answer in time" in str(caught.value)
+    assert "gave no complete answer within 1 s (3 attempts" in str(caught.value)
     assert url in str(caught.value)

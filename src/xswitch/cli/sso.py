@@ -84,7 +84,8 @@ def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
     from xswitch.core.sso import NO_BROWSER_ENV, SsoAuth
 
     no_browser = getattr(args, "no_browser", False) or bool(ctx.env.get(NO_BROWSER_ENV))
-    return SsoAuth(session, ctx.env, open_browser=not no_browser)
+    timeout = ctx.catalog().settings.network_timeout
+    return SsoAuth(session, ctx.env, open_browser=not no_browser, timeout=timeout)
 
 
 def login_command(args: argparse.Namespace, ctx: Context) -> int:

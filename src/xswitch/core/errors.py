@@ -97,6 +97,14 @@ class EndpointUnreachable(CredentialError):
     pass
 
 
+class EndpointMisbehaved(CredentialError):
+    """An endpoint answered, but not with a valid answer (server error, garbage, huge, bad data)."""
+
+
+class UnusableCredentials(CredentialError):
+    """Credentials were obtained but cannot be handed out (expired, too short, malformed)."""
+
+
 class VaultError(CredentialError):
     """The keyring or the encrypted file store could not be used."""
 

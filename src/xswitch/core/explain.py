@@ -9,9 +9,16 @@ looks like a secret removed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from xswitch.core.errors import AwsError, CredentialError, EndpointUnreachable, XswitchError
+from xswitch.core.errors import (
+    AwsError,
+    CredentialError,
+    EndpointMisbehaved,
+    EndpointUnreachable,
+    XswitchError,
+)
 from xswitch.core.model import Profile
 
 # Long base64-ish runs: secret access keys are 40 characters, session tokens hundreds.
@@ -34,11 +41,23 @@ def _redact_match(match: re.Match[str]) -> str:
     return "[redacted]" if looks_random else value
 
 
-def explain(error: BaseException, profile: Profile | None, step: str) -> XswitchError:
-    """Turn what botocore raised during `step` (e.g. "AssumeRole") into an XswitchError."""
+def explain(
+    error: BaseException,
+    profile: Profile | None,
+    step: str,
+    limits: Mapping[str, Any] | None = None,
+) -> XswitchError:
+    """Turn what botocore raised during `step` (e.g. "AssumeRole") into an XswitchError.
+
+    `limits` is the client's `xswitch_limits` (timeout, attempts, endpoint; see core.network).
+    """
     if isinstance(error, XswitchError):
         return error
     name = profile.name if profile else ""
+    who = f" for profile '{name}'" if name else ""
+    blamed = endpoint_problem(error, "AWS STS", step, who, limits)
+    if blamed is not None:
+        return blamed
     response = getattr(error, "response", None)
     if isinstance(response, dict) and "Error" in response:
         code = str(response["Error"].get("Code", "") or "")
@@ -189,6 +208,95 @@ def _source_name(profile: Profile | None) -> str:
     if profile is None:
         return "PROFILE"
     return profile.source_profile or profile.name
+
+
+# --- the endpoint's fault ----------------------------------------------------------------------
+
+_ENDPOINT_SETTINGS = "AWS_ENDPOINT_URL (or the service's own AWS_ENDPOINT_URL_* variable)"
+
+
+def endpoint_problem(
+    error: BaseException,
+    service: str,
+    step: str,
+    who: str = "",
+    limits: Mapping[str, Any] | None = None,
+) -> XswitchError | None:
+    """Failures that are the endpoint's fault, for any service: no complete answer in time, a
+    server error, an answer too large or not an answer at all. None for anything else."""
+    from botocore import exceptions as bce
+
+    from xswitch.core import network
+
+    limits = limits or {}
+    url = str(limits.get("endpoint") or getattr(error, "kwargs", {}).get("endpoint_url") or "")
+    url = url or _url_in(str(error))
+    at = f"{service} at {url}" if url else service
+    retry = (
+        "This is a problem at the endpoint or in the network, not in your profile: try again in "
+        f"a minute; if it persists, check the network (VPN, proxy) and {_ENDPOINT_SETTINGS} if "
+        "set."
+    )
+    if isinstance(error, network.DeadlineExceeded | bce.ReadTimeoutError | bce.ConnectTimeoutError):
+        timeout = limits.get("timeout") or getattr(error, "kwargs", {}).get("seconds")
+        attempts = int(limits.get("attempts") or 1)
+        waited = f" within {timeout:g} s" if timeout else " in time"
+        tries = (
+            f" ({attempts} attempts, about {timeout * attempts:g} s in all)"
+            if (timeout and attempts > 1)
+            else ""
+        )
+        connect = isinstance(error, bce.ConnectTimeoutError)
+        return EndpointUnreachable(
+            f"{step}{who} failed: {at} "
+            + ("could not be connected to" if connect else "gave no complete answer")
+            + waited
+            + tries
+            + ".",
+            retry + " settings.network_timeout in config.toml sets the wait per attempt.",
+        )
+    if isinstance(error, network.ResponseTooLarge):
+        return EndpointMisbehaved(
+            f"{step}{who} failed: {at} answered with more than {network.MAX_BODY // 2**20} MB, "
+            "which no real answer is; the rest was not read.",
+            "The endpoint is not the service it should be, or is misbehaving. " + retry,
+        )
+    if type(error).__name__ == "ResponseParserError" or isinstance(
+        error, bce.IncompleteReadError | bce.ConnectionClosedError
+    ):
+        return EndpointMisbehaved(
+            f"{step}{who} failed: {at} answered with something that is not a valid {service} "
+            "answer (cut short, empty or garbled).",
+            "The endpoint (or a proxy in between) is misbehaving, or is not the service it "
+            "should be. " + retry,
+        )
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = str(response.get("Error", {}).get("Code", "") or "")
+        if isinstance(status, int) and (status >= 500 or code.isdigit() or not code):
+            kind = "a server error" if status >= 500 else "an error without an AWS error code"
+            return EndpointMisbehaved(
+                f"{step}{who} failed: {at} answered with {kind} (HTTP {status}), even after "
+                "retrying.",
+                (
+                    "The service is having trouble. "
+                    if status >= 500
+                    else "The endpoint is probably not the service it should be. "
+                )
+                + retry,
+            )
+    return None
+
+
+def malformed_answer(service: str, url: str, step: str, detail: str, who: str = "") -> XswitchError:
+    """An answer that parsed but lacks what it must contain (no credentials, a bad time...)."""
+    at = f"{service} at {url}" if url else service
+    return EndpointMisbehaved(
+        f"{step}{who} failed: {at} answered without valid data ({detail}).",
+        "The endpoint (or a proxy in between) is misbehaving, or is not the service it should "
+        f"be. Try again in a minute; check {_ENDPOINT_SETTINGS} if set.",
+    )
 
 
 # --- AWS could not be reached -----------------------------------------------------------------

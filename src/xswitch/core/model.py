@@ -149,6 +149,7 @@ class Settings:
     theme: str = "dark"
     sso_rate_limit: float = 10.0  # SSO portal requests per second during sync
     mfa_session_duration: int = 28800  # seconds an MFA GetSessionToken session lasts (a workday)
+    network_timeout: int = 15  # seconds each attempt of an AWS call may take, all in all
 
 
 @dataclass(frozen=True)

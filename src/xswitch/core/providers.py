@@ -22,18 +22,22 @@ from xswitch.core.errors import (
     CredentialError,
     MissingSourceKeys,
     SourceCycle,
+    UnusableCredentials,
     XswitchError,
 )
-from xswitch.core.explain import explain, redact
+from xswitch.core.explain import explain, malformed_answer, redact
 from xswitch.core.model import Catalog, Credentials, Kind, Profile, Prompter, Settings
+from xswitch.core.validate import credential_fields_problem
 
 CHAINED_ROLE_LIMIT = 3600  # AWS caps roles assumed from temporary credentials at one hour
 DEFAULT_REGION = "us-east-1"
 DEFAULT_SESSION_NAME = "xswitch"
 UNSUPPORTED_SOURCES = ("Ec2InstanceMetadata", "EcsContainer")
-# STS timeouts (seconds): a dead endpoint fails fast; botocore retries three times in all.
-CONNECT_TIMEOUT = 3
-READ_TIMEOUT = 10
+# Attempts per STS call: idempotent calls are retried twice; a call carrying a one-time MFA code
+# is sent once (a retry would present a used code).
+STS_ATTEMPTS = 3
+# A credential_process prints a few hundred bytes; more than this is not a credentials document.
+PROCESS_OUTPUT_LIMIT = 64 * 1024
 
 
 class Provider(ABC):
@@ -187,39 +191,41 @@ class CredentialProcessProvider(Provider):
         name = self.profile.name
         hint = (
             "It must print JSON with Version 1, AccessKeyId, SecretAccessKey and optionally "
-            "SessionToken and Expiration."
+            "SessionToken and Expiration (strings). Run the command yourself to see its output."
         )
+
+        def refuse(what: str) -> UnusableCredentials:
+            # The output is never quoted: it may hold secrets.
+            return UnusableCredentials(f"The credential_process of profile '{name}' {what}.", hint)
+
+        if len(stdout) > PROCESS_OUTPUT_LIMIT:
+            raise refuse(f"printed more than {PROCESS_OUTPUT_LIMIT // 1024} KB")
         try:
             data = json.loads(stdout)
-        except ValueError:
-            # The output is not quoted: it may hold secrets.
-            raise CredentialError(
-                f"The credential_process of profile '{name}' did not print valid JSON.", hint
-            ) from None
+        except (ValueError, RecursionError):
+            raise refuse("did not print valid JSON") from None
         if not isinstance(data, dict) or data.get("Version") != 1:
-            raise CredentialError(
-                f"The credential_process of profile '{name}' printed JSON without \"Version\": 1.",
-                hint,
-            )
-        key_id, secret = data.get("AccessKeyId"), data.get("SecretAccessKey")
-        if not isinstance(key_id, str) or not isinstance(secret, str) or not key_id or not secret:
-            raise CredentialError(
-                f"The credential_process of profile '{name}' printed no AccessKeyId or "
-                "SecretAccessKey.",
-                hint,
-            )
+            raise refuse('printed JSON without "Version": 1')
+        problem = credential_fields_problem(
+            data.get("AccessKeyId"), data.get("SecretAccessKey"), data.get("SessionToken")
+        )
+        if problem:
+            raise refuse(f"printed {problem}")
         expiration = None
-        if data.get("Expiration"):
+        raw_expiration = data.get("Expiration")
+        if raw_expiration is not None:
             try:
-                expiration = parse_timestamp(str(data["Expiration"]))
-            except ValueError:
-                raise CredentialError(
-                    f"The credential_process of profile '{name}' printed an Expiration that is "
-                    "not an RFC 3339 time.",
-                    hint,
-                ) from None
+                if not isinstance(raw_expiration, str):
+                    raise TypeError
+                expiration = parse_timestamp(raw_expiration)
+            except (ValueError, TypeError, OverflowError):
+                raise refuse("printed an Expiration that is not an RFC 3339 time") from None
         return Credentials(
-            key_id, secret, data.get("SessionToken") or None, expiration, via=(f"process:{name}",)
+            data["AccessKeyId"],
+            data["SecretAccessKey"],
+            data.get("SessionToken") or None,
+            expiration,
+            via=(f"process:{name}",),
         )
 
     def describe(self) -> str:
@@ -246,6 +252,7 @@ class SessionTokenProvider(Provider):
         env: Mapping[str, str],
         unlocks: list[str],
         profile: Profile | None = None,
+        timeout: float | None = None,
     ) -> None:
         self.source = source
         self.mfa_serial = mfa_serial
@@ -255,19 +262,22 @@ class SessionTokenProvider(Provider):
         self.env = env
         self.unlocks = unlocks
         self.profile = profile
+        self.timeout = timeout
 
     def retrieve(self) -> Credentials:
         base = self.source.retrieve()
         code = self.prompter.mfa_code(self.mfa_serial, list(self.unlocks))
-        client = sts_client(base, self.region, self.env)
+        client = sts_client(base, self.region, self.env, timeout=self.timeout, attempts=1)
         response = call_sts(
             lambda: client.get_session_token(
                 DurationSeconds=self.duration, SerialNumber=self.mfa_serial, TokenCode=code
             ),
             self.profile,
             "GetSessionToken",
+            client,
         )
-        return credentials_from(response, (*base.via, "mfa"))
+        via = (*base.via, "mfa")
+        return credentials_from(response, via, client, self.profile, "GetSessionToken")
 
     def describe(self) -> str:
         return f"MFA session ({self.mfa_serial}, {_hours(self.duration)})"
@@ -295,7 +305,9 @@ class AssumeRoleProvider(Provider):
         region: str = DEFAULT_REGION,
         env: Mapping[str, str] | None = None,
         profile: Profile | None = None,
+        timeout: float | None = None,
     ) -> None:
+        self.timeout = timeout
         self.source = source
         self.role_arn = role_arn
         self.session_name = session_name
@@ -323,10 +335,13 @@ class AssumeRoleProvider(Provider):
             unlocks = [self.profile.name] if self.profile else []
             params["SerialNumber"] = self.mfa_serial
             params["TokenCode"] = self.prompter.mfa_code(self.mfa_serial, unlocks)
-        client = sts_client(base, self.region, self.env)
-        response = call_sts(lambda: client.assume_role(**params), self.profile, "AssumeRole")
+        attempts = 1 if "TokenCode" in params else STS_ATTEMPTS
+        client = sts_client(base, self.region, self.env, timeout=self.timeout, attempts=attempts)
+        response = call_sts(
+            lambda: client.assume_role(**params), self.profile, "AssumeRole", client
+        )
         label = f"role:{self.profile.name}" if self.profile else f"role:{self.role_arn}"
-        return credentials_from(response, (*base.via, label))
+        return credentials_from(response, (*base.via, label), client, self.profile, "AssumeRole")
 
     def describe(self) -> str:
         parts = [f"AssumeRole {self.role_arn}"]
@@ -359,14 +374,23 @@ class AssumeRoleProvider(Provider):
         return [*self.source.chain(), self.describe()]
 
 
-def sts_client(creds: Credentials, region: str, env: Mapping[str, str]) -> Any:
+def sts_client(
+    creds: Credentials,
+    region: str,
+    env: Mapping[str, str],
+    *,
+    timeout: float | None = None,
+    attempts: int = STS_ATTEMPTS,
+) -> Any:
     """A botocore STS client signing with `creds` (never with any configured profile).
 
     The endpoint comes from `env` (AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL), so a local STS
-    or a corporate endpoint works the way it does for the AWS CLI.
+    or a corporate endpoint works the way it does for the AWS CLI. Each attempt has a total
+    deadline of `timeout` seconds (settings.network_timeout) and `attempts` are made in all.
     """
-    import botocore.config
+    from xswitch.core import network
 
+    timeout = timeout or network.DEFAULT_TIMEOUT
     endpoint_url = None
     if not _truthy(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")):
         endpoint_url = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or None
@@ -374,19 +398,16 @@ def sts_client(creds: Credentials, region: str, env: Mapping[str, str]) -> Any:
     # Clients are thread-safe, sessions are not: create them one at a time from a shared session,
     # whose loaded service model makes each further client cheap (50 parallel logins need that).
     with _SESSION_LOCK:
-        return _botocore_session(config_file).create_client(
+        client = _botocore_session(config_file).create_client(
             "sts",
             region_name=region,
             endpoint_url=endpoint_url,
             aws_access_key_id=creds.access_key_id,
             aws_secret_access_key=creds.secret_access_key,
             aws_session_token=creds.session_token,
-            config=botocore.config.Config(
-                connect_timeout=CONNECT_TIMEOUT,
-                read_timeout=READ_TIMEOUT,
-                retries={"max_attempts": 3, "mode": "standard"},
-            ),
+            config=network.config(timeout, attempts),
         )
+    return network.bound(client, timeout, attempts)
 
 
 _SESSION_LOCK = threading.Lock()
@@ -411,29 +432,93 @@ def _botocore_session(config_file: str) -> Any:
     return session
 
 
-def call_sts(call: Callable[[], Any], profile: Profile | None, step: str) -> Any:
+def call_sts(
+    call: Callable[[], Any], profile: Profile | None, step: str, client: Any = None
+) -> Any:
     """Run one STS call; anything botocore raises becomes an explained XswitchError."""
     try:
         return call()
     except XswitchError:
         raise
     except Exception as error:
-        raise explain(error, profile, step) from None
+        raise explain(error, profile, step, getattr(client, "xswitch_limits", None)) from None
 
 
-def credentials_from(response: Mapping[str, Any], via: tuple[str, ...]) -> Credentials:
-    """Credentials out of an STS response (AssumeRole, GetSessionToken)."""
-    data = response["Credentials"]
-    expiration = data["Expiration"]
-    if isinstance(expiration, str):
-        expiration = parse_timestamp(expiration)
-    return Credentials(
-        data["AccessKeyId"],
-        data["SecretAccessKey"],
-        data.get("SessionToken"),
-        expiration.astimezone(UTC),
-        via=via,
+def credentials_from(
+    response: Mapping[str, Any],
+    via: tuple[str, ...],
+    client: Any = None,
+    profile: Profile | None = None,
+    step: str = "STS",
+) -> Credentials:
+    """Credentials out of an STS response (AssumeRole, GetSessionToken), checked: an answer
+    without valid credentials, or with credentials already expired, blames the endpoint."""
+    url = str(getattr(client, "xswitch_limits", {}).get("endpoint") or "")
+    who = f" for profile '{profile.name}'" if profile else ""
+    data = response.get("Credentials") if isinstance(response, Mapping) else None
+    if not isinstance(data, Mapping):
+        raise malformed_answer("AWS STS", url, step, "no Credentials element", who)
+    key_id, secret = data.get("AccessKeyId"), data.get("SecretAccessKey")
+    token = data.get("SessionToken")
+    problem = credential_fields_problem(key_id, secret, token)
+    expiration = data.get("Expiration")
+    try:
+        if isinstance(expiration, str):
+            expiration = parse_timestamp(expiration)
+        if not isinstance(expiration, datetime):
+            raise TypeError
+        expiration = expiration.astimezone(UTC)
+    except (ValueError, TypeError, OverflowError):
+        problem = problem or "an Expiration that is not a time"
+    if problem:
+        raise malformed_answer("AWS STS", url, step, problem, who)
+    check_not_expired(expiration, server_date(response), "AWS STS", url, f"{step}{who}")
+    return Credentials(key_id, secret, token or None, expiration, via=via)
+
+
+def server_date(response: Any) -> datetime | None:
+    """The `Date` header of a botocore response, if it has a valid one."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        text = response["ResponseMetadata"]["HTTPHeaders"]["date"]
+        value = parsedate_to_datetime(text)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def check_not_expired(
+    expiration: datetime, server_now: datetime | None, service: str, url: str, what: str
+) -> None:
+    """Refuse credentials that are already expired when issued; tell clock skew apart."""
+    now = datetime.now(UTC)
+    if expiration > now:
+        return
+    at = f"{service} at {url}" if url else service
+    expired = format_time(expiration)
+    if server_now is not None and expiration > server_now:
+        ahead = round((now - server_now).total_seconds() / 60)
+        raise UnusableCredentials(
+            f"{what}: {at} issued credentials valid until {expired}, which by this computer's "
+            f"clock ({format_time(now)}) has already passed; the server's clock says "
+            f"{format_time(server_now)}.",
+            f"This computer's clock is about {ahead} minutes ahead. Fix it (enable time "
+            "synchronisation, e.g. 'timedatectl set-ntp true') and try again.",
+        )
+    server = f" (the server's clock says {format_time(server_now)})" if server_now else ""
+    raise UnusableCredentials(
+        f"{what}: {at} issued credentials that were already expired ({expired}, now "
+        f"{format_time(now)}){server}.",
+        "The endpoint is misbehaving, or its clock is wrong; nothing was handed out. Try "
+        "again later, and check AWS_ENDPOINT_URL if it is set.",
     )
+
+
+def format_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -490,7 +575,7 @@ def build_chain(
         visiting.append(current.name)
         if current.kind is Kind.SSO:
             return wrap(
-                sso_provider(current, catalog, env, prompter),
+                sso_provider(current, catalog, env, prompter, settings.network_timeout),
                 profile=current.name,
                 kind="sso",
                 mfa_session=False,
@@ -528,6 +613,7 @@ def build_chain(
                     env=env,
                     unlocks=mfa_unlocks(current, catalog),
                     profile=current,
+                    timeout=settings.network_timeout,
                 ),
                 profile=source_reference(current),
                 kind="mfa",
@@ -544,6 +630,7 @@ def build_chain(
             region=region,
             env=env,
             profile=current,
+            timeout=settings.network_timeout,
         )
         return wrap(provider, profile=current.name, kind="role", mfa_session=mfa_session)
 
@@ -603,7 +690,11 @@ def keys_provider(profile: Profile, env: Mapping[str, str], prompter: Prompter) 
 
 
 def sso_provider(
-    profile: Profile, catalog: Catalog, env: Mapping[str, str], prompter: Prompter
+    profile: Profile,
+    catalog: Catalog,
+    env: Mapping[str, str],
+    prompter: Prompter,
+    timeout: float | None = None,
 ) -> Provider:
     try:
         from xswitch.core.sso import SsoRoleProvider
@@ -620,7 +711,7 @@ def sso_provider(
             "defined.",
             "Add an [sso-session NAME] section with sso_start_url and sso_region.",
         )
-    return SsoRoleProvider(profile, session, env=env, prompter=prompter)
+    return SsoRoleProvider(profile, session, env=env, prompter=prompter, timeout=timeout)
 
 
 def source_reference(profile: Profile) -> str:

@@ -29,6 +29,7 @@ SETTINGS_KEYS = (
     "theme",
     "sso_rate_limit",
     "mfa_session_duration",
+    "network_timeout",
 )
 CLIENT_KEYS = ("name", "color", "prod", "notes", "tags", "profiles", "match")
 SSO_SESSION_KEYS = ("start_url", "region", "scopes")
@@ -247,6 +248,8 @@ class _Validator:
                 )
         if "mfa_session_duration" in table:
             self.integer(table["mfa_session_duration"], where + "mfa_session_duration", 900, 129600)
+        if "network_timeout" in table:
+            self.integer(table["network_timeout"], where + "network_timeout", 1, 300)
 
     def client(self, client: Any, where: str) -> None:
         self.table(client, where)
@@ -347,6 +350,7 @@ def validate_settings(doc: Mapping[str, Any], env: Mapping[str, str] = os.enviro
         theme=table.get("theme", Settings.theme),
         sso_rate_limit=float(table.get("sso_rate_limit", Settings.sso_rate_limit)),
         mfa_session_duration=table.get("mfa_session_duration", Settings.mfa_session_duration),
+        network_timeout=table.get("network_timeout", Settings.network_timeout),
     )
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from xswitch.core import paths
 from xswitch.core.errors import (
     AwsError,
+    EndpointMisbehaved,
     EndpointUnreachable,
     PromptCancelled,
     SsoDeviceCodeExpired,
@@ -49,6 +50,30 @@ DEFAULT_SCOPES = ("sso:account:access",)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 CLIENT_NAME = "xswitch"
 NO_BROWSER_ENV = "XSWITCH_NO_BROWSER"
+
+
+# What each answer must hold (key -> type); anything else is the endpoint's fault.
+_TOKEN_ANSWER = {"accessToken": str, "expiresIn": int}
+_REGISTRATION_ANSWER = {"clientId": str, "clientSecret": str, "clientSecretExpiresAt": int}
+_DEVICE_ANSWER = {
+    "deviceCode": str,
+    "userCode": str,
+    "verificationUri": str,
+    "verificationUriComplete": str,
+    "expiresIn": int,
+}
+# Upper bounds of numbers in answers: lifetimes in seconds, expiry times in (milli)seconds.
+_NUMBER_LIMITS = {"expiresIn": 10**8, "clientSecretExpiresAt": 2 * 10**11, "expiration": 2 * 10**14}
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def can_prompt(prompter: Prompter) -> bool:
+    """Whether `prompter` can ask somebody (prompters without `can_prompt()` always can)."""
+    check = getattr(prompter, "can_prompt", None)
+    return bool(check()) if callable(check) else True
 
 
 # --- values -------------------------------------------------------------------------------------
@@ -101,16 +126,16 @@ class SsoToken:
     @classmethod
     def from_cache(cls, data: Mapping[str, Any]) -> SsoToken:
         """Parse a token file; raises ValueError/KeyError/TypeError when it is not one."""
-        registration = data.get("registrationExpiresAt")
+        registration = _optional_text(data, "registrationExpiresAt")
         return cls(
-            start_url=str(data.get("startUrl", "")),
-            region=str(data.get("region", "")),
+            start_url=_optional_text(data, "startUrl"),
+            region=_optional_text(data, "region"),
             access_token=_required_text(data, "accessToken"),
             expires_at=parse_time(_required_text(data, "expiresAt")),
-            client_id=str(data.get("clientId") or ""),
-            client_secret=str(data.get("clientSecret") or ""),
+            client_id=_optional_text(data, "clientId"),
+            client_secret=_optional_text(data, "clientSecret"),
             registration_expires_at=parse_time(registration) if registration else None,
-            refresh_token=data.get("refreshToken") or None,
+            refresh_token=_optional_text(data, "refreshToken") or None,
         )
 
 
@@ -135,11 +160,14 @@ class Registration:
 
     @classmethod
     def from_cache(cls, data: Mapping[str, Any]) -> Registration:
+        scopes = data.get("scopes") or ()
+        if not isinstance(scopes, list | tuple) or not all(isinstance(s, str) for s in scopes):
+            raise ValueError("scopes is not a list of strings")
         return cls(
             client_id=_required_text(data, "clientId"),
             client_secret=_required_text(data, "clientSecret"),
             expires_at=parse_time(_required_text(data, "expiresAt")),
-            scopes=tuple(data.get("scopes") or ()),
+            scopes=tuple(scopes),
         )
 
 
@@ -150,12 +178,25 @@ def _required_text(data: Mapping[str, Any], key: str) -> str:
     return value
 
 
+def _optional_text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{key} is not a string")
+    return value
+
+
 def format_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime(TIME_FORMAT)
 
 
 def parse_time(value: str) -> datetime:
-    """Timestamps as the AWS CLI versions write them: `...Z`, `...UTC` or with an offset."""
+    """Timestamps as the AWS CLI versions write them: `...Z`, `...UTC` or with an offset.
+
+    Raises ValueError for anything else (a number, a list, a malformed time)."""
+    if not isinstance(value, str):
+        raise ValueError("the time is not a string")
     text = value.strip()
     if text.endswith("UTC"):
         text = text[:-3] + "+00:00"
@@ -248,15 +289,15 @@ class TokenCache:
 
     def _read(self, path: Path, what: str) -> dict[str, Any] | None:
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = paths.read_private_file(path, CACHE_FILE_LIMIT, warn=_warn_loose)
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError) as error:
-            _warn_malformed(path, what, str(error))
+        except OSError as error:
+            _warn_malformed(path, what, error.strerror or str(error))
             return None
         try:
-            data = json.loads(text)
-        except ValueError:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
             _warn_malformed(path, what, "it is not valid JSON")
             return None
         if not isinstance(data, dict):
@@ -266,8 +307,8 @@ class TokenCache:
 
     def _write(self, path: Path, data: Mapping[str, Any]) -> None:
         """Atomically, readable only by the user; a malformed file being replaced is kept aside."""
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if path.exists() and self._read_quietly(path) is None:
+        paths.private_dir(self.directory)
+        if (path.exists() or path.is_symlink()) and self._read_quietly(path) is None:
             # Never lose a file we could not read: the user may want to look at it.
             os.replace(path, path.with_suffix(".malformed"))
         fd, temp_name = tempfile.mkstemp(dir=self.directory, prefix=".xswitch-", suffix=".tmp")
@@ -285,24 +326,44 @@ class TokenCache:
     @staticmethod
     def _read_quietly(path: Path) -> dict | None:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(paths.read_private_file(path, CACHE_FILE_LIMIT).decode("utf-8"))
+        except (OSError, ValueError, RecursionError):
             return None
         return data if isinstance(data, dict) else None
 
 
+CACHE_FILE_LIMIT = 1024 * 1024  # a token file is a few kilobytes
+_warned: set[tuple[str, str]] = set()
+
+
 def _warn_malformed(path: Path, what: str, reason: str) -> None:
+    if (str(path), "malformed") in _warned:
+        return
+    _warned.add((str(path), "malformed"))
     log.warning(
-        "Ignoring the %s cache file %s: %s. It is left in place; log in again to replace it.",
+        "xswitch: ignoring the %s cache file %s (%s); a new login will replace it.",
         what,
         path,
         reason,
     )
 
 
+def _warn_loose(path: Path, mode: int) -> None:
+    if (str(path), "loose") in _warned:
+        return
+    _warned.add((str(path), "loose"))
+    log.warning(
+        "xswitch: %s is readable by other users (mode %04o): it holds an SSO login. "
+        "Run 'chmod 600 %s'.",
+        path,
+        mode,
+        path,
+    )
+
+
 # --- botocore clients --------------------------------------------------------------------------
 
-_CLIENTS: dict[tuple[str, str, str | None, int], Any] = {}
+_CLIENTS: dict[tuple[str, str, str | None, int, float], Any] = {}
 _CLIENTS_LOCK = threading.Lock()
 _BOTOCORE_SESSION: Any = None
 
@@ -313,33 +374,76 @@ def endpoint_for(service: str, env: Mapping[str, str]) -> str | None:
     return env.get(specific) or env.get("AWS_ENDPOINT_URL") or None
 
 
-def sso_client(service: str, region: str, env: Mapping[str, str], attempts: int = 3) -> Any:
-    """An unsigned botocore client for `sso-oidc` or `sso` in `region` (shared, thread-safe)."""
+def sso_client(
+    service: str,
+    region: str,
+    env: Mapping[str, str],
+    attempts: int = 3,
+    timeout: float | None = None,
+) -> Any:
+    """An unsigned botocore client for `sso-oidc` or `sso` in `region` (shared, thread-safe).
+
+    Each attempt has a total deadline of `timeout` seconds (settings.network_timeout)."""
     global _BOTOCORE_SESSION
+    from xswitch.core import network
+
+    timeout = timeout or network.DEFAULT_TIMEOUT
     endpoint = endpoint_for(service, env)
-    key = (service, region, endpoint, attempts)
+    key = (service, region, endpoint, attempts, timeout)
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is None:
             import botocore
             import botocore.session
-            from botocore.config import Config
 
             if _BOTOCORE_SESSION is None:
                 _BOTOCORE_SESSION = botocore.session.get_session()
-            config = Config(
+            config = network.config(
+                timeout,
+                attempts,
                 signature_version=botocore.UNSIGNED,
                 region_name=region,
-                retries={"mode": "standard", "total_max_attempts": attempts},
-                connect_timeout=5,
-                read_timeout=20,
                 max_pool_connections=32,
             )
             client = _BOTOCORE_SESSION.create_client(
                 service, region_name=region, endpoint_url=endpoint, config=config
             )
-            _CLIENTS[key] = client
+            _CLIENTS[key] = network.bound(client, timeout, attempts)
         return client
+
+
+_SERVICE_NAMES = {"sso": "the SSO portal", "sso-oidc": "the SSO login service (OIDC)"}
+
+
+def _service_of(step: str) -> str:
+    return "sso-oidc" if "Token" in step or "Client" in step or "Device" in step else "sso"
+
+
+def _answer(
+    answer: Any, session: SsoSession, step: str, env: Mapping[str, str], checks: Mapping[str, type]
+) -> Mapping[str, Any]:
+    """`answer` when it has each key of `checks` with a value of that type; else the endpoint
+    is blamed (a 200 without the data is the endpoint's fault, not the user's)."""
+    from xswitch.core.explain import malformed_answer
+
+    service = _service_of(step)
+    problem = "" if isinstance(answer, Mapping) else "not a JSON object"
+    for key, kind in checks.items():
+        if problem:
+            break
+        value = answer.get(key)
+        if value is None or (kind is str and value == ""):
+            problem = f"no {key}"
+        elif not isinstance(value, kind) or isinstance(value, bool):
+            problem = f"a {key} of the wrong type"
+        elif kind is int and not 0 <= value <= _NUMBER_LIMITS.get(key, 10**8):
+            problem = f"a {key} out of range"
+    if problem:
+        url = endpoint_for(service, env) or f"{service} in {session.region}"
+        raise malformed_answer(
+            _SERVICE_NAMES[service], url, step, problem, f" for SSO session '{session.name}'"
+        )
+    return answer
 
 
 def error_code(error: BaseException) -> str:
@@ -350,13 +454,25 @@ def error_code(error: BaseException) -> str:
 
 
 def translate(
-    error: BaseException, session: SsoSession, step: str, env: Mapping[str, str] = os.environ
+    error: BaseException,
+    session: SsoSession,
+    step: str,
+    env: Mapping[str, str] = os.environ,
+    limits: Mapping[str, Any] | None = None,
 ) -> XswitchError:
     """What botocore raised while talking to Identity Center, in the user's terms."""
     if isinstance(error, XswitchError):
         return error
-    from xswitch.core.explain import redact
+    from xswitch.core.explain import endpoint_problem, redact
 
+    service = _service_of(step)
+    limits = dict(limits or {})
+    limits.setdefault("endpoint", endpoint_for(service, env) or "")
+    blamed = endpoint_problem(
+        error, _SERVICE_NAMES[service], step, f" for SSO session '{session.name}'", limits
+    )
+    if blamed is not None:
+        return blamed
     code = error_code(error)
     if code == "UnauthorizedException":
         return SsoLoginRequired(
@@ -387,7 +503,7 @@ def translate(
             f"Check sso_start_url and sso_region of SSO session '{session.name}'.",
             code=code,
         )
-    override = endpoint_for("sso-oidc" if "Token" in step or "Client" in step else "sso", env)
+    override = endpoint_for(service, env)
     return EndpointUnreachable(
         f"Could not reach IAM Identity Center for SSO session '{session.name}' ({step}): "
         f"{redact(str(error))}.",
@@ -457,6 +573,7 @@ class SsoAuth:
         cache: TokenCache | None = None,
         sleep: Callable[[float], None] = time.sleep,
         open_browser: bool | None = None,
+        timeout: float | None = None,
     ) -> None:
         if not session.start_url or not session.region:
             from xswitch.core.errors import ConfigError
@@ -467,6 +584,7 @@ class SsoAuth:
             )
         self.session = session
         self.env = env
+        self.timeout = timeout
         self.cache = cache or TokenCache()
         self._sleep = sleep
         self.open_browser = (not env.get(NO_BROWSER_ENV)) if open_browser is None else open_browser
@@ -517,7 +635,7 @@ class SsoAuth:
             return False
         if token.usable():
             with contextlib.suppress(*_botocore_errors()):
-                sso_client("sso", self.session.region, self.env, attempts=1).logout(
+                sso_client("sso", self.session.region, self.env, 1, self.timeout).logout(
                     accessToken=token.access_token
                 )
         with session_lock(self.session, self.env):
@@ -532,8 +650,16 @@ class SsoAuth:
 
     # --- refresh ---
 
+    def _client(self, service: str, attempts: int = 3) -> Any:
+        return sso_client(service, self.session.region, self.env, attempts, self.timeout)
+
+    def _translate(self, error: BaseException, step: str, client: Any) -> XswitchError:
+        limits = getattr(client, "xswitch_limits", None)
+        return translate(error, self.session, step, self.env, limits)
+
     def _refresh(self, token: SsoToken) -> SsoToken:
-        oidc = sso_client("sso-oidc", self.session.region, self.env)
+        step = "CreateToken (refresh)"
+        oidc = self._client("sso-oidc", attempts=1)  # a refresh token may be good only once
         try:
             answer = oidc.create_token(
                 grantType=REFRESH_GRANT,
@@ -542,14 +668,16 @@ class SsoAuth:
                 refreshToken=token.refresh_token,
             )
         except _botocore_errors() as error:
+            explained = self._translate(error, step, oidc)
             code = error_code(error)
-            if code:
+            if code and not isinstance(explained, EndpointMisbehaved | EndpointUnreachable):
                 raise SsoLoginRequired(
                     self.session.name,
                     f"Identity Center refused to renew the login of SSO session "
                     f"'{self.session.name}' ({code}): the session ended or was revoked.",
                 ) from None
-            raise translate(error, self.session, "CreateToken (refresh)", self.env) from None
+            raise explained from None
+        answer = _answer(answer, self.session, step, self.env, _TOKEN_ANSWER)
         fresh = SsoToken(
             start_url=self.session.start_url,
             region=self.session.region,
@@ -558,7 +686,7 @@ class SsoAuth:
             client_id=token.client_id,
             client_secret=token.client_secret,
             registration_expires_at=token.registration_expires_at,
-            refresh_token=answer.get("refreshToken") or token.refresh_token,
+            refresh_token=_text_or_none(answer.get("refreshToken")) or token.refresh_token,
         )
         self.cache.save_token(self.session, fresh)
         return fresh
@@ -593,14 +721,15 @@ class SsoAuth:
             if cached is not None and (cached.expires_at - _now()).total_seconds() > REFRESH_WINDOW:
                 return cached
         scopes = scopes_for(self.session)
-        oidc = sso_client("sso-oidc", self.session.region, self.env)
+        oidc = self._client("sso-oidc")
         arguments: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public"}
         if scopes:
             arguments["scopes"] = list(scopes)
         try:
             answer = oidc.register_client(**arguments)
         except _botocore_errors() as error:
-            raise translate(error, self.session, "RegisterClient", self.env) from None
+            raise self._translate(error, "RegisterClient", oidc) from None
+        answer = _answer(answer, self.session, "RegisterClient", self.env, _REGISTRATION_ANSWER)
         registration = Registration(
             client_id=answer["clientId"],
             client_secret=answer["clientSecret"],
@@ -611,21 +740,26 @@ class SsoAuth:
         return registration
 
     def _start(self, registration: Registration) -> dict[str, Any]:
-        oidc = sso_client("sso-oidc", self.session.region, self.env)
+        step = "StartDeviceAuthorization"
+        oidc = self._client("sso-oidc")
         try:
-            return oidc.start_device_authorization(
+            answer = oidc.start_device_authorization(
                 clientId=registration.client_id,
                 clientSecret=registration.client_secret,
                 startUrl=self.session.start_url,
             )
         except _botocore_errors() as error:
-            raise translate(error, self.session, "StartDeviceAuthorization", self.env) from None
+            raise self._translate(error, step, oidc) from None
+        return dict(_answer(answer, self.session, step, self.env, _DEVICE_ANSWER))
 
     def _poll(
         self, prompter: Prompter, registration: Registration, authorization: Mapping[str, Any]
     ) -> SsoToken:
-        oidc = sso_client("sso-oidc", self.session.region, self.env)
-        interval = float(authorization.get("interval") or DEFAULT_INTERVAL)
+        oidc = self._client("sso-oidc")
+        interval = authorization.get("interval")
+        if not isinstance(interval, int | float) or isinstance(interval, bool):
+            interval = DEFAULT_INTERVAL
+        interval = float(min(max(interval, 1), 60))
         deadline = time.monotonic() + int(authorization["expiresIn"])
         first = True
         while True:
@@ -657,7 +791,8 @@ class SsoAuth:
                         "browser.",
                         f"Run 'xswitch sso login {self.session.name}' again and approve it.",
                     ) from None
-                raise translate(error, self.session, "CreateToken", self.env) from None
+                raise self._translate(error, "CreateToken", oidc) from None
+            answer = _answer(answer, self.session, "CreateToken", self.env, _TOKEN_ANSWER)
             token = SsoToken(
                 start_url=self.session.start_url,
                 region=self.session.region,
@@ -666,7 +801,7 @@ class SsoAuth:
                 client_id=registration.client_id,
                 client_secret=registration.client_secret,
                 registration_expires_at=registration.expires_at,
-                refresh_token=answer.get("refreshToken") or None,
+                refresh_token=_text_or_none(answer.get("refreshToken")),
             )
             self.cache.save_token(self.session, token)
             return token
@@ -715,9 +850,10 @@ def role_credentials(
     account_id: str,
     role_name: str,
     env: Mapping[str, str] = os.environ,
+    timeout: float | None = None,
 ) -> Credentials:
-    """GetRoleCredentials for one account and role with `token`."""
-    portal = sso_client("sso", session.region, env)
+    """GetRoleCredentials for one account and role with `token`; the answer is checked."""
+    portal = sso_client("sso", session.region, env, timeout=timeout)
     try:
         answer = portal.get_role_credentials(
             accessToken=token.access_token, accountId=account_id, roleName=role_name
@@ -738,13 +874,29 @@ def role_credentials(
                 "Check sso_account_id and sso_role_name of the profile, or run 'xswitch sso sync'.",
                 code="ResourceNotFoundException",
             ) from None
-        raise translate(error, session, "GetRoleCredentials", env) from None
-    creds = answer["roleCredentials"]
+        limits = getattr(portal, "xswitch_limits", None)
+        raise translate(error, session, "GetRoleCredentials", env, limits) from None
+    from xswitch.core.explain import malformed_answer
+    from xswitch.core.providers import check_not_expired, server_date
+    from xswitch.core.validate import credential_fields_problem
+
+    step = "GetRoleCredentials"
+    answer = _answer(answer, session, step, env, {"roleCredentials": dict})
+    creds = _answer(answer["roleCredentials"], session, step, env, {"expiration": int})
+    problem = credential_fields_problem(
+        creds.get("accessKeyId"), creds.get("secretAccessKey"), creds.get("sessionToken")
+    )
+    url = str(getattr(portal, "xswitch_limits", {}).get("endpoint") or "")
+    who = f" for SSO session '{session.name}'"
+    if problem:
+        raise malformed_answer(_SERVICE_NAMES["sso"], url, step, problem, who)
+    expiration = datetime.fromtimestamp(creds["expiration"] / 1000, UTC)
+    check_not_expired(expiration, server_date(answer), _SERVICE_NAMES["sso"], url, step + who)
     return Credentials(
         access_key_id=creds["accessKeyId"],
         secret_access_key=creds["secretAccessKey"],
-        session_token=creds.get("sessionToken"),
-        expiration=datetime.fromtimestamp(int(creds["expiration"]) / 1000, UTC),
+        session_token=creds.get("sessionToken") or None,
+        expiration=expiration,
         via=(f"sso:{session.name}", f"role:{account_id}/{role_name}"),
     )
 
@@ -765,11 +917,13 @@ class SsoRoleProvider:
         *,
         env: Mapping[str, str] = os.environ,
         prompter: Prompter | None = None,
+        timeout: float | None = None,
     ) -> None:
         self.profile = profile
         self.session = sso_session
         self.env = env
         self.prompter = prompter
+        self.timeout = timeout
 
     @property
     def account_id(self) -> str:
@@ -787,9 +941,26 @@ class SsoRoleProvider:
                 f"SSO profile '{self.profile.name}' needs sso_account_id and sso_role_name.",
                 "Add them, or run 'xswitch sso sync' to create profiles for your roles.",
             )
-        auth = SsoAuth(self.session, self.env)
-        token = auth.token(self.prompter)
-        return role_credentials(self.session, token, self.account_id, self.role_name, self.env)
+        auth = SsoAuth(self.session, self.env, timeout=self.timeout)
+        if self.prompter is None or can_prompt(self.prompter):
+            token = auth.token(self.prompter)
+        else:
+            # Nobody could see a login code (no terminal, or a command that never prompts):
+            # waiting for an approval that cannot come would only look like a hang.
+            try:
+                token = auth.token(None)
+            except SsoLoginRequired:
+                name = self.session.name
+                raise SsoLoginRequired(
+                    name,
+                    f"Profile '{self.profile.name}' needs a new login to SSO session '{name}' "
+                    "(the saved one is missing, expired or cannot be renewed), and there is no "
+                    "terminal here to show its code on.",
+                    f"Run 'xswitch sso login {name}' in a terminal, then try again.",
+                ) from None
+        return role_credentials(
+            self.session, token, self.account_id, self.role_name, self.env, self.timeout
+        )
 
     def describe(self) -> str:
         return (
