@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from xswitch.core.errors import UnusableCredentials
 from xswitch.core.model import Catalog, Credentials, Kind, Profile, Settings
 from xswitch.core.sessions import SessionManager, live_mfa_session
 
@@ -285,8 +286,21 @@ def test_force_refresh_and_min_seconds_left(moto, mfa_setup):
     assert len(prompter.calls) == 1
 
     assert manager.credentials("acme-admin", prompter).access_key_id == forced.access_key_id
-    demanding = manager.credentials("acme-admin", prompter, min_seconds_left=2 * 3600)
+    # A minute later the cached hour no longer has 59.5 minutes left: a caller that demands them
+    # gets a new session.
+    later = SessionManager(catalog, clock=lambda: datetime.now(UTC) + timedelta(minutes=1))
+    demanding = later.credentials("acme-admin", prompter, min_seconds_left=3570)
     assert demanding.access_key_id != forced.access_key_id
+
+
+def test_credentials_shorter_than_the_promised_margin_are_refused(moto, mfa_setup):
+    catalog, _ = mfa_setup
+    manager = SessionManager(catalog)
+    prompter = RecordingPrompter()
+    # Role sessions last one hour: a caller promised two hours gets an explanation, no keys.
+    with pytest.raises(UnusableCredentials) as refused:
+        manager.credentials("acme-admin", prompter, min_seconds_left=2 * 3600)
+    assert "less than the 120 minutes" in str(refused.value)
 
 
 def test_config_edit_invalidates_the_cached_session(moto):

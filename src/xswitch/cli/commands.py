@@ -298,7 +298,16 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def credential_process(args: argparse.Namespace, ctx: Context) -> int:
-    _, creds = _obtain(ctx, args.profile, min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS)
+    from xswitch.core.profiles import resolve
+    from xswitch.core.sessions import NonInteractive
+
+    # Never prompts: its output is read by another program, which may wait on it silently.
+    profile = resolve(ctx.catalog(), args.profile)
+    creds = ctx.sessions().credentials(
+        profile,
+        NonInteractive(profile.name, ctx.mfa_code),
+        min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS,
+    )
     expiration = _iso(creds.expiration) if creds.expiration else None
     ctx.print(
         credential_process_json(

@@ -118,6 +118,14 @@ class TerminalPrompter:
     def cancelled(self) -> bool:
         return False
 
+    def can_prompt(self) -> bool:
+        """Whether there is a controlling terminal to show a login code or ask a question on."""
+        try:
+            os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+        except OSError:
+            return False
+        return True
+
 
 def _open_tty() -> TextIO | None:
     """The controlling terminal for reading and writing, or None when there is none.

@@ -6,11 +6,13 @@ configuration files it was resolved from. `xswitch export P` and `credential-pro
 that pointer: when the files are unchanged and the session still has enough time left, the
 answer needs three `stat` calls, two small reads and one decryption. Anything unusual — a changed
 file, a missing pointer, an expired session, a key not in the kernel keyring — is a miss, and the
-command takes the ordinary path, which is always correct.
+command takes the ordinary path, which is always correct. A damaged pointer is moved aside (and
+reported once); a damaged session file is left to the ordinary path, which does the same.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,8 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from xswitch.core import keycache, paths
+from xswitch.core.validate import credential_fields_problem
 
 _POINTERS = "hot"
+_FILE_LIMIT = 256 * 1024  # pointers and session files are a few kilobytes
 # Environment that changes how a profile resolves or what the export lines contain.
 _ENV_INPUTS = (
     "AWS_REGION",
@@ -73,15 +77,16 @@ def remember(
         "encrypted": encrypted,
     }
     path = _pointer_path(env, profile)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         paths.private_dir(path.parent)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             json.dump(pointer, handle)
         os.replace(temporary, path)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def lookup(env: Mapping[str, str], profile: str, min_seconds_left: int = 0) -> dict | None:
@@ -89,32 +94,85 @@ def lookup(env: Mapping[str, str], profile: str, min_seconds_left: int = 0) -> d
 
     Plain data, so that the hot path imports no dataclasses: AccessKeyId, SecretAccessKey,
     SessionToken (or None), Expiration (RFC 3339, UTC), Region (or None), Shell (default syntax).
+    Never raises: whatever is in the files, the answer is a session or a miss.
     """
+    pointer_path = _pointer_path(env, profile)
     try:
-        pointer = json.loads(_pointer_path(env, profile).read_text())
-        if pointer.get("profile") != profile or pointer.get("fingerprint") != fingerprint(env):
-            return None
-        session = json.loads((paths.cache_dir(env) / "sessions" / pointer["session"]).read_text())
-        expiration = datetime.fromisoformat(session["expiration"])
-        left = (expiration - datetime.now(UTC)).total_seconds()
-        if left <= max(int(pointer["margin"]), min_seconds_left):
-            return None
-        if pointer["encrypted"]:
-            data = _decrypt(session["secret"], env)
-            if data is None:
-                return None
-        else:
-            data = session["credentials"]
-        return {
-            "AccessKeyId": str(data["AccessKeyId"]),
-            "SecretAccessKey": str(data["SecretAccessKey"]),
-            "SessionToken": data.get("SessionToken") or None,
-            "Expiration": expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Region": pointer.get("region"),
-            "Shell": pointer.get("shell") or "bash",
-        }
-    except (OSError, ValueError, KeyError, TypeError):
+        pointer = _read_json(pointer_path)
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError, RecursionError) as error:
+        _set_aside(pointer_path, error)
+        return None
+    try:
+        return _answer(env, profile, pointer, min_seconds_left)
+    except Exception:
+        # A damaged or foreign session file: the ordinary path reads it again and deals with it.
+        return None
+
+
+def _answer(env: Mapping[str, str], profile: str, pointer: object, minimum: int) -> dict | None:
+    if not isinstance(pointer, dict):
+        raise ValueError("not a pointer")
+    if pointer.get("profile") != profile or pointer.get("fingerprint") != fingerprint(env):
+        return None
+    name = pointer["session"]
+    if not isinstance(name, str) or os.sep in name or name.startswith("."):
+        return None
+    session = _read_json(paths.cache_dir(env) / "sessions" / name)
+    expiration = datetime.fromisoformat(session["expiration"])
+    if expiration.tzinfo is None:
+        return None
+    left = (expiration - datetime.now(UTC)).total_seconds()
+    margin = pointer["margin"]
+    if not isinstance(margin, int) or left <= max(margin, minimum, 0):
+        return None
+    if pointer["encrypted"] is True:
+        data = _decrypt(session["secret"], env)
+        if data is None:
+            return None
+    elif pointer["encrypted"] is False:
+        data = session["credentials"]
+    else:
+        return None
+    key_id, secret = data["AccessKeyId"], data["SecretAccessKey"]
+    token = data.get("SessionToken") or None
+    if credential_fields_problem(key_id, secret, token):
+        return None
+    region, shell = pointer.get("region"), pointer.get("shell")
+    if not isinstance(region, str | None) or not isinstance(shell, str | None):
+        return None
+    return {
+        "AccessKeyId": key_id,
+        "SecretAccessKey": secret,
+        "SessionToken": token,
+        "Expiration": expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Region": region,
+        "Shell": shell or "bash",
+    }
+
+
+def _read_json(path: Path) -> object:
+    """A small regular file's JSON (a FIFO or a huge file is an OSError, never a hang)."""
+    return json.loads(paths.read_private_file(path, _FILE_LIMIT))
+
+
+def _set_aside(path: Path, error: BaseException) -> None:
+    """Move a damaged pointer to *.corrupt and say so once (the ordinary path writes a new one)."""
+    try:
+        os.replace(path, path.with_name(path.name + ".corrupt"))
+    except OSError:
+        return
+    if isinstance(error, ValueError | RecursionError):
+        reason = "it is not valid JSON"
+    else:
+        reason = getattr(error, "strerror", None) or error
+    import sys
+
+    sys.stderr.write(
+        f"xswitch: the cached-switch pointer {path.name} was damaged ({reason}); it was moved "
+        "aside and will be rebuilt.\n"
+    )
 
 
 def _decrypt(token: str, env: Mapping[str, str]) -> dict | None:
@@ -127,6 +185,7 @@ def _decrypt(token: str, env: Mapping[str, str]) -> dict | None:
     from cryptography.fernet import Fernet, InvalidToken
 
     try:
-        return json.loads(Fernet(key).decrypt(token.encode()))
-    except (InvalidToken, ValueError):
+        data = json.loads(Fernet(key).decrypt(token.encode()))
+    except (InvalidToken, ValueError, RecursionError):
         return None
+    return data if isinstance(data, dict) else None

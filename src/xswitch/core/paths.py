@@ -1,9 +1,12 @@
-"""Where xswitch keeps its files (XDG base directories) and where the AWS files are."""
+"""Where xswitch keeps its files (XDG base directories) and where the AWS files are, and how
+they are created (0700 directories, 0600 files, whatever the umask) and read (regular files
+only, size-capped, never blocking on a FIFO)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import stat
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 
@@ -44,7 +47,54 @@ def sso_cache_dir() -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable only by the user; return it."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path` (and missing parents) readable only by the user; return it.
+
+    Every directory created here is 0700 whatever the umask; `path` itself is made 0700 even if
+    it existed. Existing parents are left as they are.
+    """
+    missing = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # another process made it at the same time
+        os.chmod(directory, 0o700)
     os.chmod(path, 0o700)
     return path
+
+
+def read_private_file(
+    path: Path, limit: int, warn: Callable[[Path, int], None] | None = None
+) -> bytes:
+    """The bytes of a small regular file, read without ever blocking.
+
+    Opened with O_NONBLOCK (a FIFO in its place cannot hang the caller) and refused with an
+    OSError unless it is a regular file of at most `limit` bytes. `warn(path, mode)` is called
+    when group or others may read it. FileNotFoundError when it does not exist.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "it is not a regular file")
+        if info.st_size > limit:
+            raise OSError(0, f"it is larger than {limit // 1024} KB")
+        if warn is not None and info.st_mode & 0o077:
+            warn(path, stat.S_IMODE(info.st_mode))
+        chunks = []
+        size = 0
+        while chunk := os.read(descriptor, 65536):
+            size += len(chunk)
+            if size > limit:
+                raise OSError(0, f"it is larger than {limit // 1024} KB")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -24,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from xswitch.core import paths
-from xswitch.core.errors import CredentialError, UnknownProfile, VaultError
+from xswitch.core.errors import (
+    CredentialError,
+    NoTerminal,
+    UnknownProfile,
+    UnusableCredentials,
+    VaultError,
+)
 from xswitch.core.model import (
     Catalog,
     Credentials,
@@ -44,7 +51,11 @@ from xswitch.core.providers import (
     sts_client,
 )
 
+log = logging.getLogger(__name__)
+
 FORMAT_VERSION = 1
+CACHE_FILE_LIMIT = 256 * 1024  # a session file is a few kilobytes
+CORRUPT_SUFFIX = ".corrupt"
 LOCK_TIMEOUT = 600  # seconds to wait for another xswitch that is logging in (it may be prompting)
 CACHED_KINDS = ("role", "sso")  # sessions shown per profile; "mfa" sessions belong to a source
 
@@ -109,7 +120,7 @@ class SessionStore:
         from filelock import FileLock, Timeout
 
         paths.private_dir(self.directory)
-        lock = FileLock(str(self.directory / f"{digest}.lock"), timeout=LOCK_TIMEOUT)
+        lock = FileLock(str(self.directory / f"{digest}.lock"), timeout=LOCK_TIMEOUT, mode=0o600)
         try:
             with lock:
                 yield
@@ -123,19 +134,27 @@ class SessionStore:
         """The stored credentials, or None when missing, unreadable or undecryptable."""
         path = self.path(key)
         document = self._read(path)
-        if document is None or self._metadata(path, document) is None:
+        if document is None:
             return None
         try:
-            if "secret" in document:
-                payload = self._cipher().decrypt(document["secret"].encode())
+            if isinstance(document.get("secret"), str):
+                from cryptography.fernet import InvalidToken
+
+                try:
+                    payload = self._cipher().decrypt(document["secret"].encode())
+                except InvalidToken:
+                    return None  # encrypted with a key that is gone: a miss, replaced later
                 return _credentials_from_json(json.loads(payload))
-            if self.plaintext and "credentials" in document:
+            if self.plaintext and isinstance(document.get("credentials"), dict):
                 return _credentials_from_json(document["credentials"])
+            if "secret" not in document and "credentials" not in document:
+                return None
         except VaultError:
             raise
         except Exception:
-            # Corrupt, tampered with, or encrypted with a key that is gone: a miss, replaced later.
-            return None
+            pass
+        # Tampered with or damaged: a miss, moved aside so that it is reported only once.
+        self._set_aside(path, "its credentials cannot be read")
         return None
 
     def save(
@@ -173,37 +192,80 @@ class SessionStore:
         found = []
         for path in sorted(self.directory.glob("*.json")):
             document = self._read(path)
-            entry = self._metadata(path, document) if document is not None else None
-            if entry is not None:
-                found.append(entry)
+            if document is not None:
+                found.append(self._metadata(path, document))
         return found
 
     def delete(self, path: Path) -> None:
         with self.locked(path.stem):
             path.unlink(missing_ok=True)
 
+    def delete_set_aside(self) -> int:
+        """Remove the damaged files moved aside earlier; returns how many there were."""
+        removed = 0
+        for path in self.directory.glob("*" + CORRUPT_SUFFIX) if self.directory.is_dir() else ():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+        return removed
+
     @staticmethod
-    def _metadata(path: Path, document: dict[str, Any]) -> StoredSession | None:
-        try:
-            return StoredSession(
-                path,
-                str(document["profile"]),
-                str(document.get("kind", "role")),
-                parse_timestamp(str(document["expiration"])),
-                bool(document.get("mfa_session", False)),
-                str(document["mfa_serial"]) if document.get("mfa_serial") else None,
-            )
-        except (KeyError, ValueError, TypeError):
-            return None
+    def _metadata(path: Path, document: dict[str, Any]) -> StoredSession:
+        """Checked by `_read`: every field has its type."""
+        return StoredSession(
+            path,
+            document["profile"],
+            document.get("kind", "role"),
+            parse_timestamp(document["expiration"]),
+            document.get("mfa_session", False),
+            document.get("mfa_serial") or None,
+        )
 
     def _read(self, path: Path) -> dict[str, Any] | None:
+        """A session file of this format version with valid metadata, else None.
+
+        Unreadable or damaged files are moved aside (and reported once); files of another
+        format version are left alone.
+        """
         try:
-            document = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            raw = paths.read_private_file(path, CACHE_FILE_LIMIT)
+        except FileNotFoundError:
             return None
-        if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION:
+        except OSError as error:
+            self._set_aside(path, error.strerror or str(error))
+            return None
+        try:
+            document = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
+            self._set_aside(path, "it is not valid JSON")
+            return None
+        if not isinstance(document, dict):
+            self._set_aside(path, "it is not a JSON object")
+            return None
+        if document.get("version") != FORMAT_VERSION:
+            return None
+        problem = _metadata_problem(document)
+        if problem:
+            self._set_aside(path, problem)
             return None
         return document
+
+    def _set_aside(self, path: Path, reason: str) -> None:
+        """Rename a damaged cache file to *.corrupt and say so on stderr (once: it is moved)."""
+        aside = path.with_name(path.name + CORRUPT_SUFFIX)
+        try:
+            if path.is_dir():
+                return
+            os.replace(path, aside)
+        except OSError:
+            return
+        log.warning(
+            "xswitch: the cached session %s was damaged (%s); it was moved to %s and will be "
+            "replaced by a fresh session. 'xswitch logout --all' removes it.",
+            path.name,
+            reason,
+            aside.name,
+        )
 
     def _write_atomically(self, path: Path, data: bytes) -> None:
         paths.private_dir(self.directory)
@@ -230,6 +292,26 @@ class SessionStore:
         return self._fernet
 
 
+def _metadata_problem(document: Mapping[str, Any]) -> str | None:
+    """What is wrong with the plaintext metadata of a session file (None: nothing)."""
+    if not isinstance(document.get("profile"), str) or not document["profile"]:
+        return "no profile name"
+    if not isinstance(document.get("kind", "role"), str):
+        return "a kind that is not text"
+    if not isinstance(document.get("mfa_session", False), bool):
+        return "an mfa_session flag that is not true or false"
+    if not isinstance(document.get("mfa_serial"), str | None):
+        return "an mfa_serial that is not text"
+    try:
+        expiration = document.get("expiration")
+        if not isinstance(expiration, str):
+            raise ValueError
+        parse_timestamp(expiration)
+    except (ValueError, OverflowError):
+        return "no valid expiration time"
+    return None
+
+
 def _credentials_to_json(creds: Credentials) -> dict[str, Any]:
     return {
         "AccessKeyId": creds.access_key_id,
@@ -241,13 +323,23 @@ def _credentials_to_json(creds: Credentials) -> dict[str, Any]:
 
 
 def _credentials_from_json(data: Mapping[str, Any]) -> Credentials:
-    expiration = data.get("Expiration")
+    """Stored credentials; raises ValueError when the stored values are not valid ones."""
+    from xswitch.core.validate import credential_fields_problem
+
+    key_id, secret = data["AccessKeyId"], data["SecretAccessKey"]
+    token, expiration = data.get("SessionToken"), data.get("Expiration")
+    problem = credential_fields_problem(key_id, secret, token)
+    via = data.get("Via") or []
+    if problem or not isinstance(via, list) or not all(isinstance(v, str) for v in via):
+        raise ValueError(problem or "bad Via")
+    if expiration is not None and not isinstance(expiration, str):
+        raise ValueError("bad Expiration")
     return Credentials(
-        str(data["AccessKeyId"]),
-        str(data["SecretAccessKey"]),
-        data.get("SessionToken"),
+        key_id,
+        secret,
+        token or None,
         parse_timestamp(expiration) if expiration else None,
-        via=tuple(data.get("Via") or ()),
+        via=tuple(via),
     )
 
 
@@ -323,6 +415,55 @@ class CachedProvider(Provider):
 
 
 # --- the entry point --------------------------------------------------------------------------
+
+
+class NonInteractive:
+    """The prompter of commands that never prompt (`credential-process`): a code or a login
+    that would need a person fails at once, naming the command that provides it."""
+
+    def __init__(self, profile: str, mfa_code: str | None = None) -> None:
+        self.profile = profile
+        self._mfa_code = mfa_code
+
+    def can_prompt(self) -> bool:
+        return False
+
+    def mfa_code(self, serial: str, unlocks: list[str]) -> str:
+        if self._mfa_code:
+            code, self._mfa_code = self._mfa_code, None
+            return code
+        raise NoTerminalForCommand(self.profile, serial)
+
+    def sso_device_code(self, authorization: Any) -> None:
+        raise CredentialError(
+            f"Profile '{self.profile}' needs a new SSO login, which this command never starts.",
+            f"Run 'xswitch sso login {authorization.session}' in a terminal, then try again.",
+        )
+
+    def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
+        raise NoTerminal(
+            "the passphrase of xswitch's encrypted keyring file, and this command never prompts",
+            "Set XSWITCH_KEYRING_PASSPHRASE in the environment of the program that runs it, or "
+            f"run 'xswitch login {self.profile}' in a terminal first.",
+        )
+
+    def cancelled(self) -> bool:
+        return False
+
+
+class NoTerminalForCommand(NoTerminal):
+    """An MFA code is needed by a command that never prompts."""
+
+    def __init__(self, profile: str, serial: str) -> None:
+        super().__init__()
+        self.message = (
+            f"Profile '{profile}' needs an MFA code (device {serial}), and this command never "
+            "prompts (its output is read by another program)."
+        )
+        self.hint = (
+            f"Run 'xswitch login {profile}' in a terminal first (the session it caches is then "
+            "used here), or set XSWITCH_MFA_CODE."
+        )
 
 
 class _NobodyToAsk:
@@ -403,6 +544,7 @@ class SessionManager:
             creds = chain.retrieve()
         finally:
             self._asking.prompter = outer
+        self._check_time_left(target, creds, min_seconds_left or 0)
         if isinstance(chain, CachedProvider):
             # Imported here: it loads ctypes (kernel keyring), which the picker's start can skip.
             from xswitch.core import hotpath
@@ -417,6 +559,30 @@ class SessionManager:
                 encrypted=not self.store.plaintext,
             )
         return creds
+
+    def _check_time_left(self, target: Profile, creds: Credentials, needed: int) -> None:
+        """Never hand out credentials that are expired, or inside the margin the caller
+        promised its own caller (credential_process: more than 15 minutes)."""
+        left = creds.seconds_left()  # the real clock: the caller's tools use it
+        if left is None or left > needed:
+            return
+        until = creds.expiration.strftime("%Y-%m-%d %H:%M:%S UTC") if creds.expiration else ""
+        if left <= 0:
+            raise UnusableCredentials(
+                f"The credentials obtained for profile '{target.name}' expired at {until}, by "
+                "this computer's clock; they were not handed out.",
+                "Their source gave out expired credentials, or this computer's clock is ahead. "
+                "Check the clock (time synchronisation), then run 'xswitch login "
+                f"{target.name}'.",
+            )
+        raise UnusableCredentials(
+            f"The credentials obtained for profile '{target.name}' are good for only "
+            f"{int(left // 60)} more minutes (until {until}), less than the {needed // 60} "
+            "minutes this command promises; they were not handed out.",
+            "The session lasts too short (duration_seconds of the profile, or the session "
+            "duration of the SSO permission set), or its source or this computer has a wrong "
+            "clock. Raise the duration or check the clock, then try again.",
+        )
 
     def cached_sessions(self) -> dict[str, SessionInfo]:
         """Profile name -> cached session expiry, expired ones included. No keyring, no network."""
@@ -462,14 +628,18 @@ class SessionManager:
             if profile is None or entry.profile == profile:
                 self.store.delete(entry.path)
                 forgotten.add(entry.profile)
+        if profile is None:
+            self.store.delete_set_aside()
         return sorted(forgotten)
 
     def caller_identity(self, profile: str | Profile, prompter: Prompter) -> dict[str, str]:
         """STS GetCallerIdentity with the profile's credentials: Account, Arn, UserId."""
         target = self.profile(profile)
         creds = self.credentials(target, prompter)
-        client = sts_client(creds, region_for(target, self.env), self.env)
-        response = call_sts(client.get_caller_identity, target, "GetCallerIdentity")
+        client = sts_client(
+            creds, region_for(target, self.env), self.env, timeout=self.settings.network_timeout
+        )
+        response = call_sts(client.get_caller_identity, target, "GetCallerIdentity", client)
         return {key: str(response.get(key, "")) for key in ("Account", "Arn", "UserId")}
 
     def unlocks(self, profile: str | Profile) -> list[str]:
