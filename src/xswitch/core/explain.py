@@ -212,6 +212,16 @@ def _source_name(profile: Profile | None) -> str:
 
 # --- the endpoint's fault ----------------------------------------------------------------------
 
+# What botocore's parsers raise, unwrapped, on some malformed answers (a bad timestamp, ...).
+_PARSING_FAILURES = (
+    ValueError,
+    OverflowError,
+    RecursionError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    SyntaxError,
+)
 _ENDPOINT_SETTINGS = "AWS_ENDPOINT_URL (or the service's own AWS_ENDPOINT_URL_* variable)"
 
 
@@ -223,7 +233,10 @@ def endpoint_problem(
     limits: Mapping[str, Any] | None = None,
 ) -> XswitchError | None:
     """Failures that are the endpoint's fault, for any service: no complete answer in time, a
-    server error, an answer too large or not an answer at all. None for anything else."""
+    server error, an answer too large or not an answer at all. None for anything else.
+
+    `error` was raised by a botocore call, so a plain ValueError or TypeError comes from parsing
+    the answer."""
     from botocore import exceptions as bce
 
     from xswitch.core import network
@@ -262,7 +275,7 @@ def endpoint_problem(
             "The endpoint is not the service it should be, or is misbehaving. " + retry,
         )
     if type(error).__name__ == "ResponseParserError" or isinstance(
-        error, bce.IncompleteReadError | bce.ConnectionClosedError
+        error, (bce.IncompleteReadError, bce.ConnectionClosedError, *_PARSING_FAILURES)
     ):
         return EndpointMisbehaved(
             f"{step}{who} failed: {at} answered with something that is not a valid {service} "
