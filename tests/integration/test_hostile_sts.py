@@ -120,9 +120,9 @@ def test_network_timeout_is_validated(isolated, value):
     ("status", "body", "expected"),
     [
         (200, assume_role_xml(credentials=""), "answered without valid data (no Credentials"),
-        (200, b"\x00\xffnot xml at all<<<", "not a valid AWS STS answer"),
-        (200, b"", "not a valid AWS STS answer"),
-        (200, assume_role_xml("the day after tomorrow"), "not a valid AWS STS answer"),
+        (200, b"\x00\xffnot xml at all<<<", "is not a valid answer"),
+        (200, b"", "is not a valid answer"),
+        (200, assume_role_xml("the day after tomorrow"), "is not a valid answer"),
         (200, b"<a>" + b"x" * (50 * 1024 * 1024) + b"</a>", "answered with more than 4 MB"),
         (500, b"<html>oops</html>", "a server error (HTTP 500)"),
         (503, b"", "a server error (HTTP 503)"),

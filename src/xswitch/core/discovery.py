@@ -27,8 +27,16 @@ from typing import Any
 
 from xswitch.core import paths
 from xswitch.core.errors import PromptCancelled, SsoThrottled
+from xswitch.core.explain import call_failures, malformed_answer
 from xswitch.core.model import Origin, SsoSession
-from xswitch.core.sso import SsoToken, error_code, sso_client, translate
+from xswitch.core.sso import (
+    SsoToken,
+    checked_answer,
+    endpoint_for,
+    error_code,
+    sso_client,
+    translate,
+)
 
 PAGE_SIZE = 100  # the most the portal hands out per request
 MAX_RETRIES = 8
@@ -156,7 +164,7 @@ class Discoverer:
                 next_token: str | None = None
                 while True:
                     page = self._call("ListAccounts", self._list_accounts_page, next_token)
-                    for item in page.get("accountList", []):
+                    for item in self._listed(page, "ListAccounts", "accountList", "accountId"):
                         order.append(item["accountId"])
                         with self._progress_lock:
                             self._found += 1
@@ -204,29 +212,48 @@ class Discoverer:
             if next_token:
                 arguments["nextToken"] = next_token
             page = self._call("ListAccountRoles", self._portal.list_account_roles, **arguments)
-            roles.extend(role["roleName"] for role in page.get("roleList", []))
+            listed = self._listed(page, "ListAccountRoles", "roleList", "roleName")
+            roles.extend(role["roleName"] for role in listed)
             next_token = page.get("nextToken")
             if not next_token:
                 break
         account = DiscoveredAccount(
             id=account_id,
-            name=item.get("accountName") or account_id,
-            email=item.get("emailAddress") or "",
+            name=_text(item.get("accountName")) or account_id,
+            email=_text(item.get("emailAddress")),
             roles=tuple(roles),
         )
         self._report(account)
         return account
 
-    def _call(self, step: str, method: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any):
-        from botocore.exceptions import BotoCoreError, ClientError
+    def _listed(self, page: Any, step: str, key: str, name: str) -> list[Mapping[str, Any]]:
+        """The items of a page, each with a text `name`; a page of another shape blames the
+        portal (and has no usable nextToken either)."""
+        checked_answer(page, self.session, step, self.env, {})
+        items = page.get(key) or []
+        next_token = page.get("nextToken")
+        if (
+            not isinstance(items, list)
+            or not all(isinstance(i, Mapping) and isinstance(i.get(name), str) for i in items)
+            or not isinstance(next_token, str | None)
+        ):
+            raise malformed_answer(
+                "the SSO portal",
+                endpoint_for("sso", self.env) or f"sso in {self.session.region}",
+                step,
+                f"{key} is not a list of entries, each with {name}",
+                f" for SSO session '{self.session.name}'",
+            )
+        return items
 
+    def _call(self, step: str, method: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any):
         for attempt in range(MAX_RETRIES + 1):
             self.limiter.acquire(self.cancelled)
             with self._counters.lock:
                 self._counters.requests += 1
             try:
                 return method(*args, **kwargs)
-            except (BotoCoreError, ClientError) as error:
+            except call_failures() as error:
                 if error_code(error) != "TooManyRequestsException" or attempt == MAX_RETRIES:
                     if error_code(error) == "TooManyRequestsException":
                         raise SsoThrottled(
@@ -400,3 +427,8 @@ def store(
         skipped=tuple(skipped),
         new_clients=tuple(new_clients),
     )
+
+
+def _text(value: Any) -> str:
+    """A text field of a portal answer, or "" when it is missing or not text."""
+    return value if isinstance(value, str) else ""

@@ -222,6 +222,17 @@ _PARSING_FAILURES = (
     AttributeError,
     SyntaxError,
 )
+
+
+def call_failures() -> tuple[type[BaseException], ...]:
+    """What a botocore call can raise about its answer or its transport (to catch, then pass
+    to `explain` or `endpoint_problem`)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
+
+    return (BotoCoreError, ClientError, ResponseParserError, *_PARSING_FAILURES)
+
+
 _ENDPOINT_SETTINGS = "AWS_ENDPOINT_URL (or the service's own AWS_ENDPOINT_URL_* variable)"
 
 
@@ -278,8 +289,8 @@ def endpoint_problem(
         error, (bce.IncompleteReadError, bce.ConnectionClosedError, *_PARSING_FAILURES)
     ):
         return EndpointMisbehaved(
-            f"{step}{who} failed: {at} answered with something that is not a valid {service} "
-            "answer (cut short, empty or garbled).",
+            f"{step}{who} failed: {at} answered with something that is not a valid answer "
+            "(cut short, empty or garbled).",
             "The endpoint (or a proxy in between) is misbehaving, or is not the service it "
             "should be. " + retry,
         )

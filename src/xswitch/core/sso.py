@@ -419,7 +419,7 @@ def _service_of(step: str) -> str:
     return "sso-oidc" if "Token" in step or "Client" in step or "Device" in step else "sso"
 
 
-def _answer(
+def checked_answer(
     answer: Any, session: SsoSession, step: str, env: Mapping[str, str], checks: Mapping[str, type]
 ) -> Mapping[str, Any]:
     """`answer` when it has each key of `checks` with a value of that type; else the endpoint
@@ -435,9 +435,9 @@ def _answer(
         if value is None or (kind is str and value == ""):
             problem = f"no {key}"
         elif not isinstance(value, kind) or isinstance(value, bool):
-            problem = f"a {key} of the wrong type"
+            problem = f"{key} has the wrong type"
         elif kind is int and not 0 <= value <= _NUMBER_LIMITS.get(key, 10**8):
-            problem = f"a {key} out of range"
+            problem = f"{key} is out of range"
     if problem:
         url = endpoint_for(service, env) or f"{service} in {session.region}"
         raise malformed_answer(
@@ -514,9 +514,9 @@ def translate(
 
 
 def _botocore_errors() -> tuple[type[BaseException], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from xswitch.core.explain import call_failures
 
-    return (BotoCoreError, ClientError)
+    return call_failures()
 
 
 # --- one login at a time ------------------------------------------------------------------------
@@ -608,11 +608,11 @@ class SsoAuth:
             token = self.cached()
             if token is not None and token.usable() and not self._wants_refresh(token):
                 return token
-            refusal: SsoLoginRequired | None = None
+            refusal: XswitchError | None = None
             if token is not None and self._wants_refresh(token):
                 try:
                     return self._refresh(token)
-                except SsoLoginRequired as error:
+                except (SsoLoginRequired, EndpointMisbehaved, EndpointUnreachable) as error:
                     refusal = error
                     log.info("SSO token refresh for %s failed: %s", self.session.name, error)
             if token is not None and token.usable():
@@ -677,7 +677,7 @@ class SsoAuth:
                     f"'{self.session.name}' ({code}): the session ended or was revoked.",
                 ) from None
             raise explained from None
-        answer = _answer(answer, self.session, step, self.env, _TOKEN_ANSWER)
+        answer = checked_answer(answer, self.session, step, self.env, _TOKEN_ANSWER)
         fresh = SsoToken(
             start_url=self.session.start_url,
             region=self.session.region,
@@ -729,7 +729,9 @@ class SsoAuth:
             answer = oidc.register_client(**arguments)
         except _botocore_errors() as error:
             raise self._translate(error, "RegisterClient", oidc) from None
-        answer = _answer(answer, self.session, "RegisterClient", self.env, _REGISTRATION_ANSWER)
+        answer = checked_answer(
+            answer, self.session, "RegisterClient", self.env, _REGISTRATION_ANSWER
+        )
         registration = Registration(
             client_id=answer["clientId"],
             client_secret=answer["clientSecret"],
@@ -750,7 +752,7 @@ class SsoAuth:
             )
         except _botocore_errors() as error:
             raise self._translate(error, step, oidc) from None
-        return dict(_answer(answer, self.session, step, self.env, _DEVICE_ANSWER))
+        return dict(checked_answer(answer, self.session, step, self.env, _DEVICE_ANSWER))
 
     def _poll(
         self, prompter: Prompter, registration: Registration, authorization: Mapping[str, Any]
@@ -792,7 +794,7 @@ class SsoAuth:
                         f"Run 'xswitch sso login {self.session.name}' again and approve it.",
                     ) from None
                 raise self._translate(error, "CreateToken", oidc) from None
-            answer = _answer(answer, self.session, "CreateToken", self.env, _TOKEN_ANSWER)
+            answer = checked_answer(answer, self.session, "CreateToken", self.env, _TOKEN_ANSWER)
             token = SsoToken(
                 start_url=self.session.start_url,
                 region=self.session.region,
@@ -881,8 +883,8 @@ def role_credentials(
     from xswitch.core.validate import credential_fields_problem
 
     step = "GetRoleCredentials"
-    answer = _answer(answer, session, step, env, {"roleCredentials": dict})
-    creds = _answer(answer["roleCredentials"], session, step, env, {"expiration": int})
+    answer = checked_answer(answer, session, step, env, {"roleCredentials": dict})
+    creds = checked_answer(answer["roleCredentials"], session, step, env, {"expiration": int})
     problem = credential_fields_problem(
         creds.get("accessKeyId"), creds.get("secretAccessKey"), creds.get("sessionToken")
     )
