@@ -10,6 +10,7 @@ import select
 import stat
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -323,3 +324,29 @@ def test_an_invalid_account_list_blames_the_portal(logged_in_portal):
     err = clean_failure(xswitch("sso", "sync", "acme", "--no-browser"))
     assert "accountList is not a list of entries, each with accountId" in err
     assert logged_in_portal.url in err
+
+
+# --- point 8: permissions -------------------------------------------------------------------
+
+
+def assert_private(root: Path) -> None:
+    assert root.exists()
+    for path in [root, *root.rglob("*")]:
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), f"{path} is {mode:04o}"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+def test_an_sso_login_is_private_whatever_the_umask(isolated, sso_server, umask):
+    isolated.write_aws_config(
+        f"[sso-session acme]\nsso_start_url = {START_URL}\nsso_region = {REGION}\n"
+    )
+    approving = threading.Thread(
+        target=lambda: sso_server.approve(sso_server.wait_for_user_code(20))
+    )
+    approving.start()
+    result = xswitch("sso", "login", "acme", "--no-browser", preexec_fn=lambda: os.umask(umask))
+    approving.join()
+    assert result.returncode == 0, result.stderr
+    assert_private(isolated.root / ".aws" / "sso")
+    assert_private(Path(os.environ["XDG_CACHE_HOME"]) / "xswitch")

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from xswitch.core import paths
 from xswitch.core.errors import ConfigError
 from xswitch.core.model import Settings
 
@@ -385,7 +386,7 @@ def save_document(path: Path | str, doc: Mapping[str, Any]) -> None:
     path = Path(path)
     validate_document(doc, path=str(path))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        paths.private_dir(path.parent)
         import tempfile
 
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -457,10 +458,10 @@ def edit_document(path: Path | str) -> Iterator[dict[str, Any]]:
 
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        paths.private_dir(path.parent)
     except OSError as error:
         raise _save_failed(path, error) from None
-    lock = FileLock(str(path) + ".lock", timeout=30)
+    lock = FileLock(str(path) + ".lock", timeout=30, mode=0o600)
     try:
         lock.acquire()
     except Timeout:

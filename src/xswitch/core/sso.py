@@ -539,7 +539,7 @@ def session_lock(
         _check_cancelled(prompter)
     try:
         lock_path = paths.private_dir(paths.cache_dir(env)) / f"sso-{key}.lock"
-        file_lock = FileLock(str(lock_path))
+        file_lock = FileLock(str(lock_path), mode=0o600)
         while True:
             try:
                 file_lock.acquire(timeout=0.2)

@@ -24,8 +24,9 @@ def credential_fields_problem(key_id: Any, secret: Any, token: Any) -> str | Non
             if required:
                 return f"no {label}"
             continue
+        article = "an" if label[0] in "AEIOU" else "a"
         if not isinstance(value, str):
-            return f"a {label} that is not a string"
+            return f"{article} {label} that is not a string"
         if len(value) > CREDENTIAL_TEXT_LIMIT or not _CREDENTIAL_TEXT.fullmatch(value):
-            return f"a {label} with characters or a length no AWS credential has"
+            return f"{article} {label} with characters or a length no AWS credential has"
     return None

@@ -310,7 +310,7 @@ class Vault:
         from filelock import FileLock
 
         lock_dir = paths.private_dir(paths.data_dir(self._env))
-        with FileLock(str(lock_dir / "vault.lock"), timeout=30):
+        with FileLock(str(lock_dir / "vault.lock"), timeout=30, mode=0o600):
             yield
 
     @contextlib.contextmanager
