@@ -61,6 +61,7 @@ def remember(
     shell: str,
     margin: int,
     encrypted: bool,
+    prod: bool = False,
 ) -> None:
     """Leave the pointer for `profile`; failures are ignored (the hot path is only a shortcut)."""
     pointer = {
@@ -71,6 +72,7 @@ def remember(
         "shell": shell,
         "margin": margin,
         "encrypted": encrypted,
+        "prod": prod,
     }
     path = _pointer_path(env, profile)
     try:
@@ -88,7 +90,8 @@ def lookup(env: Mapping[str, str], profile: str, min_seconds_left: int = 0) -> d
     """The cached session of `profile`, or None to take the ordinary path.
 
     Plain data, so that the hot path imports no dataclasses: AccessKeyId, SecretAccessKey,
-    SessionToken (or None), Expiration (RFC 3339, UTC), Region (or None), Shell (default syntax).
+    SessionToken (or None), Expiration (RFC 3339, UTC), Region (or None), Shell (default syntax),
+    Prod (the profile's client is production: a pointer that does not say counts as one).
     """
     try:
         pointer = json.loads(_pointer_path(env, profile).read_text())
@@ -112,6 +115,7 @@ def lookup(env: Mapping[str, str], profile: str, min_seconds_left: int = 0) -> d
             "Expiration": expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Region": pointer.get("region"),
             "Shell": pointer.get("shell") or "bash",
+            "Prod": pointer.get("prod") is not False,
         }
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -328,7 +328,7 @@ class CachedProvider(Provider):
 class _NobodyToAsk:
     """A prompter for building chains that are only described, never run."""
 
-    def mfa_code(self, serial: str, unlocks: list[str]) -> str:
+    def mfa_code(self, serial: str, unlocks: list[str], *, problem: str | None = None) -> str:
         raise CredentialError("No MFA code can be asked for here.")
 
     def sso_device_code(self, authorization: Any) -> None:
@@ -415,8 +415,13 @@ class SessionManager:
                 shell=self.settings.shell,
                 margin=self.settings.refresh_margin,
                 encrypted=not self.store.plaintext,
+                prod=self._prod(target),
             )
         return creds
+
+    def _prod(self, profile: Profile) -> bool:
+        client = self.catalog.client(profile.client)
+        return bool(client and client.prod)
 
     def cached_sessions(self) -> dict[str, SessionInfo]:
         """Profile name -> cached session expiry, expired ones included. No keyring, no network."""
