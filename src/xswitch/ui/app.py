@@ -768,7 +768,7 @@ class XswitchApp(App[None]):
             return
         from xswitch.ui.screens.mfa import MfaScreen
 
-        screen = MfaScreen(message.serial, message.unlocks)
+        screen = MfaScreen(message.serial, message.unlocks, message.problem)
         self._mfa_screens[id(reply)] = screen
 
         def answered(code: str | None) -> None:
