@@ -27,6 +27,7 @@ _ENV_INPUTS = (
     "AWS_DEFAULT_REGION",
     "PYTHON_KEYRING_BACKEND",
     "XSWITCH_KEYRING_BACKEND",
+    "SHELL",  # the export syntax follows the caller's shell
 )
 
 

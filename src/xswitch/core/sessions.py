@@ -406,13 +406,14 @@ class SessionManager:
         if isinstance(chain, CachedProvider):
             # Imported here: it loads ctypes (kernel keyring), which the picker's start can skip.
             from xswitch.core import hotpath
+            from xswitch.core.shell import choose_shell
 
             hotpath.remember(
                 self.env,
                 target.name,
                 self.store.path(chain.identity()),
                 region=target.region,
-                shell=self.settings.shell,
+                shell=choose_shell(None, self.env, self.settings.shell),
                 margin=self.settings.refresh_margin,
                 encrypted=not self.store.plaintext,
                 prod=self._prod(target),
