@@ -2,7 +2,8 @@
 
 SESSION is an `[sso-session NAME]`, the start URL of legacy SSO profiles, or the name of an SSO
 profile (meaning its session); it may be left out when only one SSO session is configured.
-The verification URL and code go to stderr; `sync` prints its summary on stdout.
+The verification URL and code go to the terminal (stderr without one); `sync` prints its summary
+on stdout.
 """
 
 from __future__ import annotations
@@ -90,9 +91,14 @@ def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
 def login_command(args: argparse.Namespace, ctx: Context) -> int:
     session = choose_session(ctx.catalog(), args.session)
     token = _auth(session, args, ctx).login(ctx.prompter())
-    until = token.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    until = local_time(token.expires_at)
     ctx.note(f"Logged in to SSO session '{session.name}' until {until}.")
     return 0
+
+
+def local_time(moment: datetime) -> str:
+    """`moment` in the local time zone, with the zone's name (e.g. 2026-11-30 17:05 CET)."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def logout_command(args: argparse.Namespace, ctx: Context) -> int:
