@@ -209,7 +209,9 @@ def test_exec_refuses_a_nested_shell_unless_forced(config):
 
 def test_exec_of_one_command_inside_an_xswitch_shell_is_allowed(config):
     nested = dict(os.environ, XSWITCH_PROFILE="acme-dev")
-    result = xswitch("exec", "acme-readonly", "--", "sh", "-c", 'echo "$XSWITCH_PROFILE"', env=nested)
+    result = xswitch(
+        "exec", "acme-readonly", "--", "sh", "-c", 'echo "$XSWITCH_PROFILE"', env=nested
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "acme-readonly"
 
