@@ -10,8 +10,6 @@ import sys
 
 from termtesting import BIN, MFA_PROMPT, echo_state
 
-from xswitch.core.model import MFA_CODE_RULE
-
 
 def session_cached(profile: str = "admin") -> bool:
     listing = subprocess.run(
@@ -121,7 +119,7 @@ def test_a_typed_code_that_is_not_six_digits_is_asked_again_and_never_sent(term,
     t = term.run('xswitch login admin; echo "rc=$?"')
     t.expect(MFA_PROMPT)
     t.type("12")
-    t.expect(MFA_CODE_RULE.replace("(", r"\(").replace(")", r"\)"))
+    t.expect("MFA codes are 6 digits")
     t.expect(MFA_PROMPT)
     t.type("123456")
     assert t.report("rc") == "0"
