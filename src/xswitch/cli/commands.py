@@ -1,4 +1,5 @@
-"""The everyday commands: picker, list, export, exec, credential-process, whoami, login, logout."""
+"""The everyday commands: picker, list, export, exec, credential-process, console, whoami, login,
+logout."""
 
 from __future__ import annotations
 
@@ -75,6 +76,16 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
     with_mfa(parser)
     parser.set_defaults(func=whoami)
+
+    parser = profile_command("console", "open the AWS console signed in as the profile")
+    parser.add_argument(
+        "--print",
+        action="store_true",
+        help="print the sign-in link (valid for 15 minutes, once) instead of opening a browser",
+    )
+    with_mfa(parser)
+    with_yes(parser)
+    parser.set_defaults(func=console)
 
     parser = profile_command("login", "obtain or refresh the profile's session now")
     with_mfa(parser)
@@ -416,6 +427,31 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def console(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.console import chained_role, federation_login_url, open_in_browser
+    from xswitch.core.profiles import resolve
+
+    confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
+    profile, creds = _obtain(ctx, args.profile)
+    url = federation_login_url(
+        creds,
+        _region(ctx, profile),
+        chained=chained_role(creds),
+        endpoint=ctx.env.get("XSWITCH_SIGNIN_ENDPOINT"),
+    )
+    if args.print:
+        ctx.print(url)
+        return 0
+    if open_in_browser(url):
+        ctx.note(f"Opened the AWS console for '{plain(profile.name)}'.")
+        return 0
+    raise errors.UsageError(
+        "No web browser could be opened here, so the console was not opened.",
+        f"Run 'xswitch console {plain(args.profile)} --print' for the sign-in link (valid for "
+        "15 minutes, once) and open it in a browser yourself.",
+    )
+
+
 def whoami(args: argparse.Namespace, ctx: Context) -> int:
     from xswitch.core.profiles import resolve
     from xswitch.core.sessions import live_mfa_session
@@ -498,6 +534,7 @@ COMMANDS = [
     "export",
     "exec",
     "credential-process",
+    "console",
     "whoami",
     "login",
     "logout",
