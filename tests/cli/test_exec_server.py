@@ -98,3 +98,16 @@ def test_exec_options_after_the_profile_as_the_readme_writes_them(dev_role):
         timeout=60,
     )
     assert echoed.stdout == "--server\n", echoed.stderr
+
+
+def test_exec_mfa_code_after_the_profile_without_a_value(dev_role):
+    result = subprocess.run(
+        [sys.executable, "-m", "xswitch", "exec", "dev", "--mfa-code", "--", "true"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--mfa-code needs a value" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -335,7 +335,11 @@ def exec_options(args: argparse.Namespace) -> None:
         if word in _EXEC_FLAGS:
             setattr(args, _EXEC_FLAGS[word], True)
             del command[0]
-        elif word == "--mfa-code" and len(command) > 1:
+        elif word == "--mfa-code":
+            if len(command) < 2 or command[1] == "--":
+                raise errors.UsageError(
+                    "--mfa-code needs a value.", "Example: xswitch exec P --mfa-code 123456 -- CMD"
+                )
             args.mfa_code = command[1]
             del command[:2]
         elif word.startswith("--mfa-code="):
@@ -412,11 +416,12 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
     try:
         _, creds = _obtain(ctx, args.profile, min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS)
     except errors.NoTerminal as error:
-        error.hint = (
-            "credential-process was started without a terminal (by a tool or a service). Run "
-            f"'xswitch login {plain(args.profile)}' in a terminal first: the session it caches "
-            "then answers this command without asking."
-        )
+        if "passphrase" not in error.message:  # the passphrase's own hint names its variable
+            error.hint = (
+                "credential-process was started without a terminal (by a tool or a service). "
+                f"Run 'xswitch login {plain(args.profile)}' in a terminal first: the session it "
+                "caches then answers this command without asking."
+            )
         raise
     expiration = _iso(creds.expiration) if creds.expiration else None
     ctx.print(
