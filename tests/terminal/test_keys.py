@@ -145,3 +145,24 @@ def test_remove_names_the_profiles_that_still_use_the_keys(isolated):
     assert "Removed keys 'me'" in result.stderr
     assert "still use the name 'me': dev, me." in result.stderr
     assert "other" not in result.stderr
+
+
+def test_the_passphrase_is_asked_on_the_terminal_inside_eval(term, isolated, moto):
+    stored = keys(
+        "add", "me", input=f"{KEY_ID}\n{SECRET}\n", XSWITCH_KEYRING_PASSPHRASE="correct horse",
+        **FILE_KEYRING,
+    )  # fmt: skip
+    assert stored.returncode == 0, stored.stderr
+    isolated.write_aws_config(
+        """
+        [profile dev]
+        role_arn = arn:aws:iam::111111111111:role/Developer
+        source_profile = me
+        """
+    )
+    script = 'eval "$(xswitch export dev)"; echo "key=${AWS_ACCESS_KEY_ID:-none}"'
+    t = term.run(script, **FILE_KEYRING)
+    t.expect(r"Enter the passphrase for .*keyring\.cfg: ")
+    t.type("correct horse")
+    assert t.report("key").startswith("ASIA")
+    assert t.finish() == 0
