@@ -91,14 +91,11 @@ def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
 def login_command(args: argparse.Namespace, ctx: Context) -> int:
     session = choose_session(ctx.catalog(), args.session)
     token = _auth(session, args, ctx).login(ctx.prompter())
-    until = local_time(token.expires_at)
+    from xswitch.core.times import local_time
+
+    until = local_time(token.expires_at, datetime.now().astimezone())
     ctx.note(f"Logged in to SSO session '{session.name}' until {until}.")
     return 0
-
-
-def local_time(moment: datetime) -> str:
-    """`moment` in the local time zone, with the zone's name (e.g. 2026-11-30 17:05 CET)."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def logout_command(args: argparse.Namespace, ctx: Context) -> int:
