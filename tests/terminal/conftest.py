@@ -12,6 +12,13 @@ from termtesting import BIN, ROLE_ADMIN, SERIAL, Session
 from xswitch.ssoserver import Account, ServerOptions, SsoServer
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.terminal)
+
+
 @pytest.fixture
 def term(tmp_path: Path) -> Iterator[Session]:
     session = Session(tmp_path)
