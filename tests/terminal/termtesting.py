@@ -47,9 +47,10 @@ class Terminal:
     def ctrl_c(self) -> None:
         self.child.sendintr()
 
-    def report(self, name: str, timeout: float = 30) -> str:
-        """The value the script printed as `name=VALUE` (see `Session.run`)."""
-        self.child.expect(rf"{name}=(\S*)\r?\n", timeout=timeout)
+    def report(self, name: str, timeout: float = 30, value: str = r"\S*") -> str:
+        """The value the script printed as `name=VALUE` (see `Session.run`). In an interactive
+        shell the typed command is echoed too: `value` then excludes what was typed ('$')."""
+        self.child.expect(rf"{name}=({value})\r?\n", timeout=timeout)
         return self.child.match.group(1)
 
     def finish(self, timeout: float = 30) -> int:
