@@ -251,3 +251,83 @@ def time_zone() -> Iterator[Callable[[str], None]]:
     else:
         os.environ["TZ"] = saved
     time.tzset()
+
+
+class MfaCheckingSts:
+    """An HTTP front for the moto server that judges MFA codes, which moto accepts whatever they
+    are: a TokenCode in `refused` gets the AccessDenied AWS gives for a wrong or expired code;
+    every other request goes to moto unchanged. `codes` records the codes that reached it."""
+
+    refused = frozenset({"000000", "111111"})
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.codes: list[str] = []
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                form = urllib.parse.parse_qs(body.decode(errors="replace"))
+                code = (form.get("TokenCode") or [None])[0]
+                if code is not None:
+                    front.codes.append(code)
+                if code in front.refused:
+                    self._answer(403, _MFA_REFUSED, {"Content-Type": "text/xml"})
+                    return
+                self._forward(body)
+
+            def _forward(self, body: bytes) -> None:
+                import urllib.error
+                import urllib.request
+
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")
+                }
+                request = urllib.request.Request(
+                    front.upstream + self.path, data=body, headers=headers, method="POST"
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        status, data, kept = answer.status, answer.read(), answer.headers
+                except urllib.error.HTTPError as error:
+                    status, data, kept = error.code, error.read(), error.headers
+                self._answer(status, data, {"Content-Type": kept.get("Content-Type", "text/xml")})
+
+            def _answer(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+_MFA_REFUSED = b"""<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error>
+    <Type>Sender</Type>
+    <Code>AccessDenied</Code>
+    <Message>MultiFactorAuthentication failed with invalid MFA one time pass code. </Message>
+  </Error>
+  <RequestId>4c3c6d8e-0000-4000-8000-000000000000</RequestId>
+</ErrorResponse>
+"""
+
+
+@pytest.fixture
+def mfa_sts(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[MfaCheckingSts]:
+    """STS that refuses the MFA codes 000000 and 111111 (see MfaCheckingSts); boto3 in this
+    process and children reach it through AWS_ENDPOINT_URL."""
+    front = MfaCheckingSts(moto.url)
+    thread = threading.Thread(target=front.server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", front.url)
+    yield front
+    front.server.shutdown()
+    front.server.server_close()

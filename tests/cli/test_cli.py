@@ -61,6 +61,10 @@ def config(isolated, moto):
         source_profile = me
         mfa_serial = arn:aws:iam::123456789012:mfa/me
 
+        [profile bank-admin]
+        role_arn = arn:aws:iam::222222222222:role/Admin
+        source_profile = me
+
         [profile via-xswitch]
         credential_process = {sys.executable} -m xswitch credential-process acme-dev
         region = eu-west-1
@@ -70,8 +74,12 @@ def config(isolated, moto):
         """
         [clients.acme]
         name = "Acme Retail"
-        prod = true
         match = ["acme-*"]
+
+        [clients.bank]
+        name = "Vault Bank"
+        prod = true
+        profiles = ["bank-admin"]
         """
     )
     return isolated
@@ -99,7 +107,7 @@ def test_export_then_list_shows_the_session(config):
     assert expires > datetime.now(UTC)
     assert rows["acme-dev"]["seconds_left"] > 600
     text = xswitch("list").stdout
-    assert "Acme Retail  [prod]" in text and "acme-dev" in text
+    assert "Vault Bank  [prod]" in text and "Acme Retail\n" in text and "acme-dev" in text
 
 
 def test_eval_export_in_bash_reaches_sts_as_the_role(config):
@@ -187,13 +195,25 @@ def test_exec_runs_a_command_with_credentials_and_passes_the_exit_code(config):
     assert result.stdout.strip() == "acme-dev eu-west-1"
 
 
-def test_exec_refuses_to_nest_unless_forced(config):
-    nested = dict(os.environ, XSWITCH_PROFILE="acme-dev")
-    refused = xswitch("exec", "acme-dev", "--", "true", env=nested)
+def test_exec_refuses_a_nested_shell_unless_forced(config):
+    # The "shell" here is /bin/true: a forced nested shell starts, and ends at once.
+    nested = dict(os.environ, XSWITCH_PROFILE="acme-dev", SHELL="/bin/true")
+    refused = xswitch("exec", "acme-dev", env=nested)
     assert refused.returncode == 2
     assert "already in an xswitch subshell" in refused.stderr
-    forced = xswitch("exec", "--force", "acme-dev", "--", "true", env=nested)
+    forced = xswitch("exec", "--force", "acme-dev", env=nested)
     assert forced.returncode == 0, forced.stderr
+    forced_after = xswitch("exec", "acme-dev", "--force", env=nested)
+    assert forced_after.returncode == 0, forced_after.stderr
+
+
+def test_exec_of_one_command_inside_an_xswitch_shell_is_allowed(config):
+    nested = dict(os.environ, XSWITCH_PROFILE="acme-dev")
+    result = xswitch(
+        "exec", "acme-readonly", "--", "sh", "-c", 'echo "$XSWITCH_PROFILE"', env=nested
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "acme-readonly"
 
 
 def test_client_slash_profile_and_did_you_mean(config):

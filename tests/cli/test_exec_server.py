@@ -64,3 +64,50 @@ def test_endpoint_failure_is_the_explanation_not_a_traceback():
         status, body = _get(server.url, server.token)
     assert status == 500
     assert body["message"] == "The role cannot be assumed. Check the trust policy."
+
+
+def test_exec_options_after_the_profile_as_the_readme_writes_them(dev_role):
+    # `exec P --server -- CMD` used to run a program named '--server'.
+    script = 'test -z "$AWS_ACCESS_KEY_ID" && echo "uri=$AWS_CONTAINER_CREDENTIALS_FULL_URI"'
+    result = subprocess.run(
+        [sys.executable, "-m", "xswitch", "exec", "dev", "--server", "--", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("uri=http://127.0.0.1:")
+    # --force after the profile too: a nested interactive shell (here /bin/true) is allowed.
+    nested = dict(os.environ, XSWITCH_PROFILE="other", SHELL="/bin/true")
+    for argv in (["dev", "--force"], ["dev", "--force", "--"], ["dev", "--force", "--server"]):
+        forced = subprocess.run(
+            [sys.executable, "-m", "xswitch", "exec", *argv],
+            capture_output=True,
+            text=True,
+            env=nested,
+            timeout=60,
+        )
+        assert forced.returncode == 0, (argv, forced.stderr)
+    # What follows `--` is the command's, even when it looks like an option of exec.
+    echoed = subprocess.run(
+        [sys.executable, "-m", "xswitch", "exec", "dev", "--", "echo", "--server"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert echoed.stdout == "--server\n", echoed.stderr
+
+
+def test_exec_mfa_code_after_the_profile_without_a_value(dev_role):
+    result = subprocess.run(
+        [sys.executable, "-m", "xswitch", "exec", "dev", "--mfa-code", "--", "true"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--mfa-code needs a value" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -19,7 +19,9 @@ from xswitch.core.errors import (
     ConfigError,
     CredentialError,
     MissingSourceKeys,
+    NoTerminal,
     SourceCycle,
+    UsageError,
 )
 from xswitch.core.model import Catalog, Credentials, Kind, Profile, Settings
 from xswitch.core.providers import (
@@ -39,13 +41,22 @@ ROLE = "arn:aws:iam::222222222222:role/admin"
 
 
 class CodePrompter:
-    def __init__(self, code: str = "123456") -> None:
-        self.code = code
-        self.calls: list[tuple[str, list[str]]] = []
+    """Answers with `code`, or with the next of `codes` (NoTerminal once they run out)."""
 
-    def mfa_code(self, serial: str, unlocks: list[str]) -> str:
+    def __init__(self, code: str = "123456", codes: list[str] | None = None) -> None:
+        self.code = code
+        self.codes = codes
+        self.calls: list[tuple[str, list[str]]] = []
+        self.problems: list[str | None] = []
+
+    def mfa_code(self, serial: str, unlocks: list[str], *, problem: str | None = None) -> str:
         self.calls.append((serial, unlocks))
-        return self.code
+        self.problems.append(problem)
+        if self.codes is None:
+            return self.code
+        if not self.codes:
+            raise NoTerminal()
+        return self.codes.pop(0)
 
     def sso_device_code(self, authorization: object) -> None:
         raise AssertionError
@@ -316,16 +327,65 @@ def test_expired_token(stubbed_sts):
     assert hub  # the chain itself is not needed to explain the answer
 
 
+WRONG_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+
+
 def test_invalid_mfa_code(stubbed_sts):
-    _error(stubbed_sts, "get_session_token", "AccessDenied",
-           "MultiFactorAuthentication failed with invalid MFA one time pass code. ")  # fmt: skip
+    for _ in range(providers.MFA_TRIES):
+        _error(stubbed_sts, "get_session_token", "AccessDenied", WRONG_CODE)
     a = role("a", mfa_serial=SERIAL)
-    chain = chain_of(a, catalog(keys(), a), prompter=CodePrompter("000000"))
+    prompter = CodePrompter("000000")
+    chain = chain_of(a, catalog(keys(), a), prompter=prompter)
     with pytest.raises(AwsError) as caught:
         chain.retrieve()
     assert "MFA code was not accepted" in str(caught.value)
     assert "wait for the next code" in caught.value.hint
     assert "GetSessionToken" in str(caught.value)
+    # Asked three times, the second and third time with the reason.
+    assert prompter.problems == [None, providers.WRONG_MFA_CODE, providers.WRONG_MFA_CODE]
+
+
+def test_a_refused_mfa_code_is_asked_again_with_the_reason(stubbed_sts):
+    _error(stubbed_sts, "assume_role", "AccessDenied", WRONG_CODE)
+    stubbed_sts.add_response(
+        "assume_role", _assume_role_answer(), {"RoleArn": ROLE, "RoleSessionName": "xswitch",
+        "SerialNumber": SERIAL, "TokenCode": "222222"}
+    )  # fmt: skip
+    r = role("r", mfa_serial=SERIAL, mfa_mode="direct")
+    prompter = CodePrompter(codes=["000000", "222222"])
+    creds = chain_of(r, catalog(keys(), r), prompter=prompter).retrieve()
+    assert creds.access_key_id == "ASIATEMPORARY0000000"
+    assert prompter.problems == [None, providers.WRONG_MFA_CODE]
+    assert "wrong or has expired" in providers.WRONG_MFA_CODE
+
+
+def test_an_mfa_code_that_is_not_six_digits_is_never_sent(stubbed_sts):
+    # Nothing is queued for the first two answers: sending them would fail the stubber.
+    stubbed_sts.add_response(
+        "assume_role", _assume_role_answer(), {"RoleArn": ROLE, "RoleSessionName": "xswitch",
+        "SerialNumber": SERIAL, "TokenCode": "123456"}
+    )  # fmt: skip
+    r = role("r", mfa_serial=SERIAL, mfa_mode="direct")
+    prompter = CodePrompter(codes=["12", "12345a", " 123456 "])
+    chain_of(r, catalog(keys(), r), prompter=prompter).retrieve()
+    assert (
+        prompter.problems[1:] == ["MFA codes are 6 digits (the number your device shows now)."] * 2
+    )
+
+
+def test_three_malformed_codes_are_a_usage_error(stubbed_sts):
+    r = role("r", mfa_serial=SERIAL, mfa_mode="direct")
+    prompter = CodePrompter(codes=["1", "22", "333"])
+    with pytest.raises(UsageError, match="6 digits"):
+        chain_of(r, catalog(keys(), r), prompter=prompter).retrieve()
+
+
+def test_a_refused_code_nobody_can_replace_is_the_error(stubbed_sts):
+    _error(stubbed_sts, "assume_role", "AccessDenied", WRONG_CODE)
+    r = role("r", mfa_serial=SERIAL, mfa_mode="direct")
+    prompter = CodePrompter(codes=["000000"])  # then NoTerminal, as with --mfa-code in a script
+    with pytest.raises(AwsError, match="MFA code was not accepted"):
+        chain_of(r, catalog(keys(), r), prompter=prompter).retrieve()
 
 
 def test_duration_validation_error(stubbed_sts):

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from xswitch.core.errors import UsageError
 from xswitch.core.model import Credentials
-from xswitch.core.shell import detect_shell, export_lines
+from xswitch.core.shell import choose_shell, export_lines
 
 pytestmark = pytest.mark.shells
 
@@ -162,5 +162,12 @@ def test_unknown_shell_is_a_usage_error() -> None:
         ("", "bash"),
     ],
 )
-def test_detect_shell(shell: str, name: str) -> None:
-    assert detect_shell({"SHELL": shell}) == name
+def test_shell_follows_shell_variable(shell: str, name: str) -> None:
+    assert choose_shell(None, {"SHELL": shell}, None) == name
+
+
+def test_shell_flag_then_variable_then_setting() -> None:
+    assert choose_shell("fish", {"SHELL": "/bin/zsh"}, "bash") == "fish"
+    assert choose_shell(None, {"SHELL": "/bin/zsh"}, "fish") == "zsh"
+    assert choose_shell(None, {"SHELL": "/bin/tcsh"}, "fish") == "fish"
+    assert choose_shell(None, {}, "zsh") == "zsh"

@@ -193,6 +193,21 @@ async def test_mfa_code_completes_the_login(world, moto):
         assert COUNTDOWN.search(row_text(app, "acme-admin"))
 
 
+async def test_a_refused_mfa_code_is_asked_again_with_the_reason(world, mfa_sts):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "l")
+        await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen), "the MFA modal")
+        await pilot.press(*"000000", "enter")  # refused by the STS (tests/conftest.py)
+        await wait_until(
+            pilot, lambda: "wrong or has expired" in screen_text(app), "the modal with the reason"
+        )
+        assert isinstance(app.screen, MfaScreen)
+        await pilot.press(*"123456", "enter")
+        await wait_until(pilot, lambda: "acme-admin" in app.board.expirations, "the login")
+    assert mfa_sts.codes == ["000000", "123456"]
+
+
 async def test_quitting_while_the_mfa_modal_waits_exits_promptly(world, moto):
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:

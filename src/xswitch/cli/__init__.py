@@ -49,8 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    ctx = Context.from_args(args)
+    ctx = Context()
     try:
+        if hasattr(args, "after_parse"):
+            args.after_parse(args)  # e.g. exec's options written after PROFILE
+        ctx = Context.from_args(args)
         return int(args.func(args, ctx) or 0)
     except XswitchError as error:
         ctx.error(error)

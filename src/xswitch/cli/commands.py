@@ -1,4 +1,5 @@
-"""The everyday commands: picker, list, export, exec, credential-process, whoami, login, logout."""
+"""The everyday commands: picker, list, export, exec, credential-process, console, whoami, login,
+logout."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from xswitch.cli.context import Context
+from xswitch.cli.context import Context, plain
 from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
 from xswitch.core import errors
 from xswitch.core.model import Credentials, MfaSessionInfo, Profile
@@ -25,29 +26,45 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     def with_mfa(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--mfa-code", metavar="CODE", help="MFA code (or set XSWITCH_MFA_CODE)")
 
+    def with_yes(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="confirm a production client without typing its name (scripts)",
+        )
+
     parser = subparsers.add_parser("list", help="list clients, profiles and sessions")
     parser.add_argument("--json", action="store_true", help="print a JSON array")
     parser.set_defaults(func=list_profiles)
 
     parser = profile_command("export", "print shell lines that export the profile's credentials")
-    parser.add_argument("--shell", choices=SHELLS, help="shell syntax (default: from settings)")
+    parser.add_argument(
+        "--shell",
+        choices=SHELLS,
+        help="shell syntax (default: $SHELL's, else the shell setting)",
+    )
     parser.add_argument(
         "--copy", action="store_true", help="put the lines on the clipboard, print nothing secret"
     )
     with_mfa(parser)
+    with_yes(parser)
     parser.set_defaults(func=export)
 
     parser = profile_command("exec", "run a command (default: a subshell) with the credentials")
-    parser.add_argument("--force", action="store_true", help="allow nesting inside a subshell")
+    parser.add_argument(
+        "--force", action="store_true", help="allow a subshell inside an xswitch subshell"
+    )
     parser.add_argument(
         "--server",
         action="store_true",
         help="serve auto-refreshing credentials through a local container-credentials endpoint "
         "instead of exporting keys (for work that outlives a session)",
     )
+    # Options may also follow PROFILE (`exec P --server -- CMD`): see `exec_options`.
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS")
     with_mfa(parser)
-    parser.set_defaults(func=exec_command)
+    with_yes(parser)
+    parser.set_defaults(func=exec_command, after_parse=exec_options)
 
     parser = profile_command(
         "credential-process", "print Version 1 JSON for credential_process in ~/.aws/config"
@@ -60,8 +77,19 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     with_mfa(parser)
     parser.set_defaults(func=whoami)
 
+    parser = profile_command("console", "open the AWS console signed in as the profile")
+    parser.add_argument(
+        "--print",
+        action="store_true",
+        help="print the sign-in link (valid for 15 minutes, once) instead of opening a browser",
+    )
+    with_mfa(parser)
+    with_yes(parser)
+    parser.set_defaults(func=console)
+
     parser = profile_command("login", "obtain or refresh the profile's session now")
     with_mfa(parser)
+    with_yes(parser)
     parser.set_defaults(func=login)
 
     parser = subparsers.add_parser("logout", help="forget cached sessions")
@@ -82,6 +110,15 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def picker(args: argparse.Namespace, ctx: Context) -> int:
+    import sys
+
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        raise errors.UsageError(
+            "The picker is a full-screen program and needs a terminal, but its input or output "
+            "is redirected (a pipe or a file).",
+            "Run 'xswitch' alone in a terminal, or use 'xswitch list' (or 'xswitch list --json') "
+            "to print the profiles.",
+        )
     from xswitch.ui.heap import paused_for_startup
 
     startup = paused_for_startup()
@@ -226,22 +263,91 @@ def _region(ctx: Context, profile: Profile) -> str | None:
     return profile.region or ctx.env.get("AWS_REGION") or ctx.env.get("AWS_DEFAULT_REGION")
 
 
-def export(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.shell import export_lines
+def confirm_production(ctx: Context, args: argparse.Namespace, profile: Profile) -> None:
+    """Ask for the client's name before handing out a production client's credentials.
 
+    At a terminal the name must be typed (case and surrounding spaces ignored); without one,
+    `--yes` confirms. Called before any credential is obtained, so a refusal changes nothing.
+    """
+    client = ctx.catalog().client(profile.client)
+    if client is None or not client.prod or getattr(args, "yes", False):
+        return
+    prompter = ctx.prompter()
+    what = f"'{plain(profile.name)}' belongs to the production client '{plain(client.name)}'"
+    if not prompter.at_terminal():
+        raise errors.UsageError(
+            f"{what}, and there is no terminal to confirm on, so nothing was done.",
+            "Pass --yes to confirm from a script.",
+        )
+    typed = prompter.ask(
+        f"{what}.\nType the client's name to go on: ", "a confirmation of the production client"
+    )
+    if typed.strip().casefold() != client.name.strip().casefold():
+        raise errors.UsageError(
+            f"That is not the name of the client ('{plain(client.name)}'), so nothing was done.",
+            "Run the command again and type the name as shown (or pass --yes).",
+        )
+
+
+def export(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.profiles import resolve
+    from xswitch.core.shell import choose_shell, export_lines
+
+    confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
     profile, creds = _obtain(ctx, args.profile)
-    shell = args.shell or ctx.catalog().settings.shell
+    shell = choose_shell(args.shell, ctx.env, ctx.catalog().settings.shell)
     lines = export_lines(creds, _region(ctx, profile), shell)
     if args.copy:
-        from xswitch.core.clipboard import copy
-
-        copied = copy(lines, env=ctx.env)
-        if copied.problem is not None and not copied.copied:
-            raise copied.problem
-        ctx.note(copied.describe(f"{shell} export lines for '{profile.name}'"))
+        _copy(ctx, lines, f"{shell} export lines for '{plain(profile.name)}'")
         return 0
     ctx.out.write(lines if lines.endswith("\n") else lines + "\n")
     return 0
+
+
+def _copy(ctx: Context, text: str, what: str) -> None:
+    """Put `text` on the system clipboard, else send it by OSC 52 to the terminal (/dev/tty: the
+    output may be captured), and say which; exit 2 when neither happened."""
+    from xswitch.cli.context import TerminalPrompter, open_tty
+    from xswitch.core.clipboard import Route, copy, osc52_sequence
+
+    def to_terminal(data: str) -> None:
+        tty = open_tty()
+        if tty is not None:
+            with tty:
+                tty.write(osc52_sequence(data))
+
+    terminal = to_terminal if TerminalPrompter.at_terminal() else None
+    copied = copy(text, terminal=terminal, env=ctx.env)
+    if copied.route is Route.NONE:
+        raise errors.UsageError(copied.describe(what))
+    ctx.note(copied.describe(what))
+
+
+_EXEC_FLAGS = {"--force": "force", "--server": "server", "--yes": "yes"}
+
+
+def exec_options(args: argparse.Namespace) -> None:
+    """Take exec's own options from between PROFILE and `--` (`exec P --server -- CMD`):
+    argparse leaves everything after PROFILE to the command."""
+    command = list(args.command)
+    while command and command[0] != "--":
+        word = command[0]
+        if word in _EXEC_FLAGS:
+            setattr(args, _EXEC_FLAGS[word], True)
+            del command[0]
+        elif word == "--mfa-code":
+            if len(command) < 2 or command[1] == "--":
+                raise errors.UsageError(
+                    "--mfa-code needs a value.", "Example: xswitch exec P --mfa-code 123456 -- CMD"
+                )
+            args.mfa_code = command[1]
+            del command[:2]
+        elif word.startswith("--mfa-code="):
+            args.mfa_code = word.partition("=")[2]
+            del command[0]
+        else:
+            break
+    args.command = command[1:] if command[:1] == ["--"] else command
 
 
 def exec_command(args: argparse.Namespace, ctx: Context) -> int:
@@ -250,16 +356,19 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
     import tempfile
 
     from xswitch.core import shell
+    from xswitch.core.profiles import resolve
 
-    if shell.in_subshell(ctx.env) and not args.force:
-        raise errors.NestedSession(
-            f"You are already in an xswitch subshell for '{ctx.env.get('XSWITCH_PROFILE')}'.",
-            "Type 'exit' to leave it first, or pass --force to nest anyway.",
-        )
-    profile, creds = _obtain(ctx, args.profile)
     command = list(args.command)
-    if command[:1] == ["--"]:
-        command = command[1:]
+    # A one-off command inside an xswitch shell is fine; a shell in a shell is easy to forget.
+    if shell.in_subshell(ctx.env) and not command and not args.force:
+        raise errors.NestedSession(
+            "You are already in an xswitch subshell for "
+            f"'{plain(ctx.env.get('XSWITCH_PROFILE', ''))}'.",
+            "Type 'exit' to leave it first, pass --force to nest anyway, or run a single "
+            "command with 'xswitch exec PROFILE -- CMD'.",
+        )
+    confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
+    profile, creds = _obtain(ctx, args.profile)
     catalog = ctx.catalog()
     client = catalog.client(profile.client)
     client_name = client.name if client else profile.client
@@ -293,21 +402,27 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
             Path(tmp),
             margin=catalog.settings.refresh_margin,
         )
-        ctx.note(f"Entering a subshell for {client_name}/{profile.name}; type 'exit' to leave.")
+        ctx.note(
+            f"Entering a subshell for {plain(client_name)}/{plain(profile.name)}; "
+            "type 'exit' to leave."
+        )
         return shell.run_subshell(argv, {**env, **extra})
 
 
 def credential_process(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.profiles import resolve
-    from xswitch.core.sessions import NonInteractive
-
-    # Never prompts: its output is read by another program, which may wait on it silently.
-    profile = resolve(ctx.catalog(), args.profile)
-    creds = ctx.sessions().credentials(
-        profile,
-        NonInteractive(profile.name, ctx.mfa_code),
-        min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS,
-    )
+    # Called by tools (the AWS CLI, SDKs): never a production question, and prompts only on a
+    # controlling terminal; without one it fails at once rather than wait for nobody.
+    ctx.terminal_only = True
+    try:
+        _, creds = _obtain(ctx, args.profile, min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS)
+    except errors.NoTerminal as error:
+        if "passphrase" not in error.message:  # the passphrase's own hint names its variable
+            error.hint = (
+                "credential-process was started without a terminal (by a tool or a service). "
+                f"Run 'xswitch login {plain(args.profile)}' in a terminal first: the session it "
+                "caches then answers this command without asking."
+            )
+        raise
     expiration = _iso(creds.expiration) if creds.expiration else None
     ctx.print(
         credential_process_json(
@@ -315,6 +430,31 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
         )
     )
     return 0
+
+
+def console(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.console import chained_role, federation_login_url, open_in_browser
+    from xswitch.core.profiles import resolve
+
+    confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
+    profile, creds = _obtain(ctx, args.profile)
+    url = federation_login_url(
+        creds,
+        _region(ctx, profile),
+        chained=chained_role(creds),
+        endpoint=ctx.env.get("XSWITCH_SIGNIN_ENDPOINT"),
+    )
+    if args.print:
+        ctx.print(url)
+        return 0
+    if open_in_browser(url):
+        ctx.note(f"Opened the AWS console for '{plain(profile.name)}'.")
+        return 0
+    raise errors.UsageError(
+        "No web browser could be opened here, so the console was not opened.",
+        f"Run 'xswitch console {plain(args.profile)} --print' for the sign-in link (valid for "
+        "15 minutes, once) and open it in a browser yourself.",
+    )
 
 
 def whoami(args: argparse.Namespace, ctx: Context) -> int:
@@ -352,6 +492,9 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def login(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.profiles import resolve
+
+    confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
     profile, creds = _obtain(ctx, args.profile, force=True)
     if creds.expiration:
         left = int(creds.seconds_left() or 0)
@@ -396,6 +539,7 @@ COMMANDS = [
     "export",
     "exec",
     "credential-process",
+    "console",
     "whoami",
     "login",
     "logout",

@@ -1,7 +1,8 @@
 """The cached-switch shortcut for `export` and `credential-process` (see `core.hotpath`).
 
 Only the plain forms are handled here (`export P`, `export P --shell S`, `credential-process P`);
-anything else, and any miss, returns None and the ordinary command runs.
+anything else, and any miss, returns None and the ordinary command runs. So does an `export` of
+a production profile (the ordinary path asks for confirmation).
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ def run(argv: Sequence[str]) -> int | None:
     if command == "credential-process":
         sys.stdout.write(credential_process_json(key_id, secret, token, expiration) + "\n")
         return 0
-    from xswitch.core.shell import SHELLS, render_exports, session_variables
+    from xswitch.core.shell import SHELLS, render_exports, session_variables, shell_from_env
 
-    shell = shell or session["Shell"]
-    if shell not in SHELLS:
-        return None  # the ordinary path explains
+    # The caller's shell. The pointer's was chosen by the same rule under the same $SHELL (it is
+    # part of the fingerprint), never by whichever shell happened to cache the session.
+    shell = shell or shell_from_env(env) or session["Shell"]
+    if shell not in SHELLS or session["Prod"]:
+        return None  # the ordinary path reads the setting, explains, or asks
     region = session["Region"] or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
     variables = session_variables(key_id, secret, token, expiration, region)
     sys.stdout.write(render_exports(*variables, shell))

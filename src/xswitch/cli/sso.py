@@ -2,7 +2,8 @@
 
 SESSION is an `[sso-session NAME]`, the start URL of legacy SSO profiles, or the name of an SSO
 profile (meaning its session); it may be left out when only one SSO session is configured.
-The verification URL and code go to stderr; `sync` prints its summary on stdout.
+The verification URL and code go to the terminal (stderr without one); `sync` prints its summary
+on stdout.
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
 def login_command(args: argparse.Namespace, ctx: Context) -> int:
     session = choose_session(ctx.catalog(), args.session)
     token = _auth(session, args, ctx).login(ctx.prompter())
-    until = token.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    from xswitch.core.times import local_time
+
+    until = local_time(token.expires_at, datetime.now().astimezone())
     ctx.note(f"Logged in to SSO session '{session.name}' until {until}.")
     return 0
 

@@ -178,3 +178,27 @@ def switch_role_url(
     if color:
         query["color"] = color.lstrip("#").upper()
     return "https://signin.aws.amazon.com/switchrole?" + urllib.parse.urlencode(query)
+
+
+def chained_role(creds: Credentials) -> bool:
+    """True for a role assumed by another role: the sign-in service then refuses a
+    SessionDuration (see `federation_login_url`)."""
+    return sum(step.startswith("role:") for step in creds.via) > 1
+
+
+def open_in_browser(url: str) -> bool:
+    """Open `url` in a graphical browser; False when none can be opened.
+
+    On Linux without a display nothing is tried: `webbrowser` would fall back to a text browser
+    (lynx, w3m) that takes over the terminal.
+    """
+    import sys
+    import webbrowser
+
+    graphical = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if sys.platform.startswith("linux") and not graphical:
+        return False
+    try:
+        return webbrowser.open(url, new=2)
+    except webbrowser.Error:
+        return False

@@ -72,8 +72,7 @@ def explain(
 def _explain_client_error(
     code: str, aws_message: str, profile: Profile | None, step: str, name: str
 ) -> AwsError:
-    # AWS reports a wrong MFA code as AccessDenied; the message tells it apart.
-    explainer = _invalid_mfa_code if "MultiFactorAuthentication" in aws_message else None
+    explainer = _invalid_mfa_code if _mfa_refused(aws_message) else None
     explainer = explainer or _EXPLAINERS.get(code)
     if explainer is None and code == "ValidationError" and "DurationSeconds" in aws_message:
         explainer = _duration_too_long
@@ -83,6 +82,16 @@ def _explain_client_error(
     who = f" for profile '{name}'" if name else ""
     quoted = f' AWS said: "{aws_message}"' if aws_message else ""
     return AwsError(f"{step}{who} failed: {message}{quoted}", hint, code=code, profile=name)
+
+
+def _mfa_refused(aws_message: str) -> bool:
+    # AWS reports a wrong or expired MFA code as AccessDenied; the message tells it apart.
+    return "MultiFactorAuthentication" in aws_message
+
+
+def is_wrong_mfa_code(error: XswitchError) -> bool:
+    """True when `error` (from `explain`) says AWS refused the MFA code itself."""
+    return isinstance(error, AwsError) and _mfa_refused(error.message)
 
 
 def _access_denied(code: str, profile: Profile | None, step: str) -> tuple[str, str]:

@@ -31,6 +31,7 @@ _ENV_INPUTS = (
     "AWS_DEFAULT_REGION",
     "PYTHON_KEYRING_BACKEND",
     "XSWITCH_KEYRING_BACKEND",
+    "SHELL",  # the export syntax follows the caller's shell
 )
 
 
@@ -65,6 +66,7 @@ def remember(
     shell: str,
     margin: int,
     encrypted: bool,
+    prod: bool = False,
 ) -> None:
     """Leave the pointer for `profile`; failures are ignored (the hot path is only a shortcut)."""
     pointer = {
@@ -75,6 +77,7 @@ def remember(
         "shell": shell,
         "margin": margin,
         "encrypted": encrypted,
+        "prod": prod,
     }
     path = _pointer_path(env, profile)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -93,7 +96,8 @@ def lookup(env: Mapping[str, str], profile: str, min_seconds_left: int = 0) -> d
     """The cached session of `profile`, or None to take the ordinary path.
 
     Plain data, so that the hot path imports no dataclasses: AccessKeyId, SecretAccessKey,
-    SessionToken (or None), Expiration (RFC 3339, UTC), Region (or None), Shell (default syntax).
+    SessionToken (or None), Expiration (RFC 3339, UTC), Region (or None), Shell (default syntax),
+    Prod (the profile's client is production: a pointer that does not say counts as one).
     Never raises: whatever is in the files, the answer is a session or a miss.
     """
     pointer_path = _pointer_path(env, profile)
@@ -149,6 +153,7 @@ def _answer(env: Mapping[str, str], profile: str, pointer: object, minimum: int)
         "Expiration": expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "Region": region,
         "Shell": shell or "bash",
+        "Prod": pointer.get("prod") is not False,
     }
 
 

@@ -227,6 +227,14 @@ class DeviceAuthorization:
     expires_in: int
 
 
+MFA_CODE_RULE = "MFA codes are 6 digits (the number your device shows now)."
+
+
+def valid_mfa_code(code: str) -> bool:
+    """True for a code AWS may accept: exactly six ASCII digits."""
+    return len(code) == 6 and code.isascii() and code.isdigit()
+
+
 class Prompter(Protocol):
     """How the engine asks the person in front of the screen for something.
 
@@ -235,8 +243,11 @@ class Prompter(Protocol):
     `errors.NoTerminal` when nobody can be asked.
     """
 
-    def mfa_code(self, serial: str, unlocks: list[str]) -> str:
-        """A one-time code for MFA device `serial`; `unlocks` names the profiles it serves."""
+    def mfa_code(self, serial: str, unlocks: list[str], *, problem: str | None = None) -> str:
+        """A one-time code for MFA device `serial`; `unlocks` names the profiles it serves.
+
+        `problem`: why the previous code was refused (malformed, wrong or expired), or None.
+        """
         ...
 
     def sso_device_code(self, authorization: DeviceAuthorization) -> None:

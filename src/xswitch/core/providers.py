@@ -15,18 +15,29 @@ import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from xswitch.core.errors import (
     ConfigError,
     CredentialError,
     MissingSourceKeys,
+    NoTerminal,
     SourceCycle,
     UnusableCredentials,
+    UsageError,
     XswitchError,
 )
-from xswitch.core.explain import explain, malformed_answer, redact
-from xswitch.core.model import Catalog, Credentials, Kind, Profile, Prompter, Settings
+from xswitch.core.explain import explain, is_wrong_mfa_code, malformed_answer, redact
+from xswitch.core.model import (
+    MFA_CODE_RULE,
+    Catalog,
+    Credentials,
+    Kind,
+    Profile,
+    Prompter,
+    Settings,
+    valid_mfa_code,
+)
 from xswitch.core.validate import credential_fields_problem
 
 CHAINED_ROLE_LIMIT = 3600  # AWS caps roles assumed from temporary credentials at one hour
@@ -38,6 +49,12 @@ UNSUPPORTED_SOURCES = ("Ec2InstanceMetadata", "EcsContainer")
 STS_ATTEMPTS = 3
 # A credential_process prints a few hundred bytes; more than this is not a credentials document.
 PROCESS_OUTPUT_LIMIT = 64 * 1024
+MFA_TRIES = 3  # codes asked for in a row before giving up
+WRONG_MFA_CODE = (
+    "AWS refused that MFA code: it was wrong or has expired (a code works once, for about 30 "
+    "seconds). Type the code your device shows now."
+)
+T = TypeVar("T")
 
 
 class Provider(ABC):
@@ -266,15 +283,19 @@ class SessionTokenProvider(Provider):
 
     def retrieve(self) -> Credentials:
         base = self.source.retrieve()
-        code = self.prompter.mfa_code(self.mfa_serial, list(self.unlocks))
         client = sts_client(base, self.region, self.env, timeout=self.timeout, attempts=1)
-        response = call_sts(
-            lambda: client.get_session_token(
-                DurationSeconds=self.duration, SerialNumber=self.mfa_serial, TokenCode=code
+        response = with_mfa_code(
+            self.prompter,
+            self.mfa_serial,
+            list(self.unlocks),
+            lambda code: call_sts(
+                lambda: client.get_session_token(
+                    DurationSeconds=self.duration, SerialNumber=self.mfa_serial, TokenCode=code
+                ),
+                self.profile,
+                "GetSessionToken",
+                client,
             ),
-            self.profile,
-            "GetSessionToken",
-            client,
         )
         via = (*base.via, "mfa")
         return credentials_from(response, via, client, self.profile, "GetSessionToken")
@@ -329,17 +350,28 @@ class AssumeRoleProvider(Provider):
             params["ExternalId"] = self.external_id
         if self.duration:
             params["DurationSeconds"] = self.duration
+        attempts = 1 if self.mfa_serial else STS_ATTEMPTS
+        client = sts_client(base, self.region, self.env, timeout=self.timeout, attempts=attempts)
         if self.mfa_serial:
             if self.prompter is None:
                 raise CredentialError(f"Assuming {self.role_arn} needs an MFA code.")
             unlocks = [self.profile.name] if self.profile else []
             params["SerialNumber"] = self.mfa_serial
-            params["TokenCode"] = self.prompter.mfa_code(self.mfa_serial, unlocks)
-        attempts = 1 if "TokenCode" in params else STS_ATTEMPTS
-        client = sts_client(base, self.region, self.env, timeout=self.timeout, attempts=attempts)
-        response = call_sts(
-            lambda: client.assume_role(**params), self.profile, "AssumeRole", client
-        )
+            response = with_mfa_code(
+                self.prompter,
+                self.mfa_serial,
+                unlocks,
+                lambda code: call_sts(
+                    lambda: client.assume_role(**params, TokenCode=code),
+                    self.profile,
+                    "AssumeRole",
+                    client,
+                ),
+            )
+        else:
+            response = call_sts(
+                lambda: client.assume_role(**params), self.profile, "AssumeRole", client
+            )
         label = f"role:{self.profile.name}" if self.profile else f"role:{self.role_arn}"
         return credentials_from(response, (*base.via, label), client, self.profile, "AssumeRole")
 
@@ -372,6 +404,39 @@ class AssumeRoleProvider(Provider):
 
     def chain(self) -> list[str]:
         return [*self.source.chain(), self.describe()]
+
+
+def with_mfa_code(
+    prompter: Prompter, serial: str, unlocks: list[str], call: Callable[[str], T]
+) -> T:
+    """`call(code)` with a code from `prompter`. A code that is not 6 digits (never sent) or that
+    AWS refuses as wrong or expired is asked for again with the reason, MFA_TRIES codes in all;
+    when nobody can be asked again, the refusal itself is raised."""
+    problem: str | None = None
+    refused: XswitchError | None = None
+    for _ in range(MFA_TRIES):
+        try:
+            if problem is None:
+                code = prompter.mfa_code(serial, unlocks)
+            else:
+                code = prompter.mfa_code(serial, unlocks, problem=problem)
+        except NoTerminal:
+            if refused is not None:
+                raise refused from None
+            raise
+        code = code.strip()
+        if not valid_mfa_code(code):
+            problem = MFA_CODE_RULE
+            refused = UsageError("That is not an MFA code.", MFA_CODE_RULE)
+            continue
+        try:
+            return call(code)
+        except XswitchError as error:
+            if not is_wrong_mfa_code(error):
+                raise
+            problem, refused = WRONG_MFA_CODE, error
+    assert refused is not None
+    raise refused
 
 
 def sts_client(

@@ -469,7 +469,7 @@ class NoTerminalForCommand(NoTerminal):
 class _NobodyToAsk:
     """A prompter for building chains that are only described, never run."""
 
-    def mfa_code(self, serial: str, unlocks: list[str]) -> str:
+    def mfa_code(self, serial: str, unlocks: list[str], *, problem: str | None = None) -> str:
         raise CredentialError("No MFA code can be asked for here.")
 
     def sso_device_code(self, authorization: Any) -> None:
@@ -548,15 +548,17 @@ class SessionManager:
         if isinstance(chain, CachedProvider):
             # Imported here: it loads ctypes (kernel keyring), which the picker's start can skip.
             from xswitch.core import hotpath
+            from xswitch.core.shell import choose_shell
 
             hotpath.remember(
                 self.env,
                 target.name,
                 self.store.path(chain.identity()),
                 region=target.region,
-                shell=self.settings.shell,
+                shell=choose_shell(None, self.env, self.settings.shell),
                 margin=self.settings.refresh_margin,
                 encrypted=not self.store.plaintext,
+                prod=self._prod(target),
             )
         return creds
 
@@ -583,6 +585,10 @@ class SessionManager:
             "duration of the SSO permission set), or its source or this computer has a wrong "
             "clock. Raise the duration or check the clock, then try again.",
         )
+
+    def _prod(self, profile: Profile) -> bool:
+        client = self.catalog.client(profile.client)
+        return bool(client and client.prod)
 
     def cached_sessions(self) -> dict[str, SessionInfo]:
         """Profile name -> cached session expiry, expired ones included. No keyring, no network."""

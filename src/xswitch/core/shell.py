@@ -185,14 +185,24 @@ def _syntax(shell: str) -> _Posix | _Fish | _PowerShell:
         ) from None
 
 
-def detect_shell(env: Mapping[str, str] = os.environ) -> str:
-    """bash, zsh, fish or powershell from $SHELL (bash when it is unknown)."""
+def shell_from_env(env: Mapping[str, str] = os.environ) -> str | None:
+    """The export syntax of the caller's shell ($SHELL's basename), or None when $SHELL names
+    no shell xswitch writes for (then the `shell` setting decides)."""
     name = Path(env.get("SHELL", "")).name.lower().removesuffix(".exe")
     if name in ("bash", "zsh", "fish"):
         return name
-    if name in ("pwsh", "powershell") or (not name and env.get("PSModulePath")):
+    if name in ("pwsh", "powershell"):
         return "powershell"
-    return "bash"
+    return None
+
+
+def choose_shell(flag: str | None, env: Mapping[str, str], setting: str | None) -> str:
+    """The syntax of export lines: `--shell`, else the caller's $SHELL, else the setting.
+
+    The same rule on the cached and the ordinary path: lines written for another shell are
+    worse than useless (fish's `set -e VAR` in bash turns on errexit).
+    """
+    return flag or shell_from_env(env) or setting or "bash"
 
 
 # --- subshell ----------------------------------------------------------------------------------

@@ -768,7 +768,7 @@ class XswitchApp(App[None]):
             return
         from xswitch.ui.screens.mfa import MfaScreen
 
-        screen = MfaScreen(message.serial, message.unlocks)
+        screen = MfaScreen(message.serial, message.unlocks, message.problem)
         self._mfa_screens[id(reply)] = screen
 
         def answered(code: str | None) -> None:
@@ -986,7 +986,7 @@ class XswitchApp(App[None]):
 
     @work(thread=True, group="console", exclusive=True, exit_on_error=False)
     def _console_worker(self, profile: Profile, creds: Credentials) -> None:
-        from xswitch.core.console import federation_login_url, switch_role_url
+        from xswitch.core.console import chained_role, federation_login_url, switch_role_url
 
         endpoint = self.env.get("XSWITCH_SIGNIN_ENDPOINT")
         demo = bool(self.env.get("XSWITCH_DEMO"))
@@ -999,11 +999,9 @@ class XswitchApp(App[None]):
             )
             self.post_message(ConsoleLinkReady(profile.name, url, note))
             return
-        # A role assumed by another role cannot ask the sign-in service for a session duration.
-        chained = sum(step.startswith("role:") for step in creds.via) > 1
         try:
             url = federation_login_url(
-                creds, self._region(profile), chained=chained, endpoint=endpoint
+                creds, self._region(profile), chained=chained_role(creds), endpoint=endpoint
             )
         except XswitchError as error:
             # The session is fine (it was just obtained): only the sign-in step failed.

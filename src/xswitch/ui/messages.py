@@ -77,11 +77,18 @@ class LoggedOut(Message):
 class MfaRequested(Message):
     """A login thread needs a one-time code; `reply` receives the code, or None when cancelled."""
 
-    def __init__(self, serial: str, unlocks: list[str], reply: Future[str | None]) -> None:
+    def __init__(
+        self,
+        serial: str,
+        unlocks: list[str],
+        reply: Future[str | None],
+        problem: str | None = None,
+    ) -> None:
         super().__init__()
         self.serial = serial
         self.unlocks = unlocks
         self.reply = reply
+        self.problem = problem  # why the previous code was refused, shown in the modal
 
 
 class MfaWithdrawn(Message):

@@ -45,9 +45,9 @@ class UiPrompter:
     def cancelled(self) -> bool:
         return self._cancel.is_set() or self._closing.is_set()
 
-    def mfa_code(self, serial: str, unlocks: list[str]) -> str:
+    def mfa_code(self, serial: str, unlocks: list[str], *, problem: str | None = None) -> str:
         reply: Future[str | None] = Future()
-        if not self._target.post_message(MfaRequested(serial, list(unlocks), reply)):
+        if not self._target.post_message(MfaRequested(serial, list(unlocks), reply, problem)):
             raise PromptCancelled("The MFA prompt")
         try:
             code = wait_for(reply, self.cancelled)

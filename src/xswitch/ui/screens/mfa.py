@@ -19,10 +19,11 @@ class MfaScreen(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel login", id="mfa.cancel"),
     ]
 
-    def __init__(self, serial: str, unlocks: list[str]) -> None:
+    def __init__(self, serial: str, unlocks: list[str], problem: str | None = None) -> None:
         super().__init__()
         self.serial = serial
         self.unlocks = unlocks
+        self.problem = problem  # why the previous code was refused
 
     def compose(self) -> ComposeResult:
         with Vertical(id="mfa-dialog", classes="dialog"):
@@ -33,7 +34,7 @@ class MfaScreen(ModalScreen[str | None]):
             yield Input(
                 placeholder="6 digits", password=True, max_length=6, id="mfa-code", restrict=r"\d*"
             )
-            yield Static("", id="mfa-problem", classes="problem")
+            yield Static(Text(self.problem or ""), id="mfa-problem", classes="problem")
             yield Static(Text("Enter to send · Esc to cancel the login", style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
