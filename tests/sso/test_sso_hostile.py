@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import stat
 import subprocess
 import sys
@@ -122,48 +121,6 @@ def test_the_aws_cli_gets_the_explanation_instead_of_a_silent_wait(configured, s
     assert result.returncode != 0
     assert "xswitch sso login acme" in result.stderr
     assert sso_server.requests["StartDeviceAuthorization"] == 0
-
-
-def run_in_a_terminal(*args: str) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
-    """Run xswitch with a pseudo-terminal as its controlling terminal; return what it wrote
-    to the terminal (where a prompt would appear)."""
-    master, slave = os.openpty()
-    slave_name = os.ttyname(slave)
-
-    def take_terminal() -> None:
-        os.close(os.open(slave_name, os.O_RDWR))  # after setsid: becomes the controlling tty
-
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "xswitch", *args],
-            capture_output=True,
-            env=dict(os.environ),
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=take_terminal,
-        )
-        shown = b""
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                shown += os.read(master, 4096)
-            except OSError:
-                break
-        return result, shown
-    finally:
-        os.close(master)
-        os.close(slave)
-
-
-def test_credential_process_never_prompts_even_with_a_terminal(configured):
-    probe, _ = run_in_a_terminal("--version")
-    assert probe.returncode == 0
-    result, shown = run_in_a_terminal("credential-process", "dev-mfa")
-    assert result.returncode == 1, result.stderr
-    assert result.stdout == b""
-    assert b"MFA code" not in shown  # nothing was asked on the terminal
-    assert b"xswitch login dev-mfa" in result.stderr
-    assert b"never prompts" in result.stderr
 
 
 # --- point 5: damaged token cache files --------------------------------------------------

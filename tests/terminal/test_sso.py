@@ -71,6 +71,6 @@ def test_credential_process_of_an_sso_profile_without_a_terminal_fails_at_once(
         timeout=60,
     )
     assert result.returncode == 1
-    assert "xswitch login acme-admin" in result.stderr
+    assert "xswitch sso login acme" in result.stderr
     assert "Traceback" not in result.stderr
-    assert "SSO login" in result.stderr and "no terminal" in result.stderr
+    assert "login to SSO session 'acme'" in result.stderr and "no terminal" in result.stderr

@@ -27,7 +27,6 @@ from typing import Any
 from xswitch.core import paths
 from xswitch.core.errors import (
     CredentialError,
-    NoTerminal,
     UnknownProfile,
     UnusableCredentials,
     VaultError,
@@ -415,55 +414,6 @@ class CachedProvider(Provider):
 
 
 # --- the entry point --------------------------------------------------------------------------
-
-
-class NonInteractive:
-    """The prompter of commands that never prompt (`credential-process`): a code or a login
-    that would need a person fails at once, naming the command that provides it."""
-
-    def __init__(self, profile: str, mfa_code: str | None = None) -> None:
-        self.profile = profile
-        self._mfa_code = mfa_code
-
-    def can_prompt(self) -> bool:
-        return False
-
-    def mfa_code(self, serial: str, unlocks: list[str]) -> str:
-        if self._mfa_code:
-            code, self._mfa_code = self._mfa_code, None
-            return code
-        raise NoTerminalForCommand(self.profile, serial)
-
-    def sso_device_code(self, authorization: Any) -> None:
-        raise CredentialError(
-            f"Profile '{self.profile}' needs a new SSO login, which this command never starts.",
-            f"Run 'xswitch sso login {authorization.session}' in a terminal, then try again.",
-        )
-
-    def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
-        raise NoTerminal(
-            "the passphrase of xswitch's encrypted keyring file, and this command never prompts",
-            "Set XSWITCH_KEYRING_PASSPHRASE in the environment of the program that runs it, or "
-            f"run 'xswitch login {self.profile}' in a terminal first.",
-        )
-
-    def cancelled(self) -> bool:
-        return False
-
-
-class NoTerminalForCommand(NoTerminal):
-    """An MFA code is needed by a command that never prompts."""
-
-    def __init__(self, profile: str, serial: str) -> None:
-        super().__init__()
-        self.message = (
-            f"Profile '{profile}' needs an MFA code (device {serial}), and this command never "
-            "prompts (its output is read by another program)."
-        )
-        self.hint = (
-            f"Run 'xswitch login {profile}' in a terminal first (the session it caches is then "
-            "used here), or set XSWITCH_MFA_CODE."
-        )
 
 
 class _NobodyToAsk:
