@@ -52,7 +52,8 @@ from xswitch.ui.messages import (
     LoginFailed,
     LoginSucceeded,
     MfaRequested,
-    MfaWithdrawn,
+    PassphraseRequested,
+    PromptWithdrawn,
     Purpose,
     SyncCancelled,
     SyncFailed,
@@ -77,10 +78,11 @@ from xswitch.ui.widgets.profile_table import ProfileHeader, ProfileTable
 from xswitch.ui.widgets.virtual_list import VirtualList
 
 if TYPE_CHECKING:
+    from textual.screen import ModalScreen
+
     from xswitch.core.match import FuzzyIndex
     from xswitch.core.sessions import SessionManager
     from xswitch.ui.screens.device_code import DeviceCodeScreen
-    from xswitch.ui.screens.mfa import MfaScreen
 
 # Help says more than the key bar has room for.
 LONG_DESCRIPTIONS = {
@@ -198,7 +200,8 @@ class XswitchApp(App[None]):
         # the keys typed right after it on a busy machine.
         self._filter_box = FilterInput(placeholder=FILTER_PLACEHOLDER, id="filter")
         self._filter = ""
-        self._mfa_screens: dict[int, MfaScreen] = {}
+        # Modals answering a waiting login thread (MFA code, passphrase), by id of their reply.
+        self._prompt_screens: dict[int, ModalScreen[str | None]] = {}
         self._device_screens: dict[int, DeviceCodeScreen] = {}
         self._chains: dict[str, list[str] | XswitchError] = {}
         # Profiles one MFA code unlocks: a scan of every profile, so found once per profile.
@@ -763,22 +766,31 @@ class XswitchApp(App[None]):
     # --- prompts from login threads ------------------------------------------------------------
 
     def on_mfa_requested(self, message: MfaRequested) -> None:
-        reply = message.reply
-        if reply.done():
-            return
         from xswitch.ui.screens.mfa import MfaScreen
 
         screen = MfaScreen(message.serial, message.unlocks, message.problem)
-        self._mfa_screens[id(reply)] = screen
+        self._ask(screen, message.reply)
 
-        def answered(code: str | None) -> None:
-            self._mfa_screens.pop(id(reply), None)
-            _settle(reply, code)
+    def on_passphrase_requested(self, message: PassphraseRequested) -> None:
+        from xswitch.ui.screens.passphrase import PassphraseScreen
+
+        screen = PassphraseScreen(message.path, new=message.new, problem=message.problem)
+        self._ask(screen, message.reply)
+
+    def _ask(self, screen: ModalScreen[str | None], reply: Future[str | None]) -> None:
+        """Show `screen`; its answer (None on Esc) goes to the thread waiting on `reply`."""
+        if reply.done():
+            return  # the thread gave up before the modal could be shown
+        self._prompt_screens[id(reply)] = screen
+
+        def answered(value: str | None) -> None:
+            self._prompt_screens.pop(id(reply), None)
+            _settle(reply, value)
 
         self.push_screen(screen, answered)
 
-    def on_mfa_withdrawn(self, message: MfaWithdrawn) -> None:
-        screen = self._mfa_screens.pop(id(message.reply), None)
+    def on_prompt_withdrawn(self, message: PromptWithdrawn) -> None:
+        screen = self._prompt_screens.pop(id(message.reply), None)
         if screen is not None and screen is self.screen:
             screen.dismiss(None)
 

@@ -75,7 +75,8 @@ class LoggedOut(Message):
 
 
 class MfaRequested(Message):
-    """A login thread needs a one-time code; `reply` receives the code, or None when cancelled."""
+    """A login thread needs a one-time code; `reply` receives the code, or None when cancelled.
+    `problem`: why the previous code was refused, or None."""
 
     def __init__(
         self,
@@ -88,11 +89,25 @@ class MfaRequested(Message):
         self.serial = serial
         self.unlocks = unlocks
         self.reply = reply
-        self.problem = problem  # why the previous code was refused, shown in the modal
+        self.problem = problem
 
 
-class MfaWithdrawn(Message):
-    """The thread that asked stopped waiting (cancelled or timed out): close its modal."""
+class PassphraseRequested(Message):
+    """A login thread needs the passphrase of the encrypted keyring file at `path`; `reply`
+    receives it, or None when cancelled. `new`: the file is being created (asked twice)."""
+
+    def __init__(
+        self, path: str, new: bool, problem: str | None, reply: Future[str | None]
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.new = new
+        self.problem = problem
+        self.reply = reply
+
+
+class PromptWithdrawn(Message):
+    """The thread that asked (MFA code, passphrase) stopped waiting: close its modal."""
 
     def __init__(self, reply: Future[str | None]) -> None:
         super().__init__()

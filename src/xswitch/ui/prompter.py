@@ -1,8 +1,10 @@
 """Bridges login threads to the app: a Prompter answered by modals, and calls that can be abandoned.
 
-Login threads never touch widgets. They post messages to the app and wait for the answer in short
-timeouts, checking for cancellation in between, so that Esc, a cancelled worker or quitting the app
-never leaves a thread waiting forever (a bare `Future.result()` would hang process exit).
+Every question (MFA code, keyring passphrase, SSO device code) is a modal: nothing in the picker's
+process reads the terminal, which Textual owns. Login threads never touch widgets. They post
+messages to the app and wait for the answer in short timeouts, checking for cancellation in
+between, so that Esc, a cancelled worker or quitting the app never leaves a thread waiting forever
+(a bare `Future.result()` would hang process exit).
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
 from typing import TypeVar
 
+from textual.message import Message
 from textual.message_pump import MessagePump
 
 from xswitch.core.errors import PromptCancelled
 from xswitch.core.model import DeviceAuthorization
-from xswitch.ui.messages import DeviceCodeShown, MfaRequested, MfaWithdrawn
+from xswitch.ui.messages import (
+    DeviceCodeShown,
+    MfaRequested,
+    PassphraseRequested,
+    PromptWithdrawn,
+)
 
 T = TypeVar("T")
 
@@ -47,19 +55,30 @@ class UiPrompter:
 
     def mfa_code(self, serial: str, unlocks: list[str], *, problem: str | None = None) -> str:
         reply: Future[str | None] = Future()
-        if not self._target.post_message(MfaRequested(serial, list(unlocks), reply, problem)):
-            raise PromptCancelled("The MFA prompt")
+        request = MfaRequested(serial, list(unlocks), reply, problem)
+        return self._ask(request, reply, "The MFA prompt")
+
+    def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
+        reply: Future[str | None] = Future()
+        request = PassphraseRequested(path, new, problem, reply)
+        return self._ask(request, reply, "The keyring passphrase prompt")
+
+    def _ask(self, request: Message, reply: Future[str | None], what: str) -> str:
+        """Post `request` (the app shows its modal) and wait for the answer in `reply`."""
+        # A login given up already (Esc on an earlier prompt) asks nothing more.
+        if self.cancelled() or not self._target.post_message(request):
+            raise PromptCancelled(what)
         try:
-            code = wait_for(reply, self.cancelled)
+            answer = wait_for(reply, self.cancelled)
         except Abandoned:
             reply.cancel()
-            self._target.post_message(MfaWithdrawn(reply))
-            raise PromptCancelled("The MFA prompt") from None
-        if code is None:
+            self._target.post_message(PromptWithdrawn(reply))
+            raise PromptCancelled(what) from None
+        if answer is None:
             # Esc: give up the whole login, so no second prompt pops up for the same attempt.
             self._cancel.set()
-            raise PromptCancelled("The MFA prompt")
-        return code
+            raise PromptCancelled(what)
+        return answer
 
     def sso_device_code(self, authorization: DeviceAuthorization) -> None:
         self.showed_device_code = True

@@ -20,10 +20,11 @@ class MfaScreen(ModalScreen[str | None]):
     ]
 
     def __init__(self, serial: str, unlocks: list[str], problem: str | None = None) -> None:
+        """`problem`: why the previous code was refused (shown above the field), or None."""
         super().__init__()
         self.serial = serial
         self.unlocks = unlocks
-        self.problem = problem  # why the previous code was refused
+        self.problem = problem
 
     def compose(self) -> ComposeResult:
         with Vertical(id="mfa-dialog", classes="dialog"):
