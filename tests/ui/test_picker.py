@@ -405,7 +405,14 @@ async def test_every_binding_has_an_id_a_description_and_a_palette_entry(world):
         commands = {c.title for c in app.get_system_commands(app.screen)}
     for binding in XswitchApp.BINDINGS:
         assert binding.id and binding.description, binding
-        assert binding.description in commands or binding.action == "quit"
+        # Quit is built in; the palette lists the clients that exist rather than 1–9 (see
+        # test_navigation.py).
+        assert (
+            binding.description in commands
+            or binding.action == "quit"
+            or binding.id.startswith("jump-client-")
+            or binding.id == "client-number"  # only with ten clients or more
+        )
 
 
 async def test_palette_lists_profiles_and_selects_one(world):

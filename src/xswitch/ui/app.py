@@ -42,6 +42,7 @@ from xswitch.core.model import (
 )
 from xswitch.ui.board import SessionBoard
 from xswitch.ui.heap import StartupCollector
+from xswitch.ui.jump import ClientNumber
 from xswitch.ui.messages import (
     ConsoleFailed,
     ConsoleLinkReady,
@@ -60,7 +61,7 @@ from xswitch.ui.messages import (
     SyncFinished,
     SyncProgress,
 )
-from xswitch.ui.palette import ProfileProvider
+from xswitch.ui.palette import ClientProvider, ProfileProvider
 from xswitch.ui.prompter import Abandoned, UiPrompter, call_abandonable
 from xswitch.ui.sync import (
     SYNCING_KEY,
@@ -139,7 +140,7 @@ class XswitchApp(App[None]):
 
     # Absolute, so that subclasses defined elsewhere (tests, the demo) find it too.
     CSS_PATH = str(Path(__file__).with_name("xswitch.tcss"))
-    COMMANDS: ClassVar = App.COMMANDS | {ProfileProvider}
+    COMMANDS: ClassVar = App.COMMANDS | {ProfileProvider, ClientProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
@@ -152,6 +153,9 @@ class XswitchApp(App[None]):
         Binding("x", "logout", "Log out", id="logout"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("right", "column('profiles')", "Profiles column", id="column-profiles", show=False),
+        Binding("left", "column('clients')", "Clients column", id="column-clients", show=False),
+        Binding("0", "client_number", "Jump to client 10+", id="client-number", show=False),
         *(
             Binding(
                 str(n),
@@ -194,6 +198,7 @@ class XswitchApp(App[None]):
         for profile in catalog.profiles.values():
             self._by_client.setdefault(profile.client, []).append(profile.name)
         self._shown_client: int | None = None
+        self._client_number = ClientNumber()
         self._painted = False
         self._details_due = False
         # Part of the first frame, though it costs a little: a box mounted on the first '/' lost
@@ -507,7 +512,48 @@ class XswitchApp(App[None]):
             event.stop()
             self.action_filter()
             return
+        typed_number = isinstance(event, events.Key) and self._client_number.active
+        if typed_number and self._typed_client_number(event):
+            event.stop()
+            return
         await super().on_event(event)
+
+    def _typed_client_number(self, event: events.Key) -> bool:
+        """A key after `0`: True when it was part of the client number (and is used up)."""
+        entry = self._client_number
+        if self.screen is not self._main_screen or self.focused is self._filter_box:
+            entry.stop()
+        elif event.character and event.character.isdigit():
+            number = entry.digit(event.character, len(self.catalog.clients))
+            if number is None:
+                self._show_number_typed(entry.digits or "")
+            else:
+                self._show_number_typed(None)
+                self.action_jump_client(number)
+            return True
+        elif event.key in ("enter", "escape"):
+            number = entry.enter() if event.key == "enter" else None
+            entry.stop()
+            self._show_number_typed(None)
+            if number is not None:
+                self.action_jump_client(number)
+            return True
+        entry.stop()
+        self._show_number_typed(None)
+        return False
+
+    def _show_number_typed(self, digits: str | None) -> None:
+        """The client number being typed, in the header (None: the usual header again)."""
+        shown = f"client 0{digits}… (Enter jumps)" if digits is not None else self.subheading
+        self._main_screen.query_one("#subheading", Static).update(Text(shown))
+
+    def action_client_number(self) -> None:
+        self._client_number.start()
+        self._show_number_typed("")
+
+    def action_column(self, column: str) -> None:
+        """Left/Right: move between the clients and the profiles."""
+        (self.clients if column == "clients" else self.profiles).focus()
 
     def action_filter(self) -> None:
         # Focus now, not on the next idle: keys typed right after '/' must land in the box.
@@ -520,7 +566,9 @@ class XswitchApp(App[None]):
         self.profiles.focus()
 
     def action_jump_client(self, number: int) -> None:
-        if number > len(self.catalog.clients):
+        if not 1 <= number <= len(self.catalog.clients):
+            if number > 9:
+                self.notify(f"There is no client {number}.", markup=False)
             return
         self._forget_filter()
         self.clients.move_cursor(number - 1)
@@ -556,6 +604,10 @@ class XswitchApp(App[None]):
         self._confirm_then(Purpose.COPY, "Copy export lines")
 
     def action_subshell(self) -> None:
+        if self.focused is self.clients:
+            # Enter on a client goes into its profiles, as Right does; a shell needs a profile.
+            self.profiles.focus()
+            return
         self._confirm_then(Purpose.SHELL, "A subshell")
 
     def action_console(self) -> None:
@@ -591,11 +643,14 @@ class XswitchApp(App[None]):
                 if binding.id == "jump-client-1":
                     keys.append(("1–9", "Jump to client N"))
                 continue
+            if binding.id in ("column-profiles", "column-clients", "client-number"):
+                continue  # said once below
             description = LONG_DESCRIPTIONS.get(binding.id or "", binding.description)
             keys.append((self.get_key_display(binding), description))
         keys += [
+            ("0 N…", "Jump to client 10 and beyond: 0 then its number (0 1 2: client 12)"),
             ("↑ ↓ PgUp PgDn", "Move in the list"),
-            ("Tab", "Switch between clients and profiles"),
+            ("← → Tab", "Switch between clients and profiles (Enter on a client too)"),
             ("ctrl+p", "Palette: every profile by name, every command"),
         ]
         return keys
@@ -606,6 +661,10 @@ class XswitchApp(App[None]):
             assert isinstance(binding, Binding)
             if binding.action in ("quit",):
                 continue  # the built-in list already has Quit
+            if binding.id and binding.id.startswith("jump-client-"):
+                continue  # the palette lists the clients that exist (ui.palette)
+            if binding.id == "client-number" and len(self.catalog.clients) < 10:
+                continue
             yield SystemCommand(
                 binding.description,
                 f"Key: {self.get_key_display(binding)}",

@@ -1,4 +1,5 @@
-"""Command palette over the catalog: every profile by name (Ctrl+P), matched with the fast index."""
+"""Command palette over the catalog (Ctrl+P): every profile by name, matched with the fast index,
+and every client that exists ("Client 3: Initech"), which the palette selects by number."""
 
 from __future__ import annotations
 
@@ -41,3 +42,34 @@ class ProfileProvider(Provider):
                 partial(self.picker.select_profile, match.key),
                 text=match.key,
             )
+
+
+class ClientProvider(Provider):
+    """Hits are the clients of the catalog; choosing one shows its profiles."""
+
+    @property
+    def picker(self) -> XswitchApp:
+        return self.app  # type: ignore[return-value]
+
+    def _clients(self) -> list[tuple[int, str, Content]]:
+        return [
+            (number, f"Client {number}: {client.name}", _client_display(number, client.name))
+            for number, client in enumerate(self.picker.catalog.clients, start=1)
+        ]
+
+    async def discover(self) -> Hits:
+        for number, text, display in islice(self._clients(), PALETTE_LIMIT):
+            yield DiscoveryHit(display, partial(self.picker.action_jump_client, number), text=text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for number, text, display in self._clients():
+            score = matcher.match(text)
+            if score > 0:
+                jump = partial(self.picker.action_jump_client, number)
+                yield Hit(score, display, jump, text=text)
+
+
+def _client_display(number: int, name: str) -> Content:
+    # Content(...) takes the client's name literally (the matcher's highlight would read markup).
+    return Content.assemble((f"Client {number}: ", "dim"), Content(name))
