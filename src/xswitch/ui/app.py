@@ -90,9 +90,11 @@ LONG_DESCRIPTIONS = {
     "refresh-client": "Refresh every live session of the selected client",
     "copy": "Copy export lines (shell syntax from settings)",
     "console": "Open the AWS console signed in as the profile",
-    "sso-sync": "SSO sync: discover accounts and roles of the selected profile's SSO session "
-    "(the only session, or choose one when several exist); rows appear as they arrive",
+    "sso-sync": "SSO sync: discover the accounts and roles of the profile's SSO session "
+    "(asks which one when several exist)",
 }
+# What the key bar keeps when the terminal is too narrow for every hint.
+ESSENTIAL_HINTS = ("help", "quit")
 
 # Filter results beyond this many are not worth drawing: nobody scrolls past them, they refine.
 FILTER_LIMIT = 200
@@ -123,12 +125,20 @@ class PickerScreen(Screen):
     def on_mount(self) -> None:
         self._fit_columns(self.app.size.width)
 
+    # Toasts shown before a dialog opened would show through it: hidden while it is up.
+    def on_screen_suspend(self) -> None:
+        self.add_class("-covered")
+
+    def on_screen_resume(self) -> None:
+        self.remove_class("-covered")
+
     def on_resize(self, event: events.Resize) -> None:
         self._fit_columns(event.size.width)
         for details in self.query(Details):
             details.fit()  # the room for the details changed with the screen
 
     def _fit_columns(self, width: int) -> None:
+        self.app.fit_key_bar(width)  # type: ignore[attr-defined]
         clients = max(20, min(30, width // 4))
         if clients != self._clients_width:
             self._clients_width = clients
@@ -141,6 +151,10 @@ class XswitchApp(App[None]):
     # Absolute, so that subclasses defined elsewhere (tests, the demo) find it too.
     CSS_PATH = str(Path(__file__).with_name("xswitch.tcss"))
     COMMANDS: ClassVar = App.COMMANDS | {ProfileProvider, ClientProvider}
+    # Toasts would cover the dialogs (a 24-line terminal has no room beside them): while a modal
+    # is up they wait, and those not yet expired show when it closes.
+    # (The toasts themselves: their rack sets its own `display` and `visibility`.)
+    CSS = "ModalScreen Toast, PickerScreen.-covered Toast { display: none; }"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
@@ -246,7 +260,8 @@ class XswitchApp(App[None]):
         yield ProfileHeader(id="profile-header")
         yield ProfileTable(self.catalog, self.board, self.clock, id="profiles")
         yield Details(id="details")
-        yield KeyBar(self.key_hints(), id="keys")
+        self._key_bar_hints = self.key_hints(self.size.width)
+        yield KeyBar(self._key_bar_hints, id="keys")
 
     def on_mount(self) -> None:
         # Cached sessions are expiry metadata only (no keyring, no network): countdowns at once.
@@ -626,14 +641,28 @@ class XswitchApp(App[None]):
 
         self.push_screen(HelpScreen(self.key_descriptions()))
 
-    def key_hints(self) -> list[tuple[str, str]]:
-        """The keys shown in the bottom bar (the rest are in help and the palette)."""
-        hints = [
-            (self.get_key_display(b), b.description)
-            for b in self.BINDINGS
-            if isinstance(b, Binding) and b.show
-        ]
-        return [*hints, ("ctrl+p", "Palette")]
+    def key_hints(self, width: int | None = None) -> list[tuple[str, str]]:
+        """The keys shown in the bottom bar (the rest are in help and the palette). Within
+        `width`, hints give way from the right, but help, quit and the palette always show."""
+        shown = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
+        hints = [(self.get_key_display(b), b.description) for b in shown]
+        palette = ("ctrl+p", "Palette")
+
+        def cells(hints: list[tuple[str, str]]) -> int:
+            return sum(len(key) + len(description) + 4 for key, description in hints)
+
+        if width is not None:
+            optional = [i for i, b in enumerate(shown) if b.id not in ESSENTIAL_HINTS]
+            while optional and cells([*hints, palette]) > width:
+                hints.pop(optional.pop())  # the rightmost first: earlier indices hold
+        return [*hints, palette]
+
+    def fit_key_bar(self, width: int) -> None:
+        """Redraw the key bar for a terminal `width` cells wide (when that changes it)."""
+        hints = self.key_hints(width)
+        if hints != self._key_bar_hints:
+            self._key_bar_hints = hints
+            self._main_screen.query_one("#keys", KeyBar).update(KeyBar.text(hints))
 
     def key_descriptions(self) -> list[tuple[str, str]]:
         keys: list[tuple[str, str]] = []

@@ -36,11 +36,16 @@ class DeviceCodeScreen(ModalScreen[None]):
             yield Static(Text("Open this address and approve the request:"))
             yield Static(Text(auth.verification_uri_complete, style="underline"))
             yield Static(Text.assemble("Code    ", (auth.user_code, "bold reverse")))
-            yield Static(Text("c copies the address · Esc cancels the login", style="dim"))
+            yield Static(
+                Text("c copies the address · Esc cancels the login", style="dim"), id="sso-hint"
+            )
 
     def action_copy_url(self) -> None:
         self.app.copy_to_clipboard(self.authorization.verification_uri_complete)
-        self.notify("Copied the SSO address.", markup=False)
+        # Said in the dialog: toasts are held back while a modal is up.
+        self.query_one("#sso-hint", Static).update(
+            Text("Copied the SSO address · Esc cancels the login", style="dim")
+        )
 
     def action_cancel(self) -> None:
         self.cancel.set()

@@ -68,11 +68,14 @@ class LinkScreen(ModalScreen[None]):
             yield Label(Text(self.heading), classes="dialog-title")
             yield Static(Text(self.note))
             yield Static(link_text(self.url), id="link-url")
-            yield Static(Text("c copies the whole link · Esc closes", style="dim"))
+            yield Static(Text("c copies the whole link · Esc closes", style="dim"), id="link-hint")
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.url)
-        self.notify("Copied the console link.", markup=False)
+        # Said in the dialog: toasts are held back while a modal is up.
+        self.query_one("#link-hint", Static).update(
+            Text("Copied the console link · Esc closes", style="dim")
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,10 +14,10 @@ from textual.widgets import Static
 
 class KeyBar(Static):
     def __init__(self, hints: Sequence[tuple[str, str]], *, id: str | None = None) -> None:
-        super().__init__(self._text(hints), id=id)
+        super().__init__(self.text(hints), id=id)
 
     @staticmethod
-    def _text(hints: Sequence[tuple[str, str]]) -> Text:
+    def text(hints: Sequence[tuple[str, str]]) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         for key, description in hints:
             text.append(f" {key} ", style="bold reverse")
