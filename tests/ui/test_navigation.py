@@ -1,10 +1,10 @@
-"""Moving around the picker: Enter and the arrows between the columns, client numbers past 9, and
-the palette's clients."""
+"""Moving around the picker: Enter and the arrows between the columns, client numbers past 9, the
+palette's clients; and what the picker says on start inside an xswitch shell."""
 
 from __future__ import annotations
 
 from textual.command import CommandPalette
-from uitesting import SIZE, new_app, screen_text, wait_until
+from uitesting import SIZE, new_app, notifications, screen_text, wait_until
 
 from xswitch.ui.jump import ClientNumber
 
@@ -120,3 +120,22 @@ async def test_palette_shows_client_names_literally(isolated):
         await wait_until(
             pilot, lambda: "Client 2: Client 02 [b]x[/b]" in screen_text(app), "the literal name"
         )
+
+
+async def test_inside_an_xswitch_shell_the_picker_says_so_on_start(world, monkeypatch):
+    monkeypatch.setenv("XSWITCH_PROFILE", "acme-ops\x1b[2J")
+    monkeypatch.setenv("XSWITCH_CLIENT", "Acme Retail")
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        said = lambda: any("inside the xswitch shell" in n for n in notifications(app))  # noqa: E731
+        await wait_until(pilot, said, "the notice")
+        notice = next(n for n in notifications(app) if "inside the xswitch shell" in n)
+        assert "'acme-ops?[2J' (Acme Retail)" in notice  # no raw escape sequence
+        assert app.is_running and app.screen is app.screen_stack[0]  # a notice, not a refusal
+
+
+async def test_outside_an_xswitch_shell_there_is_no_such_notice(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        assert not any("xswitch shell" in n for n in notifications(app))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, InvalidStateError
@@ -103,6 +104,11 @@ FILTER_PLACEHOLDER = "/ filter: client, profile, account, role, tag"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters (escape sequences, newlines) shown as '?'."""
+    return "".join("?" if unicodedata.category(c).startswith("C") else c for c in text)
 
 
 def _opens_in_browser(url: str) -> bool:
@@ -280,6 +286,26 @@ class XswitchApp(App[None]):
         self._painted = True
         self._update_details()
         self._prepare_index()
+        self._say_if_nested()
+
+    def _say_if_nested(self) -> None:
+        """Started inside an xswitch shell: say so before anyone logs in (not a refusal)."""
+        from xswitch.core.shell import in_subshell
+
+        if not in_subshell(self.env):
+            return
+        where = _printable(self.env.get("XSWITCH_PROFILE", ""))
+        client = _printable(self.env.get("XSWITCH_CLIENT", ""))
+        self.notify(
+            f"This picker runs inside the xswitch shell for '{where}'"
+            + (f" ({client})" if client else "")
+            + ". Logins, copies and the console work as usual; a new shell needs leaving this one "
+            "first ('exit').",
+            title="Inside an xswitch shell",
+            severity="warning",
+            markup=False,
+            timeout=12,
+        )
 
     @work(thread=True, group="index", exit_on_error=False)
     def _prepare_index(self) -> None:
