@@ -32,6 +32,12 @@ def data_dir(env: Mapping[str, str] = os.environ) -> Path:
     return _xdg(env, "XDG_DATA_HOME", ".local/share") / "xswitch"
 
 
+def state_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """Small things remembered between runs (the picker's last selection):
+    `$XDG_STATE_HOME/xswitch`."""
+    return _xdg(env, "XDG_STATE_HOME", ".local/state") / "xswitch"
+
+
 def aws_config_file(env: Mapping[str, str] = os.environ) -> Path:
     return Path(os.path.expandvars(os.path.expanduser(env.get("AWS_CONFIG_FILE", "~/.aws/config"))))
 
@@ -44,6 +50,27 @@ def aws_credentials_file(env: Mapping[str, str] = os.environ) -> Path:
 def sso_cache_dir() -> Path:
     """The AWS CLI's SSO token cache, shared with it (always under the home directory)."""
     return Path.home() / ".aws" / "sso" / "cache"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically (a reader sees the old or the new file, never half of
+    one), readable by the user only; its directory is created private."""
+    import contextlib
+    import tempfile
+
+    private_dir(path.parent)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def private_dir(path: Path) -> Path:

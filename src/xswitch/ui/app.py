@@ -41,6 +41,7 @@ from xswitch.core.model import (
     Profile,
     SsoSession,
 )
+from xswitch.ui import recent
 from xswitch.ui.board import SessionBoard
 from xswitch.ui.heap import StartupCollector
 from xswitch.ui.jump import ClientNumber
@@ -173,6 +174,8 @@ class XswitchApp(App[None]):
         Binding("x", "logout", "Log out", id="logout"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        # Textual only hints at another key on Ctrl+C; here it quits, in dialogs too.
+        Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
         Binding("right", "column('profiles')", "Profiles column", id="column-profiles", show=False),
         Binding("left", "column('clients')", "Clients column", id="column-clients", show=False),
         Binding("0", "client_number", "Jump to client 10+", id="client-number", show=False),
@@ -276,9 +279,33 @@ class XswitchApp(App[None]):
         except XswitchError as error:
             self.notify(str(error), severity="warning", markup=False)
         self._show_client(0)
+        self._open_on_recent()
         self.profiles.focus()
         self._update_live_counts()
         self.set_interval(1.0, self._tick, name="countdown")
+
+    def _open_on_recent(self) -> None:
+        """Select the client and profile the picker was left on last time, if they still exist."""
+        client_key, name = recent.load(self.env)
+        if name in self.catalog.profiles:
+            self.select_profile(name)
+            return
+        keys = [client.key for client in self.catalog.clients]
+        if client_key in keys:
+            self.clients.move_cursor(keys.index(client_key))
+            self._show_client(keys.index(client_key))
+
+    def _remember(self, used: str | None = None) -> None:
+        """Keep the profile just `used` (else the selection) and its client for the next start."""
+        profile = self.catalog.profiles.get(used) if used else self.profiles.selected
+        client = self.clients.selected if self._shown_client is not None and not used else None
+        if client is None and profile is not None:
+            client = self.catalog.client(profile.client)
+        recent.save(client.key if client else None, profile.name if profile else None, self.env)
+
+    async def action_quit(self) -> None:
+        self._remember()
+        await super().action_quit()
 
     def on_ready(self) -> None:
         self._collector.settle()
@@ -411,9 +438,11 @@ class XswitchApp(App[None]):
         if not self.screen_stack:
             return  # a move posted just before the app closed: nothing left to update
         if event.sender is self.clients:
-            if self._shown_client != event.index:
+            # The list's cursor now, not the event's: a move posted before the picker selected
+            # another client itself (the remembered one, at start) is stale.
+            if self._shown_client != self.clients.cursor:
                 self._forget_filter()
-                self._show_client(event.index)
+                self._show_client(self.clients.cursor)
         elif self._painted:
             self._update_details_after_frame()
 
@@ -769,6 +798,7 @@ class XswitchApp(App[None]):
         """
         self.board.started(name)
         self._refresh_profile(name)
+        self._remember(name)
         self.run_worker(
             partial(self._obtain, name, purpose, force_refresh, sso_login),
             name=f"{purpose.value} {name}",
