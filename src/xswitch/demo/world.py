@@ -3,7 +3,8 @@
 `DemoWorld` starts a moto server (STS/IAM) and the project's SSO server, writes `~/.aws/config`,
 `~/.aws/credentials` and xswitch's config.toml into a temporary directory, and points this process's
 environment at them, so nothing touches the user's real files, keyring or AWS accounts. Closing it
-stops the servers, restores the environment and deletes the directory.
+stops the servers, revokes the kernel-keyring copy of the demo's session key, restores the
+environment and deletes the directory.
 """
 
 from __future__ import annotations
@@ -252,6 +253,12 @@ class DemoWorld:
                 self._environ[name] = value
 
     def close(self) -> None:
+        if self._saved:
+            # The session-cache key's copy in the kernel keyring would outlive the throwaway home
+            # by hours (its description is computed from the demo's directories: before restoring).
+            from xswitch.core import keycache
+
+            keycache.forget(keycache.kernel_description(self._environ))
         for name, value in self._saved.items():
             if value is None:
                 self._environ.pop(name, None)
