@@ -42,7 +42,7 @@ from xswitch.core.model import (
     SsoSession,
 )
 from xswitch.ui import recent
-from xswitch.ui.board import SessionBoard
+from xswitch.ui.board import DirectoryWatch, SessionBoard
 from xswitch.ui.heap import StartupCollector
 from xswitch.ui.jump import ClientNumber
 from xswitch.ui.messages import (
@@ -92,6 +92,7 @@ LONG_DESCRIPTIONS = {
     "refresh-client": "Refresh every live session of the selected client",
     "copy": "Copy export lines (shell syntax from settings)",
     "console": "Open the AWS console signed in as the profile",
+    "reload": "Reload the configuration (AWS config and credentials, config.toml)",
     "sso-sync": "SSO sync: discover the accounts and roles of the profile's SSO session "
     "(asks which one when several exist)",
 }
@@ -172,6 +173,7 @@ class XswitchApp(App[None]):
         Binding("o", "console", "Console", id="console"),
         Binding("S", "sso_sync", "SSO sync", id="sso-sync"),
         Binding("x", "logout", "Log out", id="logout"),
+        Binding("R", "reload", "Reload config", id="reload", show=False),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         # Textual only hints at another key on Ctrl+C; here it quits, in dialogs too.
@@ -273,6 +275,9 @@ class XswitchApp(App[None]):
         yield KeyBar(self._key_bar_hints, id="keys")
 
     def on_mount(self) -> None:
+        # Logins and logouts of other xswitch processes show within a second or two: the session
+        # cache directory is looked at (one stat) on every countdown tick.
+        self._cache_watch = DirectoryWatch(self.sessions.store.directory)
         # Cached sessions are expiry metadata only (no keyring, no network): countdowns at once.
         try:
             self.board.load(self.sessions.cached_sessions())
@@ -544,6 +549,8 @@ class XswitchApp(App[None]):
         return self._unlocked[profile.name]
 
     def _tick(self) -> None:
+        if self._cache_watch.changed():
+            self._reload_sessions()
         self.profiles.tick()
         self._update_live_counts()
         selected = self.profiles.selected
@@ -685,6 +692,46 @@ class XswitchApp(App[None]):
         if profile is not None:
             self._console_problems.pop(profile.name, None)
             self.start_login(profile.name, Purpose.CONSOLE)
+
+    def action_reload(self) -> None:
+        if self._sync is not None:
+            self.notify(
+                "An SSO sync is running: reload once it is stored (it reloads by itself).",
+                markup=False,
+            )
+            return
+        self._reload_worker()
+
+    @work(thread=True, group="reload", exclusive=True, exit_on_error=False)
+    def _reload_worker(self) -> None:
+        """Re-read the configuration off the UI thread (thousands of profiles take a while)."""
+        from xswitch.core.profiles import load_catalog
+
+        try:
+            catalog = load_catalog(self.env)
+        except XswitchError as error:
+            self.notify(
+                f"{error} The configuration was not reloaded: the picker keeps the previous one.",
+                title="Reload failed",
+                severity="error",
+                markup=False,
+                timeout=12,
+            )
+            return
+        self.call_from_thread(self._reloaded, catalog)
+
+    def _reloaded(self, catalog: Catalog) -> None:
+        if self._sync is not None:
+            return  # a sync started meanwhile: it shows and stores its own catalog
+        self.sessions.reload(catalog)
+        self.board.refresh_margin = catalog.settings.refresh_margin
+        self._show_catalog(catalog)
+        self._reload_sessions()
+        self.notify(
+            f"Configuration reloaded: {len(catalog.profiles)} profiles, "
+            f"{len(catalog.clients)} clients.",
+            markup=False,
+        )
 
     def action_logout(self) -> None:
         profile = self._selected_or_say()
@@ -1251,9 +1298,11 @@ class XswitchApp(App[None]):
             return
         if problem is not None:
             self.notify(str(problem), severity="error", markup=False)
-        self._after_subshell()
+        self._reload_sessions()
 
-    def _after_subshell(self) -> None:
+    def _reload_sessions(self) -> None:
+        """Re-read every cached session: after a subshell, or when another xswitch (a second
+        picker, a command in another terminal) logged in or out."""
         try:
             self.board.load(self.sessions.cached_sessions())
         except XswitchError as error:

@@ -1,4 +1,5 @@
-"""What the picker knows about each profile's session: expiry, login in progress, last error.
+"""What the picker knows about each profile's session: expiry, login in progress, last error; and
+whether another xswitch changed the session cache since (a login or logout in another terminal).
 
 Kept apart from the widgets so the countdown logic is plain Python: the widgets ask it for the state
 of the few rows they draw, and its cost never depends on the number of profiles.
@@ -6,10 +7,12 @@ of the few rows they draw, and its cost never depends on the number of profiles.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from xswitch.core.errors import XswitchError
 from xswitch.core.model import SessionInfo
@@ -88,3 +91,27 @@ class SessionBoard:
         if left <= 0:
             return RowState(State.EXPIRED, "expired")
         return RowState(State.SOON if left < self.refresh_margin else State.OK, countdown(left))
+
+
+class DirectoryWatch:
+    """Tells whether a directory's entries changed since the last look: one stat per call, no
+    thread and no dependency. Every session written or deleted (an atomic rename, an unlink)
+    changes the directory's modification time."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._stamp = self._read()
+
+    def _read(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.directory)
+        except OSError:
+            return None
+        return found.st_mtime_ns, found.st_ino
+
+    def changed(self) -> bool:
+        stamp = self._read()
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        return True
