@@ -134,3 +134,199 @@ def test_passphrase_modal_escape_cancels_the_login(tmp_path, keyring_role):
         assert quit_and_check(terminal, marker) == "0"
     finally:
         terminal.close()
+
+
+MFA_SERIAL = "arn:aws:iam::123456789012:mfa/me"
+
+
+@pytest.fixture
+def roles(isolated, moto):
+    """Keys in ~/.aws/credentials; a role behind MFA, and a production client."""
+    isolated.write_aws_credentials(
+        """
+        [me]
+        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+        """
+    )
+    isolated.write_aws_config(
+        f"""
+        [profile acme-admin]
+        role_arn = arn:aws:iam::111111111111:role/Admin
+        source_profile = me
+        mfa_serial = {MFA_SERIAL}
+        region = eu-west-1
+
+        [profile bank-prod]
+        role_arn = arn:aws:iam::222222222222:role/ReadOnly
+        source_profile = me
+        region = us-east-1
+        """
+    )
+    isolated.write_xswitch_config(
+        """
+        [clients.acme]
+        name = "Acme Retail"
+        match = ["acme-*"]
+
+        [clients.bank]
+        name = "First Bank"
+        prod = true
+        match = ["bank-*"]
+        """
+    )
+    return dict(os.environ)
+
+
+def ready(terminal: Terminal) -> None:
+    """The picker drew its first frame and takes keys (the details pane is filled after it)."""
+    terminal.wait_text("arn:aws:iam::111111111111:role/Admin", timeout=60)
+
+
+def test_mfa_modal_right_code_makes_the_row_live(tmp_path, roles):
+    terminal, marker = run_picker(tmp_path, terminal_env(tmp_path, roles))
+    try:
+        ready(terminal)
+        terminal.keys("l")
+        screen = terminal.wait_text("MFA code")
+        assert MFA_SERIAL in screen
+        terminal.type("864209")
+        screen = terminal.wait_text("••••••")  # masked as typed
+        assert "864209" not in screen
+        terminal.keys("Enter")
+        terminal.wait_for(lambda s: countdown_of(s, "acme-admin") is not None, "the row to go live")
+        assert quit_and_check(terminal, marker) == "0"
+    finally:
+        terminal.close()
+
+
+def test_mfa_modal_escape_cancels_and_the_picker_keeps_running(tmp_path, roles):
+    terminal, marker = run_picker(tmp_path, terminal_env(tmp_path, roles))
+    try:
+        ready(terminal)
+        terminal.keys("l")
+        terminal.wait_text("MFA code")
+        terminal.keys("Escape")
+        screen = terminal.wait_text("Login cancelled: acme-admin")
+        assert "MFA code" not in screen
+        # Still running: keys work.
+        terminal.keys("2")
+        terminal.wait_text("bank-prod")
+        assert quit_and_check(terminal, marker) == "0"
+    finally:
+        terminal.close()
+
+
+def test_production_confirmation_refuses_a_wrong_name_and_proceeds_with_the_right_one(
+    tmp_path, roles
+):
+    terminal, marker = run_picker(tmp_path, terminal_env(tmp_path, roles))
+    try:
+        ready(terminal)
+        terminal.keys("2")
+        terminal.wait_text("arn:aws:iam::222222222222:role/ReadOnly")
+        terminal.keys("c")
+        terminal.wait_text("Type the client's name")
+        terminal.type("First Bnak")
+        terminal.keys("Enter")
+        screen = terminal.wait_text("not the client's name")
+        assert countdown_of(screen, "bank-prod") is None  # nothing was done
+        terminal.keys("C-u")  # clear the field
+        terminal.type("First Bank")
+        terminal.keys("Enter")
+        terminal.wait_for(lambda s: countdown_of(s, "bank-prod") is not None, "the login")
+        terminal.wait_text("export lines for bank-prod")
+        assert quit_and_check(terminal, marker) == "0"
+    finally:
+        terminal.close()
+
+
+def test_ctrl_c_while_the_mfa_modal_is_open_exits_cleanly(tmp_path, roles):
+    terminal, marker = run_picker(tmp_path, terminal_env(tmp_path, roles))
+    try:
+        ready(terminal)
+        terminal.keys("l")
+        terminal.wait_text("MFA code")
+        assert quit_and_check(terminal, marker, "C-c") in ("0", "130")
+    finally:
+        terminal.close()
+
+
+def test_ctrl_c_while_the_production_confirmation_is_open_exits_cleanly(tmp_path, roles):
+    terminal, marker = run_picker(tmp_path, terminal_env(tmp_path, roles))
+    try:
+        ready(terminal)
+        terminal.keys("2")
+        terminal.wait_text("arn:aws:iam::222222222222:role/ReadOnly")
+        terminal.keys("c")
+        terminal.wait_text("Type the client's name")
+        terminal.type("Fir")
+        assert quit_and_check(terminal, marker, "C-c") in ("0", "130")
+    finally:
+        terminal.close()
+
+
+# --- SSO ----------------------------------------------------------------------------------------
+
+SSO_START_URL = "https://acme.awsapps.com/start"
+
+
+@pytest.fixture
+def sso_role(isolated):
+    """The project's SSO server (as in the demo), approving nothing by itself."""
+    from xswitch.ssoserver import Account, ServerOptions, SsoServer
+
+    server = SsoServer(
+        [Account("333333333333", "Acme Sandbox", "sandbox@acme.example", ("Developer",))],
+        options=ServerOptions(poll_interval=1),
+    ).start()
+    isolated.write_aws_config(
+        f"""
+        [sso-session acme]
+        sso_start_url = {SSO_START_URL}
+        sso_region = eu-west-1
+        sso_registration_scopes = sso:account:access
+
+        [profile sandbox]
+        sso_session = acme
+        sso_account_id = 333333333333
+        sso_role_name = Developer
+        region = eu-west-1
+        """
+    )
+    env = {**os.environ, **server.environment(), "XSWITCH_NO_BROWSER": "1"}
+    try:
+        yield server, env
+    finally:
+        server.stop()
+
+
+def test_sso_device_code_modal_then_approval_makes_the_row_live(tmp_path, sso_role):
+    server, env = sso_role
+    terminal, marker = run_picker(tmp_path, terminal_env(tmp_path, env))
+    try:
+        terminal.wait_text("SSO role Developer in 333333333333", timeout=60)
+        terminal.keys("l")
+        terminal.wait_text("SSO login")
+        code = server.pending_user_codes()[0]
+        terminal.wait_text(code)  # the code the person compares with the browser's
+        server.approve(code)
+        screen = terminal.wait_for(
+            lambda s: countdown_of(s, "sandbox") is not None, "the row to go live"
+        )
+        assert "SSO login" not in screen  # the modal closed
+        assert quit_and_check(terminal, marker) == "0"
+    finally:
+        terminal.close()
+
+
+def test_q_while_the_device_code_modal_is_open_exits_cleanly(tmp_path, sso_role):
+    _server, env = sso_role
+    terminal, marker = run_picker(tmp_path, terminal_env(tmp_path, env))
+    try:
+        terminal.wait_text("SSO role Developer in 333333333333", timeout=60)
+        terminal.keys("l")
+        terminal.wait_text("SSO login")
+        assert quit_and_check(terminal, marker, "q") in ("0", "130")
+    finally:
+        terminal.close()

@@ -20,6 +20,8 @@ class ChooseSessionScreen(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="choose-session.cancel"),
+        # Dialogs keep the picker's keys out; q (with no text field here) still quits.
+        Binding("q", "app.quit", "Quit", id="choose-session.quit"),
     ]
 
     def __init__(self, sessions: Sequence[tuple[str, str]]) -> None:

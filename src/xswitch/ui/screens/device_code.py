@@ -21,6 +21,8 @@ class DeviceCodeScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel login", id="sso.cancel"),
         Binding("c", "copy_url", "Copy URL", id="sso.copy-url"),
+        # Dialogs keep the picker's keys out; q (with no text field here) still quits.
+        Binding("q", "app.quit", "Quit", id="sso.quit"),
     ]
 
     def __init__(self, authorization: DeviceAuthorization, cancel: threading.Event) -> None:
@@ -37,14 +39,15 @@ class DeviceCodeScreen(ModalScreen[None]):
             yield Static(Text(auth.verification_uri_complete, style="underline"))
             yield Static(Text.assemble("Code    ", (auth.user_code, "bold reverse")))
             yield Static(
-                Text("c copies the address · Esc cancels the login", style="dim"), id="sso-hint"
+                Text("c copies the address · Esc cancels the login · q quits", style="dim"),
+                id="sso-hint",
             )
 
     def action_copy_url(self) -> None:
         self.app.copy_to_clipboard(self.authorization.verification_uri_complete)
         # Said in the dialog: toasts are held back while a modal is up.
         self.query_one("#sso-hint", Static).update(
-            Text("Copied the SSO address · Esc cancels the login", style="dim")
+            Text("Copied the SSO address · Esc cancels the login · q quits", style="dim")
         )
 
     def action_cancel(self) -> None:

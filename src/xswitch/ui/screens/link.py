@@ -55,6 +55,8 @@ class LinkScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "close", "Close", id="link.close"),
         Binding("c", "copy", "Copy link", id="link.copy"),
+        # Dialogs keep the picker's keys out; q (with no text field here) still quits.
+        Binding("q", "app.quit", "Quit", id="link.quit"),
     ]
 
     def __init__(self, title: str, note: str, url: str) -> None:
