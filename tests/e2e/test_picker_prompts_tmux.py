@@ -330,3 +330,46 @@ def test_q_while_the_device_code_modal_is_open_exits_cleanly(tmp_path, sso_role)
         assert quit_and_check(terminal, marker, "q") in ("0", "130")
     finally:
         terminal.close()
+
+
+# --- two terminals, a small terminal ------------------------------------------------------------
+
+
+def test_a_login_in_one_picker_shows_in_another(tmp_path, roles):
+    env = terminal_env(tmp_path, roles)
+    first, first_marker = run_picker(tmp_path, env)
+    second, second_marker = run_picker(tmp_path, env)
+    try:
+        ready(first)
+        ready(second)
+        first.keys("2")
+        first.wait_text("arn:aws:iam::222222222222:role/ReadOnly")
+        first.keys("l")
+        first.wait_for(lambda s: countdown_of(s, "bank-prod") is not None, "the login")
+        # The other picker was not touched: its cache watch finds the new session.
+        second.keys("2")
+        second.wait_for(
+            lambda s: countdown_of(s, "bank-prod") is not None, "the other picker's countdown"
+        )
+        assert quit_and_check(first, first_marker) == "0"
+        assert quit_and_check(second, second_marker) == "0"
+    finally:
+        first.close()
+        second.close()
+
+
+def test_an_80x24_terminal_shows_quit_the_palette_and_all_of_help(tmp_path, roles):
+    terminal, marker = run_picker(tmp_path, terminal_env(tmp_path, roles), size=(80, 24))
+    try:
+        screen = terminal.wait_text("acme-admin", timeout=60)
+        bar = screen.rstrip("\n").splitlines()[-1]
+        assert "q  Quit" in bar and "ctrl+p  Palette" in bar, bar
+        terminal.keys("?")
+        screen = terminal.wait_text("Keys")
+        for text in ("Filter", "Reload the configuration", "Quit", "Palette: every profile"):
+            assert text in screen, text
+        terminal.keys("Escape")
+        terminal.wait_for(lambda s: "Palette: every profile" not in s, "help to close")
+        assert quit_and_check(terminal, marker) == "0"
+    finally:
+        terminal.close()
