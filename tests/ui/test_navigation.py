@@ -139,3 +139,20 @@ async def test_outside_an_xswitch_shell_there_is_no_such_notice(world):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
         assert not any("xswitch shell" in n for n in notifications(app))
+
+
+async def test_keys_typed_right_after_enter_in_the_filter_reach_the_list(world):
+    # As with '/', keys are routed when the app takes them from its queue: in a burst, those
+    # behind Enter would land in the filter box instead of the list.
+    from textual import events
+
+    from xswitch.ui.screens.help import HelpScreen
+
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        keys = [("slash", "/"), *((c, c) for c in "bank-aud"), ("enter", "\r")]
+        for key, char in [*keys, ("question_mark", "?")]:
+            app.post_message(events.Key(key, char))
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help from the list")
+        await wait_until(pilot, lambda: app.profiles.names == ["bank-audit"], "the filter")
+        assert app.filter_input.value == "bank-aud"  # no '?' in it

@@ -466,6 +466,8 @@ class XswitchApp(App[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         # A value the box no longer shows was superseded by a key typed since: its search would be
         # drawn and replaced unseen.
+        if not self.screen_stack:
+            return  # typed just before the app closed: nothing left to filter
         if event.input.id == "filter" and event.value == event.input.value:
             self._apply_filter(event.value)
 
@@ -588,6 +590,17 @@ class XswitchApp(App[None]):
         ):
             event.stop()
             self.action_filter()
+            return
+        # Likewise Enter in the filter box: the keys typed right after it are for the list.
+        if (
+            isinstance(event, events.Key)
+            and event.key == "enter"
+            and not event.is_forwarded
+            and self.screen is self._main_screen
+            and self.focused is self._filter_box
+        ):
+            event.stop()
+            self._main_screen.set_focus(self.profiles)  # now, as for '/'
             return
         typed_number = isinstance(event, events.Key) and self._client_number.active
         if typed_number and self._typed_client_number(event):
