@@ -234,8 +234,10 @@ def test_production_confirmation_refuses_a_wrong_name_and_proceeds_with_the_righ
         terminal.keys("C-u")  # clear the field
         terminal.type("First Bank")
         terminal.keys("Enter")
-        terminal.wait_for(lambda s: countdown_of(s, "bank-prod") is not None, "the login")
-        terminal.wait_text("export lines for bank-prod")
+        screen = terminal.wait_for(
+            lambda s: countdown_of(s, "bank-prod") is not None, "the copy's login"
+        )
+        assert "Production account" not in screen  # the dialog closed
         assert quit_and_check(terminal, marker) == "0"
     finally:
         terminal.close()
