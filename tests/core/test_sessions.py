@@ -237,3 +237,20 @@ def test_chain_description_and_unlocks_need_no_network():
     ]
     assert manager.unlocks("r") == ["r"]
     assert manager.unlocks("me") == []
+
+
+def test_a_cancelled_key_prompt_is_no_damaged_session():
+    """Esc at the passphrase prompt while a cached session is read: the error reaches the caller
+    and the session file stays where it is (it is not damaged, only locked)."""
+    from xswitch.core.errors import PromptCancelled
+
+    provider = cached(CountingProvider())
+    provider.retrieve()
+    files = sorted(sessions_dir().iterdir())
+
+    def cancelled_prompt() -> bytes:
+        raise PromptCancelled("The passphrase prompt")
+
+    with pytest.raises(PromptCancelled):
+        SessionStore(sessions_dir(), cancelled_prompt).load(provider.identity())
+    assert sorted(sessions_dir().iterdir()) == files

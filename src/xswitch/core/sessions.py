@@ -29,7 +29,7 @@ from xswitch.core.errors import (
     CredentialError,
     UnknownProfile,
     UnusableCredentials,
-    VaultError,
+    XswitchError,
 )
 from xswitch.core.model import (
     Catalog,
@@ -148,7 +148,7 @@ class SessionStore:
                 return _credentials_from_json(document["credentials"])
             if "secret" not in document and "credentials" not in document:
                 return None
-        except VaultError:
+        except XswitchError:  # the key could not be had (locked keyring, cancelled prompt)
             raise
         except Exception:
             pass
