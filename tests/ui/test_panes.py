@@ -147,3 +147,23 @@ async def test_a_live_mfa_session_shows_its_time_left_and_the_roles_it_covers(
         await wait_until(pilot, lambda: "bank-audit" in details_lines(app)[0], "bank-audit")
         assert "covers    acme-admin, bank-audit" in details_lines(app)
         assert details_lines(app)[1] == "session   none cached: l logs in"
+
+
+async def test_long_values_wrap_under_themselves_not_under_their_label(world):
+    """At 80 columns an ARN or an error goes on in the value column: the label column stays
+    clear, so every label still stands out."""
+    app = new_app(clock=lambda: FROZEN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(LoginFailed("acme-admin", Purpose.LOGIN, REFUSED))
+        await pilot.press("down", "down")
+        await wait_until(pilot, lambda: "error" in screen_text(app), "the error")
+        lines = details_lines_raw(app)
+        error = next(i for i, line in enumerate(lines) if line.startswith("error"))
+        assert lines[error + 1].startswith(" " * 10) and lines[error + 1].strip()
+
+
+def details_lines_raw(app) -> list[str]:
+    """The details pane's lines with their leading spaces (the pane's own padding removed)."""
+    lines = screen_text(app).splitlines()
+    rule = next(i for i, line in enumerate(lines) if "▔▔▔" in line)
+    return [line.split("▕", 1)[-1][1:].rstrip() for line in lines[rule + 1 : -1]]

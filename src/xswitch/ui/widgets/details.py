@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from rich.console import Console
 from rich.text import Text
 from textual.widgets import Static
 
@@ -123,6 +124,29 @@ def no_profiles_text(aws_config: Path, xswitch_config: Path) -> Text:
     return text
 
 
+LABEL_WIDTH = 10  # cells of the label column ("session   ", "via       ")
+
+
+def hang(text: Text, width: int, console: Console) -> Text:
+    """`text` wrapped to `width` with a hanging indent: a long value goes on under itself, not
+    under its label. The first line (the profile's name) wraps as it is."""
+    lines = text.split("\n", allow_blank=True)
+    result = Text()
+    for number, line in enumerate(lines):
+        if number:
+            result.append("\n")
+        if number == 0 or line.cell_len <= width or width <= LABEL_WIDTH * 2:
+            result.append_text(line)
+            continue
+        label, value = line[:LABEL_WIDTH], line[LABEL_WIDTH:]
+        result.append_text(label)
+        for index, piece in enumerate(value.wrap(console, width - LABEL_WIDTH, overflow="fold")):
+            if index:
+                result.append("\n" + " " * LABEL_WIDTH)
+            result.append_text(piece)
+    return result
+
+
 class Details(Static):
     """Shows `details_text` for the highlighted profile, as tall as its text within the room
     the profile list leaves it: the list keeps the lines its rows need, up to half the room."""
@@ -132,12 +156,14 @@ class Details(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._text = Text()
+        self._shown_plain = ""  # what the pane shows, `_text` with its long values hung
         self._rows_seen: object = None
 
     def show(self, text: Text) -> None:
         """Show `text`; the screen is laid out again only when the height changes. Within one
         list the pane does not shrink, so moving the cursor does not move the rows about."""
         self._text = text
+        self._shown_plain = text.plain
         self.update(text, layout=False)
         self.fit()
 
@@ -153,7 +179,11 @@ class Details(Static):
             return
         room = table.outer_size.height + self.outer_size.height
         keep = min(max(table.row_count, 1), max(room // 2, self.LEAST))
-        lines = len(self._text.wrap(self.app.console, width, overflow="fold"))
+        shown = hang(self._text, width, self.app.console)
+        if shown.plain != self._shown_plain:
+            self._shown_plain = shown.plain
+            self.update(shown, layout=False)
+        lines = len(shown.wrap(self.app.console, width, overflow="fold"))
         wanted = lines + self.styles.gutter.height
         if self._rows_seen is table.names:
             wanted = max(wanted, self.outer_size.height)
