@@ -301,23 +301,26 @@ def in_utc(seconds: float) -> str:
 
 
 def test_marker_shows_the_time_left_at_each_prompt_and_turns_amber(shell, tmp_path):
-    """2h30m40s left reads '2h31m'; after the expiry changes (an export in the subshell) the
-    next prompt recomputes it: amber under the refresh margin (10 minutes), then 'expired'."""
+    """2h30m40s left reads '2h30m' (never more than is left); after the expiry changes (an export
+    in the subshell) the next prompt recomputes it: amber under the refresh margin (10 minutes),
+    '<1m' in the last minute, then 'expired'."""
     creds = Credentials("ASIAEXAMPLE", "s", "t", datetime.now(UTC) + timedelta(seconds=9040))
     terminal = start(shell, tmp_path, "(acme/admin)", prod=False, creds=creds)
     try:
-        terminal.expect(b"\x1b[1;36m(acme/admin) 2h31m \x1b[0m[0] user-prompt")
+        terminal.expect(b"\x1b[1;36m(acme/admin) 2h30m \x1b[0m[0] user-prompt")
         export = (
             "set -gx AWS_CREDENTIAL_EXPIRATION "
             if shell == "fish"
             else "export AWS_CREDENTIAL_EXPIRATION="
         )
         terminal.send(f"{export}{in_utc(330)}")
-        terminal.expect(b"\x1b[1;33m(acme/admin) 6m \x1b[0m[0] user-prompt")
+        terminal.expect(b"\x1b[1;33m(acme/admin) 5m \x1b[0m[0] user-prompt")
+        terminal.send(f"{export}{in_utc(40)}")
+        terminal.expect(b"\x1b[1;33m(acme/admin) <1m \x1b[0m[0] user-prompt")
         terminal.send(f"{export}{in_utc(-5)}")
         terminal.expect(b"\x1b[1;33m(acme/admin) expired \x1b[0m[0] user-prompt")
         terminal.send(f"{export}{in_utc(30 * 3600 + 1)}")
-        terminal.expect(b"\x1b[1;36m(acme/admin) 30h01m \x1b[0m[0] user-prompt")
+        terminal.expect(b"\x1b[1;36m(acme/admin) 30h00m \x1b[0m[0] user-prompt")
         # Not a time xswitch wrote (another tool's variable): no time rather than a wrong one.
         terminal.send(f"{export}tomorrow")
         terminal.expect(b"\x1b[1;36m(acme/admin) \x1b[0m[0] user-prompt")
@@ -329,6 +332,6 @@ def test_production_stays_red_under_the_margin(shell, tmp_path):
     creds = Credentials("ASIAEXAMPLE", "s", "t", datetime.now(UTC) + timedelta(seconds=150))
     terminal = start(shell, tmp_path, "(bank/prod)", prod=True, creds=creds)
     try:
-        terminal.expect(b"\x1b[1;31m(bank/prod) 3m \x1b[0m[0] user-prompt")
+        terminal.expect(b"\x1b[1;31m(bank/prod) 2m \x1b[0m[0] user-prompt")
     finally:
         terminal.close()

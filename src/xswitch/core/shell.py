@@ -355,8 +355,9 @@ __xswitch_prompt() {{
   local status=$?  # the user's prompt may show the last exit status: keep it
   __xswitch_left='' __xswitch_on=$'{on}'
   if __xswitch_left_now; then
-    local s=$__xswitch_seconds mins=$(( (__xswitch_seconds + 59) / 60 ))
+    local s=$__xswitch_seconds mins=$(( __xswitch_seconds / 60 ))
     if (( s <= 0 )); then __xswitch_left='expired '
+    elif (( mins < 1 )); then __xswitch_left='<1m '
     elif (( mins < 60 )); then __xswitch_left="${{mins}}m "
     else printf -v __xswitch_left '%dh%02dm ' $(( mins / 60 )) $(( mins % 60 ))
     fi
@@ -420,8 +421,9 @@ __xswitch_prompt() {{
     local -i doy=$(( (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1 ))
     local -i days=$(( era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468 ))
     local -i s=$(( days * 86400 + 10#$match[4] * 3600 + 10#$match[5] * 60 + 10#$match[6] - now ))
-    local -i mins=$(( (s + 59) / 60 ))
+    local -i mins=$(( s / 60 ))
     if (( s <= 0 )); then psvar[8]='expired '
+    elif (( mins < 1 )); then psvar[8]='<1m '
     elif (( mins < 60 )); then psvar[8]="${{mins}}m "
     else psvar[8]=$(printf '%dh%02dm ' $(( mins / 60 )) $(( mins % 60 )))
     fi
@@ -459,9 +461,11 @@ function __xswitch_left
     set -l days (math -s0 "$era * 146097 + $yoe * 365 + floor($yoe / 4) - floor($yoe / 100)")
     set days (math -s0 "$days + $doy - 719468")
     set -l s (math -s0 "$days * 86400 + $t[5] * 3600 + $t[6] * 60 + $t[7] - "(date +%s))
-    set -l mins (math -s0 "floor(($s + 59) / 60)")
+    set -l mins (math -s0 "floor($s / 60)")
     if test $s -le 0
         echo 'expired '
+    else if test $mins -lt 1
+        echo '<1m '
     else if test $mins -lt 60
         echo $mins'm '
     else
