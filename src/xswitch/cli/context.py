@@ -12,6 +12,7 @@ from typing import TextIO
 
 from xswitch.core import errors
 from xswitch.core.model import MFA_CODE_RULE, Catalog, DeviceAuthorization, valid_mfa_code
+from xswitch.core.text import visible
 
 
 @dataclass
@@ -64,11 +65,15 @@ class Context:
         print(text, file=self.out)
 
     def note(self, text: str) -> None:
-        """A message for the person, on stderr so that stdout stays clean for scripts."""
-        print(text, file=self.err)
+        """A message for the person, on stderr so that stdout stays clean for scripts.
+
+        Notes quote names and settings from the files: no control character reaches the terminal.
+        """
+        print(visible(text, keep_newlines=True), file=self.err)
 
     def error(self, error: errors.XswitchError) -> None:
-        print(f"xswitch: {error}", file=self.err)
+        # Error texts embed names, paths and AWS messages: all of it is shown with escapes.
+        print(f"xswitch: {visible(str(error))}", file=self.err)
 
 
 class TerminalPrompter:

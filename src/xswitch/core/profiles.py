@@ -46,6 +46,7 @@ from xswitch.core.model import (
     SsoSession,
 )
 from xswitch.core.settings import PROFILE_XSWITCH_KEYS, load_document, validate_settings
+from xswitch.core.text import visible
 
 # Settings that are secrets: kept out of Profile.settings (and so out of every display and repr).
 SECRET_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
@@ -686,6 +687,12 @@ def resolve(catalog: Catalog, name: str) -> Profile:
         client = catalog.client(profile.client)
         if client and client_part.casefold() in (client.key.casefold(), client.name.casefold()):
             return profile
+    if "\\" in name:
+        # A name with control characters is shown (and completed) with them escaped: accept that
+        # form too, so that what the completion offered can be used.
+        for known, profile in catalog.profiles.items():
+            if not known.isprintable() and visible(known) == name:
+                return profile
     raise UnknownProfile(name, suggest(catalog, name))
 
 
