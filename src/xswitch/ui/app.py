@@ -15,7 +15,7 @@ from concurrent.futures import Future, InvalidStateError
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
@@ -41,6 +41,7 @@ from xswitch.core.model import (
     Profile,
     SsoSession,
 )
+from xswitch.core.text import visible
 from xswitch.ui import recent
 from xswitch.ui.board import DirectoryWatch, SessionBoard
 from xswitch.ui.heap import StartupCollector
@@ -259,6 +260,10 @@ class XswitchApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         return PickerScreen(id="_default")
+
+    def notify(self, message: str, *, title: str = "", **options: Any) -> None:
+        # Notifications quote names and AWS answers: control characters are shown escaped.
+        super().notify(visible(message, keep_newlines=True), title=visible(title), **options)
 
     def compose(self) -> ComposeResult:
         # A grid on the screen itself (see xswitch.tcss): every container costs time before the
