@@ -38,6 +38,7 @@ from xswitch.core.model import (
     Settings,
     valid_mfa_code,
 )
+from xswitch.core.profiles import check_chain
 from xswitch.core.validate import credential_fields_problem
 
 CHAINED_ROLE_LIMIT = 3600  # AWS caps roles assumed from temporary credentials at one hour
@@ -632,6 +633,8 @@ def build_chain(
     with `mfa_mode = direct`, sends its MFA code with AssumeRole itself.
     """
     settings = settings or catalog.settings
+    # What AWS would refuse is a configuration error, found here before any network call.
+    check_chain(profile, catalog, env)
     visiting: list[str] = []
 
     def build(current: Profile) -> Provider:

@@ -55,23 +55,12 @@ _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 def load_document(path: Path | str) -> dict[str, Any]:
     """Read and validate config.toml; a missing file is an empty document."""
+    from xswitch.core.paths import read_config_file
+
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = read_config_file(path)
+    if raw is None:
         return {}
-    except IsADirectoryError:
-        raise ConfigError(
-            "is a directory, not a settings file.",
-            "Remove it or point XSWITCH_CONFIG at a file.",
-            path=str(path),
-        ) from None
-    except OSError as error:
-        raise ConfigError(
-            f"could not be read ({error.strerror}).",
-            "Check the file's permissions.",
-            path=str(path),
-        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -90,6 +79,14 @@ def load_document(path: Path | str) -> dict[str, Any]:
 
     try:
         doc = tomllib.loads(text)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: [[[[...]]]] 100,000 deep.
+        raise ConfigError(
+            "nests arrays or inline tables too deeply to be read.",
+            "No xswitch setting nests more than two levels: fix the file or restore "
+            "config.toml.bak.",
+            path=str(path),
+        ) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_LINE.search(message)

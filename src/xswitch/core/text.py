@@ -35,6 +35,22 @@ def visible(text: str, *, keep_newlines: bool = False) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: str | None) -> int | None:
+    """The non-negative whole number `text` spells in ASCII digits (surrounding spaces allowed);
+    None for anything else.
+
+    Not `str.isdigit()`: it accepts "²" and "①", which `int()` refuses, and 5,000 digits, which
+    `int()` refuses too. Every number read from a file goes through here.
+    """
+    if text is None:
+        return None
+    text = text.strip()
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+
+
 def has_unsafe(text: str) -> bool:
     """Whether `text` holds a character that `visible()` would escape."""
     return _UNSAFE.search(text) is not None
