@@ -14,6 +14,7 @@ from typing import Any
 
 from xswitch.core.errors import (
     AwsError,
+    ConfigError,
     CredentialError,
     EndpointMisbehaved,
     EndpointUnreachable,
@@ -361,8 +362,14 @@ def _explain_transport_error(
             f"{step}{who} failed: no credentials were available to sign the request.",
             "Add keys for the source profile with 'xswitch keys add NAME'.",
         )
+    if isinstance(error, bce.InvalidRegionError):
+        return ConfigError(
+            f"{step}{who} failed: the region is not a region name.",
+            "A region looks like eu-west-1 or us-east-1: fix the profile's region or AWS_REGION.",
+        )
     if isinstance(error, bce.ParamValidationError):
-        return CredentialError(
+        # A setting AWS cannot accept is a configuration error, not a failure of AWS.
+        return ConfigError(
             f"{step}{who} failed: a value from the profile is not valid for AWS: "
             f"{redact(str(error.kwargs.get('report', error)))}",
             "Fix that setting (role_arn, external_id, role_session_name, duration_seconds or "
