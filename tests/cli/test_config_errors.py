@@ -85,7 +85,7 @@ def role(**settings: str) -> str:
     return "[profile bad]\n" + "".join(f"{key} = {value}\n" for key, value in values.items())
 
 
-# --- point 6: what AWS or botocore would refuse, found before any call ----------------------------
+# --- what AWS or botocore would refuse, found before any call ------------------------------------
 
 BAD_SETTINGS = {
     "role_arn_not_an_arn": (role(role_arn="not-an-arn-at-all-really"), "role_arn"),
@@ -114,6 +114,7 @@ BAD_SETTINGS = {
     "region_with_shell_characters": (role(region="eu-west-1;rm"), "eu-west-1"),
     "region_with_spaces": (role(region="eu west 1"), "region"),
     "no_credentials": ("[profile bad]\nregion = eu-west-1\n", "no credentials of its own"),
+    "endpoint_url_not_a_url": (role(endpoint_url="sts.example.com:x"), "endpoint_url"),
 }
 
 
@@ -153,7 +154,15 @@ def test_bad_endpoint_and_region_variables_are_configuration_errors(isolated, va
         assert_config_error(xswitch(command, "bad", env=env), variable)
 
 
-# --- point 3: depth -------------------------------------------------------------------------------
+def test_a_bad_endpoint_url_in_default_is_a_configuration_error(isolated, listener):
+    isolated.write_aws_credentials(KEYS)
+    isolated.write_aws_config("[default]\nendpoint_url = not a url\n\n" + role())
+    result = xswitch("export", "bad")
+    assert_config_error(result, "'default'", "endpoint_url", f"{isolated.aws_config}:2:")
+    assert listener.connections == 0
+
+
+# --- depth ---------------------------------------------------------------------------------------
 
 
 def test_a_source_chain_of_400_is_cut_at_50(isolated, listener):
@@ -182,7 +191,7 @@ def test_a_deeply_nested_config_toml_names_the_file(isolated):
         assert_config_error(xswitch(*args), str(isolated.xswitch_config), "nest")
 
 
-# --- point 5: files that are not regular files ----------------------------------------------------
+# --- files that are not regular files ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("which", ["aws_config", "aws_credentials", "xswitch_config"])

@@ -834,7 +834,7 @@ def check_chain(profile: Profile, catalog: Catalog, env: Mapping[str, str] = os.
             )
         chain.append(source)
         current = source
-    _check_endpoints(env)
+    _check_endpoints(chain, catalog, env)
 
 
 def _check_settings(profile: Profile, env: Mapping[str, str]) -> None:
@@ -953,27 +953,47 @@ def _aws_sso_sessions(env: Mapping[str, str]) -> set[str]:
         return set()
 
 
-def _check_endpoints(env: Mapping[str, str]) -> None:
-    """AWS_ENDPOINT_URL* must be URLs botocore can use (it raises ValueError otherwise)."""
-    from urllib.parse import urlsplit
-
+def _check_endpoints(chain: list[Profile], catalog: Catalog, env: Mapping[str, str]) -> None:
+    """Endpoint URLs botocore would use must be URLs (it raises ValueError otherwise):
+    AWS_ENDPOINT_URL*, and `endpoint_url` in the profiles of the chain and in [default] (the
+    profile whose settings xswitch's botocore clients read)."""
     for variable in ENDPOINT_VARIABLES:
         value = env.get(variable)
-        if not value:
-            continue
-        try:
-            url = urlsplit(value)
-            url.port  # noqa: B018 - raises ValueError for a port that is not a number
-            valid = url.scheme in ("http", "https") and bool(url.hostname) and value.isprintable()
-            valid = valid and " " not in value
-        except ValueError:
-            valid = False
-        if not valid:
+        if value and not _is_url(value):
             raise ConfigError(
                 f"{variable} is '{value}', which is not an endpoint URL.",
                 f"An endpoint URL looks like https://sts.eu-west-1.amazonaws.com or "
                 f"http://127.0.0.1:5000. Fix or unset {variable}.",
             )
+    default = catalog.profiles.get("default")
+    for profile in [*chain, *([default] if default is not None else [])]:
+        for key in ("endpoint_url", "sts.endpoint_url"):
+            value = profile.get(key)
+            if value is not None and not _is_url(value):
+                path, line = _locate(profile, key.rpartition(".")[2], env)
+                raise ConfigError(
+                    f"profile '{profile.name}' has {key} = '{value}', which is not a URL.",
+                    "An endpoint URL looks like https://sts.eu-west-1.amazonaws.com or "
+                    "http://127.0.0.1:5000.",
+                    path=path,
+                    line=line,
+                )
+
+
+def _is_url(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        url = urlsplit(value)
+        url.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return (
+        url.scheme in ("http", "https")
+        and bool(url.hostname)
+        and value.isprintable()
+        and " " not in value
+    )
 
 
 def _locate(profile: Profile, key: str | None, env: Mapping[str, str]) -> tuple[str, int | None]:
