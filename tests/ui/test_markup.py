@@ -22,6 +22,8 @@ def write_hostile(home) -> None:
 
         [profile [/]
         region = eu-west-1
+        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
         """
     )
     home.write_xswitch_config(
