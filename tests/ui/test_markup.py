@@ -98,6 +98,7 @@ async def test_control_characters_in_names_are_drawn_escaped(isolated):
         [clients.evil]
         name = "Evil\\u001b]0;title\\u0007"
         notes = "notes\\u001b[31m"
+        prod = true
         match = ["ctl*"]
         """
     )
@@ -119,3 +120,17 @@ async def test_control_characters_in_names_are_drawn_escaped(isolated):
         await pilot.pause()
         assert "AWS said \\x1b]0;t\\x07" in notifications(app)
         assert not any(map(has_unsafe, screen_text(app).splitlines()))
+        # The MFA modal and the production confirmation show names escaped too.
+        from concurrent.futures import Future
+
+        app.post_message(MfaRequested("serial\x1b[8m", [CONTROL_NAME], Future()))
+        await pilot.pause()
+        assert "serial\\x1b[8m" in screen_text(app)
+        assert not any(map(has_unsafe, screen_text(app).splitlines()))
+        await pilot.press("escape")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Production account" in screen_text(app), "confirmation")
+        assert "Evil\\x1b]0;title\\x07" in screen_text(app)
+        assert not any(map(has_unsafe, screen_text(app).splitlines()))
+        await pilot.press("escape")
+        assert app.is_running
