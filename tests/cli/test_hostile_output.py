@@ -151,3 +151,15 @@ def test_whoami_escapes_the_arn_from_the_server(isolated, monkeypatch):
     assert_clean(result)
     assert visible(HostileSts.ARN) in result.stdout
     assert json.loads(as_json.stdout)["arn"] == HostileSts.ARN
+
+
+def test_keys_list_escapes_names(isolated):
+    stored = xswitch(
+        "keys", "add", "k\x1b]0;t\x07", "--stdin", input="AKIAIOSFODNN7EXAMPLE\n" + "s" * 40 + "\n"
+    )
+    assert stored.returncode == 0, stored.stderr
+    assert_clean(stored)
+    listed = xswitch("keys", "list")
+    assert listed.returncode == 0
+    assert_clean(listed)
+    assert "k\\x1b]0;t\\x07" in listed.stdout
