@@ -163,3 +163,22 @@ def test_keys_list_escapes_names(isolated):
     assert listed.returncode == 0
     assert_clean(listed)
     assert "k\\x1b]0;t\\x07" in listed.stdout
+
+
+def test_list_escapes_the_names_in_mfa_session_lines(isolated, moto):
+    source = "src\x1b]0;t\x07"
+    isolated.write_aws_credentials(f"[{source}]\n" + KEYS)
+    isolated.write_aws_config(
+        f"""
+        [profile r]
+        role_arn = arn:aws:iam::111111111111:role/Developer
+        source_profile = {source}
+        mfa_serial = arn:aws:iam::111111111111:mfa/me
+        """
+    )
+    login = xswitch("login", "r", "--mfa-code", "123456")
+    assert login.returncode == 0, login.stderr
+    listed = xswitch("list")
+    assert listed.returncode == 0, listed.stderr
+    assert_clean(listed)
+    assert "MFA sessions" in listed.stdout and "src\\x1b]0;t\\x07" in listed.stdout

@@ -193,7 +193,8 @@ def _mfa_json(mfa: MfaSessionInfo, now: datetime) -> dict:
 def _mfa_line(mfa: MfaSessionInfo, now: datetime) -> str:
     device = f" ({mfa.mfa_serial})" if mfa.mfa_serial else ""
     covers = ", ".join(mfa.covers) or "no role in the configuration"
-    return (
+    # Source, device and roles are names from the files.
+    return visible(
         f"{mfa.source}{device}: {_duration(mfa.seconds_left(now))} left, until "
         f"{local_time(mfa.expiration, now)}; covers {covers}"
     )
