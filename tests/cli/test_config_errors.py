@@ -208,3 +208,24 @@ def test_dev_null_as_the_aws_config_means_no_profiles(isolated):
     env = dict(os.environ, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
     result = xswitch("list", "--json", env=env)
     assert result.returncode == 0 and result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_a_bad_sso_region_is_a_configuration_error(isolated, listener, monkeypatch, legacy):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", listener.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", listener.url)
+    if legacy:
+        isolated.write_aws_config(
+            "[profile s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu west\n"
+            "sso_account_id = 111111111111\nsso_role_name = Dev\n"
+        )
+    else:
+        isolated.write_aws_config(
+            "[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\n"
+            "sso_region = $(id)\n\n[profile s]\nsso_session = corp\n"
+            "sso_account_id = 111111111111\nsso_role_name = Dev\n"
+        )
+    for command in ("export", "login"):
+        result = xswitch(command, "s")
+        assert_config_error(result, "sso_region", str(isolated.aws_config))
+    assert listener.connections == 0
