@@ -199,9 +199,10 @@ def _read_secret(tty: TextIO, question: str, cancelled: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Untrusted text (names, ARNs, AWS messages) for the terminal: control characters, which
-    could move the cursor or retitle the window, shown as '?'."""
-    return "".join("?" if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 else c for c in text)
+    """Untrusted text (names, ARNs, AWS messages) for the terminal: `core.text.visible`, the one
+    helper, which shows control characters (that could move the cursor or retitle the window),
+    bidi overrides and line separators as escapes."""
+    return visible(text)
 
 
 def open_tty() -> TextIO | None:
