@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, InvalidStateError
@@ -107,11 +106,6 @@ FILTER_PLACEHOLDER = "/ filter: client, profile, account, role, tag"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _printable(text: str) -> str:
-    """`text` with control characters (escape sequences, newlines) shown as '?'."""
-    return "".join("?" if unicodedata.category(c).startswith("C") else c for c in text)
 
 
 def _opens_in_browser(url: str) -> bool:
@@ -331,8 +325,8 @@ class XswitchApp(App[None]):
 
         if not in_subshell(self.env):
             return
-        where = _printable(self.env.get("XSWITCH_PROFILE", ""))
-        client = _printable(self.env.get("XSWITCH_CLIENT", ""))
+        where = visible(self.env.get("XSWITCH_PROFILE", ""))
+        client = visible(self.env.get("XSWITCH_CLIENT", ""))
         self.notify(
             f"This picker runs inside the xswitch shell for '{where}'"
             + (f" ({client})" if client else "")

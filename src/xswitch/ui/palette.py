@@ -57,7 +57,11 @@ class ClientProvider(Provider):
 
     def _clients(self) -> list[tuple[int, str, Content]]:
         return [
-            (number, f"Client {number}: {client.name}", _client_display(number, client.name))
+            (
+                number,
+                f"Client {number}: {visible(client.name)}",
+                _client_display(number, client.name),
+            )
             for number, client in enumerate(self.picker.catalog.clients, start=1)
         ]
 
@@ -76,4 +80,4 @@ class ClientProvider(Provider):
 
 def _client_display(number: int, name: str) -> Content:
     # Content(...) takes the client's name literally (the matcher's highlight would read markup).
-    return Content.assemble((f"Client {number}: ", "dim"), Content(name))
+    return Content.assemble((f"Client {number}: ", "dim"), Content(visible(name)))
