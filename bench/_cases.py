@@ -67,6 +67,8 @@ class Plan:
     sso_rate: float
     sso_rounds: int
     sts_latency_ms: float
+    export_size: int
+    export_rounds: int
 
     @classmethod
     def full(cls) -> Plan:
@@ -85,6 +87,8 @@ class Plan:
             sso_rate=20.0,
             sso_rounds=2,
             sts_latency_ms=30.0,
+            export_size=50_000,
+            export_rounds=5,
         )
 
     @classmethod
@@ -104,6 +108,8 @@ class Plan:
             sso_rate=20.0,
             sso_rounds=1,
             sts_latency_ms=30.0,
+            export_size=500,
+            export_rounds=2,
         )
 
 
@@ -510,3 +516,51 @@ def sso_discovery(bench: Bench) -> list[Row]:
         Row(case, bound, seconds[bound], reference=bound),
         Row(case, first, seconds[first], target=Target("≤ 2 s", 2000.0, on_ratio=False)),
     ]
+
+
+# --- 9. cold export in a big config ------------------------------------------
+
+
+def cold_export_big(bench: Bench) -> list[Row]:
+    """`export` of a role never assumed before, in a config of N profiles, against `list --json`
+    of the same config in the same run: the one AssumeRole must not cost a pass over every profile.
+    """
+    size = bench.plan.export_size
+    case = f"9. cold export, {size:,} profiles"
+    world = fleet_config(size)
+    home = bench.home(f"export-{size}")
+    home.write_aws(world.config, world.credentials)
+    roles = _roles_without_mfa(world.config)
+    if len(roles) < bench.plan.export_rounds:
+        raise RuntimeError("the generated config has too few roles without MFA")
+
+    def export(r: int) -> float:
+        run = run_timed([*xswitch_argv(), "export", roles[r]], home.env)
+        return require(run, _exports_ok(run), "xswitch export (cold)").seconds
+
+    def listing(_: int) -> float:
+        run = run_timed([*xswitch_argv(), "list", "--json"], home.env)
+        require(run, run.returncode == 0 and len(_json_rows(run)) >= size, "xswitch list --json")
+        return run.seconds
+
+    export_name, list_name = f"{XSWITCH} export (cold)", f"{XSWITCH} list --json"
+    samples = interleave(bench.plan.export_rounds, {export_name: export, list_name: listing})
+    rows = rows_for(
+        case,
+        samples,
+        reference=list_name,
+        targets={export_name: Target("≤ 1.50× list", 1.5)},
+    )
+    home.remove()
+    return rows
+
+
+def _roles_without_mfa(config: str) -> list[str]:
+    """Role profiles of a generated config that need no MFA code, in file order."""
+    names = []
+    for block in config.split("\n\n"):
+        lines = block.strip().splitlines()
+        header = lines[0] if lines else ""
+        if header.startswith("[profile ") and "role_arn" in block and "mfa_serial" not in block:
+            names.append(header[len("[profile ") : -1])
+    return names

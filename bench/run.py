@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cases import (
     Bench,
     Plan,
+    cold_export_big,
     cold_switch,
     filter_keystroke,
     first_paint,
@@ -45,6 +46,7 @@ CASES: dict[str, Callable[[Bench], list[Row]]] = {
     "6": filter_keystroke,
     "7": peak_memory,
     "8": sso_discovery,
+    "9": cold_export_big,
 }
 
 

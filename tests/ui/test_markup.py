@@ -22,6 +22,8 @@ def write_hostile(home) -> None:
 
         [profile [/]
         region = eu-west-1
+        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
         """
     )
     home.write_xswitch_config(
@@ -73,5 +75,62 @@ async def test_hostile_error_messages_and_prompts(isolated):
         app.post_message(MfaRequested("[@click=app.quit]serial[/", ["[red]x[/]"], Future()))
         await pilot.pause()
         assert "[@click=app.quit]serial[/" in screen_text(app)
+        await pilot.press("escape")
+        assert app.is_running
+
+
+CONTROL_NAME = "ctl\x1b]0;retitled\x07\x9b31m\u202eevil"
+
+
+async def test_control_characters_in_names_are_drawn_escaped(isolated):
+    from xswitch.core.text import has_unsafe, visible
+
+    isolated.write_aws_config(
+        f"""
+        [profile {CONTROL_NAME}]
+        role_arn = arn:aws:iam::111111111111:role/R\x1b[2J
+        source_profile = me
+        region = eu-west-1\x1b[5m
+        """
+    )
+    isolated.write_xswitch_config(
+        """
+        [clients.evil]
+        name = "Evil\\u001b]0;title\\u0007"
+        notes = "notes\\u001b[31m"
+        prod = true
+        match = ["ctl*"]
+        """
+    )
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert visible(CONTROL_NAME) in text, text
+        assert "Evil\\x1b]0;title\\x07" in text
+        assert not any(map(has_unsafe, text.splitlines())), repr(text)
+        await pilot.press("ctrl+p", *"ctl")
+        await wait_until(pilot, lambda: "ctl\\x1b" in screen_text(app), "palette hit")
+        assert not any(map(has_unsafe, screen_text(app).splitlines()))
+        await pilot.press("escape")
+        assert app.is_running
+        app.post_message(
+            LoginFailed(CONTROL_NAME, Purpose.LOGIN, AwsError("AWS said \x1b]0;t\x07", code="X"))
+        )
+        await pilot.pause()
+        assert "AWS said \\x1b]0;t\\x07" in notifications(app)
+        assert not any(map(has_unsafe, screen_text(app).splitlines()))
+        # The MFA modal and the production confirmation show names escaped too.
+        from concurrent.futures import Future
+
+        app.post_message(MfaRequested("serial\x1b[8m", [CONTROL_NAME], Future()))
+        await pilot.pause()
+        assert "serial\\x1b[8m" in screen_text(app)
+        assert not any(map(has_unsafe, screen_text(app).splitlines()))
+        await pilot.press("escape")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Production account" in screen_text(app), "confirmation")
+        assert "Evil\\x1b]0;title\\x07" in screen_text(app)
+        assert not any(map(has_unsafe, screen_text(app).splitlines()))
         await pilot.press("escape")
         assert app.is_running

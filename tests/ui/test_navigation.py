@@ -130,7 +130,7 @@ async def test_inside_an_xswitch_shell_the_picker_says_so_on_start(world, monkey
         said = lambda: any("inside the xswitch shell" in n for n in notifications(app))  # noqa: E731
         await wait_until(pilot, said, "the notice")
         notice = next(n for n in notifications(app) if "inside the xswitch shell" in n)
-        assert "'acme-ops?[2J' (Acme Retail)" in notice  # no raw escape sequence
+        assert "'acme-ops\\x1b[2J' (Acme Retail)" in notice  # no raw escape sequence
         assert app.is_running and app.screen is app.screen_stack[0]  # a notice, not a refusal
 
 

@@ -36,6 +36,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The public subcommands of `parser` by name (internal ones start with "_")."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return {name: sub for name, sub in action.choices.items() if name[:1] != "_"}
+    return {}
+
+
+def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """A sentence for a first word that is no command (with a did-you-mean); None if it is one."""
+    if not argv or argv[0][:1] == "-":
+        return None
+    word = argv[0]
+    commands = subcommands(parser)
+    if word in commands or word == "_profiles":
+        return None
+    import difflib
+
+    from xswitch.core.text import visible
+
+    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.6)
+    hint = f"Did you mean '{close[0]}'?" if close else "Run 'xswitch --help' to see the commands."
+    return f"xswitch: there is no command '{visible(word)}'. {hint}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] in (["export"], ["credential-process"]):
@@ -48,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from xswitch.core.errors import EXIT_AWS, EXIT_USAGE, XswitchError
 
     parser = build_parser()
+    unknown = _unknown_command(parser, argv)
+    if unknown is not None:
+        print(unknown, file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(argv)
     ctx = Context()
     try:

@@ -13,6 +13,7 @@ from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_j
 from xswitch.core import errors
 from xswitch.core.model import Credentials, MfaSessionInfo, Profile
 from xswitch.core.shell import SHELLS
+from xswitch.core.text import visible
 from xswitch.core.times import countdown as _duration
 from xswitch.core.times import local_time
 
@@ -101,7 +102,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("shell", choices=("bash", "zsh", "fish"))
     parser.set_defaults(func=completion)
 
-    # Used by the completion scripts: profile names, one per line, fast.
+    # Used by the completion scripts: profile names, one per line, fast. Not in --help.
     parser = subparsers.add_parser("_profiles")
     parser.set_defaults(func=print_profile_names)
 
@@ -192,7 +193,8 @@ def _mfa_json(mfa: MfaSessionInfo, now: datetime) -> dict:
 def _mfa_line(mfa: MfaSessionInfo, now: datetime) -> str:
     device = f" ({mfa.mfa_serial})" if mfa.mfa_serial else ""
     covers = ", ".join(mfa.covers) or "no role in the configuration"
-    return (
+    # Source, device and roles are names from the files.
+    return visible(
         f"{mfa.source}{device}: {_duration(mfa.seconds_left(now))} left, until "
         f"{local_time(mfa.expiration, now)}; covers {covers}"
     )
@@ -223,10 +225,10 @@ def _print_table(ctx: Context, rows: list[dict]) -> None:
                 session += " (via MFA session, max 1 h)"
         table.append(
             (
-                row["profile"],
+                visible(row["profile"]),
                 row["kind"],
-                row["account_id"] or "-",
-                row["region"] or "-",
+                visible(row["account_id"] or "-"),
+                visible(row["region"] or "-"),
                 session,
             )
         )
@@ -236,7 +238,7 @@ def _print_table(ctx: Context, rows: list[dict]) -> None:
     for row, cells in zip(rows, table, strict=True):
         if row["client"] != client:
             client = row["client"]
-            ctx.print(f"{client}{'  [prod]' if row['prod'] else ''}")
+            ctx.print(f"{visible(client)}{'  [prod]' if row['prod'] else ''}")
         ctx.print("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
 
 
@@ -479,8 +481,9 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         ctx.print(json.dumps(result, indent=2))
         return 0
-    ctx.print(f"{result['arn']}")
-    ctx.print(f"  account  {result['account']}")
+    # The ARN and account come from the endpoint's answer: untrusted text.
+    ctx.print(visible(str(result["arn"])))
+    ctx.print(f"  account  {visible(str(result['account']))}")
     if info:
         left = int((info.expiration - now).total_seconds())
         cap = " (assumed from an MFA session: AWS caps it at 1 h)" if info.mfa_session else ""
@@ -498,9 +501,11 @@ def login(args: argparse.Namespace, ctx: Context) -> int:
     profile, creds = _obtain(ctx, args.profile, force=True)
     if creds.expiration:
         left = int(creds.seconds_left() or 0)
-        ctx.note(f"Logged in to '{profile.name}': session valid for {_duration(max(left, 0))}.")
+        ctx.note(
+            f"Logged in to '{visible(profile.name)}': session valid for {_duration(max(left, 0))}."
+        )
     else:
-        ctx.note(f"'{profile.name}' uses long-lived keys: nothing to refresh.")
+        ctx.note(f"'{visible(profile.name)}' uses long-lived keys: nothing to refresh.")
     return 0
 
 
@@ -516,7 +521,7 @@ def logout(args: argparse.Namespace, ctx: Context) -> int:
         name = resolve(ctx.catalog(), args.profile).name
     forgotten = ctx.sessions().logout(name)
     if forgotten:
-        ctx.note("Forgot sessions: " + ", ".join(forgotten) + ".")
+        ctx.note("Forgot sessions: " + ", ".join(map(visible, forgotten)) + ".")
     else:
         ctx.note("There was no cached session to forget.")
     return 0
@@ -524,18 +529,8 @@ def logout(args: argparse.Namespace, ctx: Context) -> int:
 
 # --- completion -----------------------------------------------------------------------------------
 
-
-def print_profile_names(args: argparse.Namespace, ctx: Context) -> int:
-    try:
-        names = list(ctx.catalog().profiles)
-    except errors.XswitchError:
-        return 0  # completion must never print an error into the user's command line
-    ctx.out.write("".join(name + "\n" for name in names))
-    return 0
-
-
-COMMANDS = [
-    "list",
+# Commands whose argument is a profile name: the completion scripts offer `xswitch _profiles` there.
+PROFILE_COMMANDS = (
     "export",
     "exec",
     "credential-process",
@@ -543,45 +538,115 @@ COMMANDS = [
     "whoami",
     "login",
     "logout",
-    "keys",
-    "sso",
-    "completion",
-    "demo",
-]
+)
+
+
+def print_profile_names(args: argparse.Namespace, ctx: Context) -> int:
+    """One name per line, control characters escaped (so a name never spans two lines or reaches
+    the terminal raw). The completion scripts take each line as one literal word."""
+    try:
+        names = list(ctx.catalog().profiles)
+    except errors.XswitchError:
+        return 0  # completion must never print an error into the user's command line
+    ctx.out.write("".join(visible(name) + "\n" for name in names))
+    return 0
+
+
+def command_tree() -> dict[str, list[str]]:
+    """The public commands, each with its subcommands (empty for most), from the parser itself."""
+    from xswitch.cli import build_parser, subcommands
+
+    tree: dict[str, list[str]] = {}
+    for name, sub in subcommands(build_parser()).items():
+        tree[name] = list(subcommands(sub))
+        for action in sub._actions:
+            if not tree[name] and action.choices and not action.option_strings:
+                tree[name] = [str(choice) for choice in action.choices]  # e.g. completion SHELL
+    return tree
 
 
 def completion(args: argparse.Namespace, ctx: Context) -> int:
-    words = " ".join(COMMANDS)
+    tree = command_tree()
+    words = " ".join(tree)
+    nested = {name: " ".join(subs) for name, subs in tree.items() if subs}
+    profile_commands = [name for name in PROFILE_COMMANDS if name in tree]
+    # Profile names come from files anyone can write to: each line of `xswitch _profiles` is one
+    # word, never expanded by the shell (no compgen -W, no eval) and quoted when inserted.
     if args.shell == "bash":
+        cases = "".join(
+            f'            {name}) COMPREPLY=($(compgen -W "{subs}" -- "$cur")); return 0 ;;\n'
+            for name, subs in nested.items()
+        )
         script = f"""\
 _xswitch() {{
-    local cur=${{COMP_WORDS[COMP_CWORD]}}
+    local cur=${{COMP_WORDS[COMP_CWORD]}} line quoted
+    COMPREPLY=()
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "{words}" -- "$cur"))
-    else
-        local IFS=$'\\n'
-        COMPREPLY=($(compgen -W "$(xswitch _profiles 2>/dev/null)" -- "$cur"))
+        return 0
     fi
+    if [ "$COMP_CWORD" -eq 2 ]; then
+        case ${{COMP_WORDS[1]}} in
+{cases}        esac
+    fi
+    case ${{COMP_WORDS[1]}} in
+        {"|".join(profile_commands)}) ;;
+        *) return 0 ;;
+    esac
+    [[ $cur == -* ]] && return 0
+    while IFS= read -r line; do
+        printf -v quoted '%q' "$line"
+        if [[ $line == "$cur"* || $quoted == "$cur"* ]]; then
+            COMPREPLY+=("$quoted")
+        fi
+    done < <(xswitch _profiles 2>/dev/null)
+    return 0
 }}
 complete -F _xswitch xswitch
 """
     elif args.shell == "zsh":
+        cases = "".join(
+            f"            {name}) compadd -- {subs}; return ;;\n" for name, subs in nested.items()
+        )
         script = f"""\
 #compdef xswitch
 _xswitch() {{
+    emulate -L zsh
+    local -a names
     if (( CURRENT == 2 )); then
         compadd -- {words}
-    else
-        compadd -- ${{(f)"$(xswitch _profiles 2>/dev/null)"}}
+        return
     fi
+    if (( CURRENT == 3 )); then
+        case $words[2] in
+{cases}        esac
+    fi
+    case $words[2] in
+        {"|".join(profile_commands)})
+            names=(${{(f)"$(xswitch _profiles 2>/dev/null)"}})
+            compadd -- $names ;;
+    esac
 }}
 compdef _xswitch xswitch
 """
     else:
-        script = f"""\
-complete -c xswitch -f
-complete -c xswitch -n __fish_use_subcommand -a '{words}'
-complete -c xswitch -n 'not __fish_use_subcommand' -a '(xswitch _profiles 2>/dev/null)'
-"""
+        lines = [
+            "function __xswitch_after",
+            "    # __xswitch_after N CMD...: N words precede the cursor and the second is a CMD",
+            "    set -l words (commandline -opc)",
+            "    test (count $words) -ge 2; and contains -- $words[2] $argv[2..-1]; or return 1",
+            "    test $argv[1] = any; or test (count $words) -eq $argv[1]",
+            "end",
+            "complete -c xswitch -f",
+            f"complete -c xswitch -n __fish_use_subcommand -a '{words}'",
+        ]
+        for name, subs in nested.items():
+            lines.append(f"complete -c xswitch -n '__xswitch_after 2 {name}' -a '{subs}'")
+        lines.append(
+            "complete -c xswitch -n '__xswitch_after any "
+            + " ".join(profile_commands)
+            + "' -a '(xswitch _profiles 2>/dev/null)'"
+        )
+        script = "\n".join(lines) + "\n"
     ctx.out.write(script)
     return 0

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from xswitch.core import errors
 from xswitch.core.model import MFA_CODE_RULE, Catalog, DeviceAuthorization, valid_mfa_code
+from xswitch.core.text import visible
 
 
 @dataclass
@@ -64,11 +65,15 @@ class Context:
         print(text, file=self.out)
 
     def note(self, text: str) -> None:
-        """A message for the person, on stderr so that stdout stays clean for scripts."""
-        print(text, file=self.err)
+        """A message for the person, on stderr so that stdout stays clean for scripts.
+
+        Notes quote names and settings from the files: no control character reaches the terminal.
+        """
+        print(visible(text, keep_newlines=True), file=self.err)
 
     def error(self, error: errors.XswitchError) -> None:
-        print(f"xswitch: {error}", file=self.err)
+        # Error texts embed names, paths and AWS messages: all of it is shown with escapes.
+        print(f"xswitch: {visible(str(error))}", file=self.err)
 
 
 class TerminalPrompter:
@@ -194,9 +199,10 @@ def _read_secret(tty: TextIO, question: str, cancelled: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Untrusted text (names, ARNs, AWS messages) for the terminal: control characters, which
-    could move the cursor or retitle the window, shown as '?'."""
-    return "".join("?" if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 else c for c in text)
+    """Untrusted text (names, ARNs, AWS messages) for the terminal: `core.text.visible`, the one
+    helper, which shows control characters (that could move the cursor or retitle the window),
+    bidi overrides and line separators as escapes."""
+    return visible(text)
 
 
 def open_tty() -> TextIO | None:

@@ -15,6 +15,7 @@ import sys
 from xswitch.cli.context import Context, plain
 from xswitch.core import errors
 from xswitch.core.model import Credentials
+from xswitch.core.text import visible
 
 _KEY_ID = re.compile(r"^(AKIA|ASIA)[A-Z0-9]{12,124}$")
 
@@ -128,7 +129,7 @@ def list_keys(args: argparse.Namespace, ctx: Context) -> int:
         ctx.note(f"No keys stored ({vault.backend_name()}). Add some with 'xswitch keys add NAME'.")
         return 0
     for name in names:
-        ctx.print(name)
+        ctx.print(visible(name))
     return 0
 
 

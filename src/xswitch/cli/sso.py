@@ -15,6 +15,7 @@ from datetime import datetime
 from xswitch.cli.context import Context
 from xswitch.core import errors
 from xswitch.core.model import Catalog, SsoSession
+from xswitch.core.text import visible
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -124,7 +125,7 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
         bar.close()
     report = store(discovery, ctx.env)
     ctx.print(
-        f"SSO session '{session.name}': {len(discovery.accounts)} accounts, "
+        f"SSO session '{visible(session.name)}': {len(discovery.accounts)} accounts, "
         f"{discovery.role_count} roles in {discovery.seconds:.1f} s "
         f"({discovery.requests} requests, {discovery.throttled} throttled)."
     )
@@ -135,11 +136,11 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
         + "."
     )
     for name in report.added[:20]:
-        ctx.print(f"  + {name}")
+        ctx.print(f"  + {visible(name)}")  # names come from the SSO portal
     if len(report.added) > 20:
         ctx.print(f"  ... and {len(report.added) - 20} more")
     for name in report.stale:
-        ctx.print(f"  - {name} (stale: the role is no longer assigned)")
+        ctx.print(f"  - {visible(name)} (stale: the role is no longer assigned)")
     return 0
 
 
@@ -167,9 +168,10 @@ class ProgressBar:
             total = progress.accounts_found
             filled = int(self.WIDTH * progress.accounts_done / total) if total else 0
             more = "" if progress.listing_complete else "+"
+            account = visible(progress.account.name)[:30]
             line = (
                 f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-                f"{progress.accounts_done}/{total}{more} accounts  {progress.account.name[:30]:<30}"
+                f"{progress.accounts_done}/{total}{more} accounts  {account:<30}"
             )
             self.stream.write(line)
             self.stream.flush()

@@ -14,6 +14,7 @@ from typing import Any
 
 from xswitch.core.errors import (
     AwsError,
+    ConfigError,
     CredentialError,
     EndpointMisbehaved,
     EndpointUnreachable,
@@ -55,7 +56,9 @@ def explain(
         return error
     name = profile.name if profile else ""
     who = f" for profile '{name}'" if name else ""
-    blamed = endpoint_problem(error, "AWS STS", step, who, limits)
+    blamed = _configuration_problem(error, step, who) or endpoint_problem(
+        error, "AWS STS", step, who, limits
+    )
     if blamed is not None:
         return blamed
     response = getattr(error, "response", None)
@@ -332,6 +335,28 @@ def malformed_answer(service: str, url: str, step: str, detail: str, who: str = 
     )
 
 
+def _configuration_problem(error: BaseException, step: str, who: str) -> XswitchError | None:
+    """botocore refusing a value before sending anything: a configuration error, not AWS's.
+
+    Checked first: InvalidRegionError is also a ValueError, which would read as a garbled answer.
+    """
+    from botocore import exceptions as bce
+
+    if isinstance(error, bce.InvalidRegionError):
+        return ConfigError(
+            f"{step}{who} failed: the region is not a region name.",
+            "A region looks like eu-west-1 or us-east-1: fix the profile's region or AWS_REGION.",
+        )
+    if isinstance(error, bce.ParamValidationError):
+        return ConfigError(
+            f"{step}{who} failed: a value from the profile is not valid for AWS: "
+            f"{redact(str(error.kwargs.get('report', error)))}",
+            "Fix that setting (role_arn, external_id, role_session_name, duration_seconds or "
+            "mfa_serial) in the profile.",
+        )
+    return None
+
+
 # --- AWS could not be reached -----------------------------------------------------------------
 
 
@@ -360,13 +385,6 @@ def _explain_transport_error(
         return CredentialError(
             f"{step}{who} failed: no credentials were available to sign the request.",
             "Add keys for the source profile with 'xswitch keys add NAME'.",
-        )
-    if isinstance(error, bce.ParamValidationError):
-        return CredentialError(
-            f"{step}{who} failed: a value from the profile is not valid for AWS: "
-            f"{redact(str(error.kwargs.get('report', error)))}",
-            "Fix that setting (role_arn, external_id, role_session_name, duration_seconds or "
-            "mfa_serial) in the profile.",
         )
     if isinstance(error, bce.BotoCoreError):
         return CredentialError(

@@ -13,7 +13,9 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Protocol
 
-_ARN_ACCOUNT = re.compile(r"^arn:[\w-]+:(?:iam|sts)::(\d{12}):")
+from xswitch.core.text import whole_number
+
+_ARN_ACCOUNT = re.compile(r"^arn:[\w-]+:(?:iam|sts)::(\d{12}):", re.ASCII)
 
 
 class Kind(StrEnum):
@@ -83,8 +85,7 @@ class Profile:
 
     @property
     def duration_seconds(self) -> int | None:
-        value = self.settings.get("duration_seconds")
-        return int(value) if value and value.strip().isdigit() else None
+        return whole_number(self.settings.get("duration_seconds"))
 
     @property
     def role_session_name(self) -> str | None:
@@ -102,7 +103,7 @@ class Profile:
         if match:
             return match.group(1)
         account = self.settings.get("aws_account_id")
-        return account if account and account.isdigit() else None
+        return account if account and whole_number(account) is not None else None
 
     @property
     def role_name(self) -> str | None:

@@ -9,6 +9,8 @@ import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from xswitch.core.errors import ConfigError
+
 
 def _xdg(env: Mapping[str, str], var: str, default: str) -> Path:
     value = env.get(var)
@@ -125,3 +127,63 @@ def read_private_file(
         return b"".join(chunks)
     finally:
         os.close(descriptor)
+
+
+def read_config_file(path: Path, *, directory_is_missing: bool = False) -> bytes | None:
+    """The bytes of a configuration file, or None when there is none.
+
+    Anything but a regular file is refused with a ConfigError: reading a FIFO would block every
+    command until something writes to it, and a device may never end. The file is opened without
+    blocking and checked on the open descriptor, so it cannot be swapped in between. `/dev/null`
+    (a common way to say "no file") reads as empty. A directory is refused too, unless
+    `directory_is_missing` (botocore ignores a directory where an AWS file should be).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        if directory_is_missing:
+            return None
+        raise _not_regular(path, "a directory") from None
+    except OSError as error:
+        raise ConfigError(
+            f"could not be read ({error.strerror or error}).",
+            "Check the file's permissions.",
+            path=str(path),
+        ) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            if directory_is_missing:
+                return None
+            raise _not_regular(path, "a directory")
+        if not stat.S_ISREG(mode):
+            if stat.S_ISCHR(mode) and os.path.realpath(path) == os.devnull:
+                return b""
+            kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a special file"
+            kind = "a socket" if stat.S_ISSOCK(mode) else kind
+            kind = "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else kind
+            raise _not_regular(path, kind)
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as stream:
+            fd = -1
+            return stream.read()
+    except OSError as error:
+        raise ConfigError(
+            f"could not be read ({error.strerror or error}).",
+            "Check the file's permissions.",
+            path=str(path),
+        ) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _not_regular(path: Path, kind: str) -> ConfigError:
+    return ConfigError(
+        f"is {kind}, not a regular file, so xswitch does not read it.",
+        "Replace it with an ordinary text file, or point the variable that names it "
+        "(AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, XSWITCH_CONFIG) elsewhere.",
+        path=str(path),
+    )

@@ -27,15 +27,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import io
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xswitch.core import paths
-from xswitch.core.errors import ConfigError, UnknownProfile
+from xswitch.core.errors import ConfigError, SourceCycle, UnknownProfile
 from xswitch.core.model import (
     Catalog,
     Client,
@@ -46,6 +47,7 @@ from xswitch.core.model import (
     SsoSession,
 )
 from xswitch.core.settings import PROFILE_XSWITCH_KEYS, load_document, validate_settings
+from xswitch.core.text import visible
 
 # Settings that are secrets: kept out of Profile.settings (and so out of every display and repr).
 SECRET_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
@@ -66,35 +68,33 @@ IniSections = dict[str, dict[str, IniValue]]
 
 def read_ini(path: Path) -> IniSections:
     """Sections of an AWS INI file as botocore sees them; a missing file has none."""
-    if not path.is_file():
+    raw = paths.read_config_file(path, directory_is_missing=True)
+    if not raw:
         return {}
     try:
-        # Text mode with universal newlines, like configparser's own file reading.
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
+        # Universal newlines, like configparser's own file reading in text mode.
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
     except UnicodeDecodeError:
         raise ConfigError(
             "is not valid UTF-8 text.",
             "Re-save the file as UTF-8; the AWS CLI cannot read it either.",
             path=str(path),
         ) from None
-    except OSError as error:
-        raise ConfigError(
-            f"could not be read ({error.strerror}).",
-            "Check the file's permissions.",
-            path=str(path),
-        ) from None
+    return _parse_ini(path, text)
+
+
+def _parse_ini(path: Path, text: str) -> IniSections:
     simple = _simple_ini(text)
     if simple is not None:
         return simple
     import configparser
 
     try:
-        raw = _IniParser(str(path)).parse(text)
+        parsed = _IniParser(str(path)).parse(text)
     except configparser.Error as error:
         raise _ini_error(path, error) from None
     sections: IniSections = {}
-    for section, values in raw.items():
+    for section, values in parsed.items():
         sections[section] = {
             option: _nested(path, section, option, value) if value[:1] == "\n" else value
             for option, value in values.items()
@@ -686,6 +686,12 @@ def resolve(catalog: Catalog, name: str) -> Profile:
         client = catalog.client(profile.client)
         if client and client_part.casefold() in (client.key.casefold(), client.name.casefold()):
             return profile
+    if "\\" in name:
+        # A name with control characters is shown (and completed) with them escaped: accept that
+        # form too, so that what the completion offered can be used.
+        for known, profile in catalog.profiles.items():
+            if not known.isprintable() and visible(known) == name:
+                return profile
     raise UnknownProfile(name, suggest(catalog, name))
 
 
@@ -706,3 +712,350 @@ def suggest(catalog: Catalog, name: str, limit: int = 3) -> list[str]:
 
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# --- what botocore reads -------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^\[([^\n]*)\][ \t]*$", re.MULTILINE)
+
+
+def botocore_config(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The part of botocore's `Session.full_config` that a session without a profile reads.
+
+    xswitch's botocore clients use no profile, so botocore looks only at `[default]` and the
+    `[services NAME]` sections it may name; yet it parses (and deep-copies) the whole file to find
+    them: seconds for 50,000 profiles, on every call. This reads those sections alone.
+    """
+    config = _sections_where(
+        paths.aws_config_file(env), lambda name: name == "default" or name.startswith("services")
+    )
+    credentials = _sections_where(paths.aws_credentials_file(env), lambda name: name == "default")
+    default = dict(config.get("default", {}))
+    default.update(credentials.get("default", {}))
+    services: dict[str, Any] = {}
+    for section, values in config.items():
+        if section.startswith("services"):
+            name = _section_name(section)
+            if name is not None:
+                services[name] = values
+    return {"profiles": {"default": default} if default else {}, "sso_sessions": {},
+            "services": services}  # fmt: skip
+
+
+def _sections_where(path: Path, wanted: Callable[[str], bool]) -> IniSections:
+    """The sections of an AWS file whose names pass `wanted`, parsed like `read_ini`."""
+    try:
+        raw = paths.read_config_file(path, directory_is_missing=True)
+        text = io.TextIOWrapper(io.BytesIO(raw or b""), encoding="utf-8").read()
+    except (ConfigError, UnicodeDecodeError):
+        return {}
+    headers = list(_HEADER.finditer(text))
+    if not headers:
+        return {}
+    kept = [
+        text[header.start() : following.start() if following else len(text)]
+        for header, following in zip(headers, [*headers[1:], None], strict=True)
+        if wanted(header.group(1))
+    ]
+    try:
+        return _parse_ini(path, "\n".join(kept)) if kept else {}
+    except ConfigError:
+        return {}
+
+
+# --- checking a profile before any AWS call -----------------------------------------------------
+
+# The longest source_profile chain followed. Real chains are two or three profiles long; a longer
+# one is a generated mistake, and following it without end exhausts the stack.
+MAX_SOURCE_DEPTH = 50
+
+_ASCII = re.ASCII
+# What AWS and botocore accept (STS API reference; botocore's region rule is a host label).
+# An ARN: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, printable ASCII without spaces.
+_ROLE_ARN = re.compile(r"arn:[\w-]+:[\w-]+:[\w-]*:[0-9]*:[!-~]+", _ASCII)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", _ASCII)
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", _ASCII)
+_MFA_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}", _ASCII)
+_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?", _ASCII)
+_MIN_DURATION, _MAX_DURATION = 900, 43200
+SUPPORTED_CREDENTIAL_SOURCES = ("Environment",)
+ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
+)
+
+
+def check_chain(profile: Profile, catalog: Catalog, env: Mapping[str, str] = os.environ) -> None:
+    """Raise ConfigError for anything in `profile` or its sources that AWS or botocore would refuse.
+
+    Run before any network call, so that a setting AWS cannot accept is reported as what it is (a
+    configuration error naming the profile, file and line) instead of an AWS failure, and so that
+    a source_profile chain is followed without recursion and at most MAX_SOURCE_DEPTH deep.
+    """
+    chain = [profile]
+    current = profile
+    while True:
+        _check_settings(current, env)
+        if current.kind is Kind.SSO:
+            _check_sso_region(current, catalog, env)
+            break
+        if current.kind is Kind.PROCESS:
+            break
+        if not (current.kind is Kind.ROLE or current.role_arn):
+            if current.kind is Kind.OTHER:
+                path, line = _locate(current, None, env)
+                raise ConfigError(
+                    f"profile '{current.name}' has no credentials of its own"
+                    + (f" (it is the source of '{chain[-2].name}')." if len(chain) > 1 else "."),
+                    "Give it a role_arn with a source_profile, access keys, an SSO role or a "
+                    "credential_process, or use it only as a source of settings.",
+                    path=path,
+                    line=line,
+                )
+            break
+        source_name = current.source_profile
+        source = catalog.profiles.get(source_name) if source_name else None
+        if source is None or source_name == current.name:
+            break  # keys of its own, credential_source, or a missing source: the resolver explains
+        names = [member.name for member in chain]
+        if source.name in names:
+            raise SourceCycle([*names[names.index(source.name) :], source.name])
+        if len(chain) >= MAX_SOURCE_DEPTH:
+            path, line = _locate(profile, "source_profile", env)
+            raise ConfigError(
+                f"the source_profile chain that starts at profile '{profile.name}' is more than "
+                f"{MAX_SOURCE_DEPTH} profiles long ({' -> '.join(names[:3])} -> ...).",
+                f"xswitch follows at most {MAX_SOURCE_DEPTH} source_profile links; point a profile "
+                "near the start at one with keys or an SSO login.",
+                path=path,
+                line=line,
+            )
+        chain.append(source)
+        current = source
+    _check_endpoints(chain, catalog, env)
+
+
+def _check_settings(profile: Profile, env: Mapping[str, str]) -> None:
+    def fail(key: str, value: str, what: str, hint: str) -> ConfigError:
+        path, line = _locate(profile, key, env)
+        return ConfigError(
+            f"profile '{profile.name}' has {key} = '{value}', {what}",
+            hint,
+            path=path,
+            line=line,
+        )
+
+    region = profile.region
+    if region is not None and not _REGION.fullmatch(region):
+        raise fail(
+            "region",
+            region,
+            "which is not a region name.",
+            "A region looks like eu-west-1 or us-east-1: letters, digits and hyphens.",
+        )
+    if region is None:
+        for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+            value = env.get(variable)
+            if value and not _REGION.fullmatch(value):
+                raise ConfigError(
+                    f"{variable} is '{value}', which is not a region name.",
+                    "A region looks like eu-west-1 or us-east-1: letters, digits and hyphens. "
+                    f"Fix or unset {variable}.",
+                )
+            if value:
+                break
+    if not (profile.kind is Kind.ROLE or profile.role_arn):
+        return
+    arn = profile.role_arn or ""
+    if not (20 <= len(arn) <= 2048 and _ROLE_ARN.fullmatch(arn)):
+        raise fail(
+            "role_arn",
+            arn,
+            "which is not the ARN of an IAM role.",
+            "A role ARN looks like arn:aws:iam::123456789012:role/NAME: 20 to 2048 characters, "
+            "no spaces.",
+        )
+    external_id = profile.external_id
+    if external_id is not None and not _EXTERNAL_ID.fullmatch(external_id):
+        raise fail(
+            "external_id",
+            external_id,
+            "which AWS does not accept as an external ID.",
+            "An external ID has 2 to 1224 characters: letters, digits and +=,.@:/_-. Copy it "
+            "again from the account owner.",
+        )
+    session_name = profile.role_session_name
+    if session_name is not None and not _SESSION_NAME.fullmatch(session_name):
+        raise fail(
+            "role_session_name",
+            session_name,
+            "which AWS does not accept as a session name.",
+            "A role session name has 2 to 64 characters: letters, digits and +=,.@_-.",
+        )
+    duration = profile.get("duration_seconds")
+    if duration is not None:
+        seconds = profile.duration_seconds
+        if seconds is None or not _MIN_DURATION <= seconds <= _MAX_DURATION:
+            raise fail(
+                "duration_seconds",
+                duration,
+                f"which is not a whole number of seconds from {_MIN_DURATION} to {_MAX_DURATION}.",
+                "Write the duration in seconds with the digits 0-9, e.g. duration_seconds = 3600 "
+                "for one hour.",
+            )
+    serial = profile.mfa_serial
+    if serial is not None and not _MFA_SERIAL.fullmatch(serial):
+        raise fail(
+            "mfa_serial",
+            serial,
+            "which is not an MFA device.",
+            "mfa_serial is the ARN of a virtual MFA device (arn:aws:iam::123456789012:mfa/NAME) "
+            "or the serial number of a hardware token.",
+        )
+    source = profile.credential_source
+    if source and source not in SUPPORTED_CREDENTIAL_SOURCES and not profile.source_profile:
+        known = source in ("Ec2InstanceMetadata", "EcsContainer")
+        raise fail(
+            "credential_source",
+            source,
+            "which xswitch does not support." if known else "which is not a credential source.",
+            "xswitch supports credential_source = Environment; use the AWS CLI for instance and "
+            "container credentials, or give the profile a source_profile instead.",
+        )
+
+
+def _check_sso_region(profile: Profile, catalog: Catalog, env: Mapping[str, str]) -> None:
+    session = catalog.sso_sessions.get(profile.sso_session or profile.get("sso_start_url") or "")
+    if session is None or not session.region or _REGION.fullmatch(session.region):
+        return
+    key = "sso_region"
+    path, line = (str(paths.config_file(env)), None)
+    if not session.legacy and session.name not in _aws_sso_sessions(env):
+        key = "region"
+    elif session.legacy:
+        path, line = _locate(profile, key, env)
+    else:
+        path = str(paths.aws_config_file(env))
+    raise ConfigError(
+        f"SSO session '{session.name}' has {key} = '{session.region}', which is not a region name.",
+        "A region looks like eu-west-1 or us-east-1: letters, digits and hyphens.",
+        path=path,
+        line=line,
+    )
+
+
+def _aws_sso_sessions(env: Mapping[str, str]) -> set[str]:
+    try:
+        return set(read_aws_files(env).sso_sessions)
+    except ConfigError:
+        return set()
+
+
+def _check_endpoints(chain: list[Profile], catalog: Catalog, env: Mapping[str, str]) -> None:
+    """Endpoint URLs botocore would use must be URLs (it raises ValueError otherwise):
+    AWS_ENDPOINT_URL*, and `endpoint_url` in the profiles of the chain and in [default] (the
+    profile whose settings xswitch's botocore clients read)."""
+    for variable in ENDPOINT_VARIABLES:
+        value = env.get(variable)
+        if value and not _is_url(value):
+            raise ConfigError(
+                f"{variable} is '{value}', which is not an endpoint URL.",
+                f"An endpoint URL looks like https://sts.eu-west-1.amazonaws.com or "
+                f"http://127.0.0.1:5000. Fix or unset {variable}.",
+            )
+    default = catalog.profiles.get("default")
+    for profile in [*chain, *([default] if default is not None else [])]:
+        for key in ("endpoint_url", "sts.endpoint_url"):
+            value = profile.get(key)
+            if value is not None and not _is_url(value):
+                path, line = _locate(profile, key.rpartition(".")[2], env)
+                raise ConfigError(
+                    f"profile '{profile.name}' has {key} = '{value}', which is not a URL.",
+                    "An endpoint URL looks like https://sts.eu-west-1.amazonaws.com or "
+                    "http://127.0.0.1:5000.",
+                    path=path,
+                    line=line,
+                )
+
+
+def _is_url(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        url = urlsplit(value)
+        url.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return (
+        url.scheme in ("http", "https")
+        and bool(url.hostname)
+        and value.isprintable()
+        and " " not in value
+    )
+
+
+def _locate(profile: Profile, key: str | None, env: Mapping[str, str]) -> tuple[str, int | None]:
+    """The file that defines `profile` (its `key` line if found, else its header line).
+
+    Only called to report an error, so the file is simply scanned again.
+    """
+    if profile.origin is not Origin.AWS:
+        path = paths.config_file(env)
+        return str(path), _toml_line(path, profile.name, key)
+    candidates = [paths.aws_credentials_file(env), paths.aws_config_file(env)]
+    first: tuple[str, int | None] | None = None
+    for path in candidates:
+        header, line = _ini_line(path, profile.name, key, path == candidates[0])
+        if header is None:
+            continue
+        if line is not None:
+            return str(path), line
+        first = first or (str(path), header)
+    return first or (str(candidates[1]), None)
+
+
+def _ini_line(
+    path: Path, name: str, key: str | None, is_credentials: bool
+) -> tuple[int | None, int | None]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None, None
+    header = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and "]" in stripped:
+            section = stripped[1 : stripped.rfind("]")]
+            if header is not None:
+                break
+            if section == name == "default" or (
+                (is_credentials and section == name)
+                or (section.startswith("profile") and _section_name(section) == name)
+            ):
+                header = number
+            continue
+        if header is not None and key and line[:1] not in " \t":
+            option = stripped.partition("=")[0].strip().lower()
+            if option == key:
+                return header, number
+    return header, None
+
+
+def _toml_line(path: Path, name: str, key: str | None) -> int | None:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    except OSError:
+        return None
+    header = None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if header is not None:
+                break
+            if stripped.startswith("[profiles.") and name in stripped:
+                header = number
+        elif header is not None and key and stripped.partition("=")[0].strip() == key:
+            return number
+    return header

@@ -38,6 +38,7 @@ from xswitch.core.model import (
     Settings,
     valid_mfa_code,
 )
+from xswitch.core.profiles import botocore_config, check_chain
 from xswitch.core.validate import credential_fields_problem
 
 CHAINED_ROLE_LIMIT = 3600  # AWS caps roles assumed from temporary credentials at one hour
@@ -463,7 +464,7 @@ def sts_client(
     # Clients are thread-safe, sessions are not: create them one at a time from a shared session,
     # whose loaded service model makes each further client cheap (50 parallel logins need that).
     with _SESSION_LOCK:
-        client = _botocore_session(config_file).create_client(
+        client = _botocore_session(config_file, env).create_client(
             "sts",
             region_name=region,
             endpoint_url=endpoint_url,
@@ -479,7 +480,7 @@ _SESSION_LOCK = threading.Lock()
 _SESSIONS: dict[str, Any] = {}
 
 
-def _botocore_session(config_file: str) -> Any:
+def _botocore_session(config_file: str, env: Mapping[str, str]) -> Any:
     """One botocore session per config file; call with `_SESSION_LOCK` held."""
     session = _SESSIONS.get(config_file)
     if session is None:
@@ -493,6 +494,8 @@ def _botocore_session(config_file: str) -> Any:
                 "config_file": (None, None, config_file, None),
             }
         )
+        # The [default] and [services] sections it reads, without parsing every profile.
+        session._config = botocore_config(env)
         _SESSIONS[config_file] = session
     return session
 
@@ -632,6 +635,8 @@ def build_chain(
     with `mfa_mode = direct`, sends its MFA code with AssumeRole itself.
     """
     settings = settings or catalog.settings
+    # What AWS would refuse is a configuration error, found here before any network call.
+    check_chain(profile, catalog, env)
     visiting: list[str] = []
 
     def build(current: Profile) -> Provider:

@@ -55,23 +55,12 @@ _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 def load_document(path: Path | str) -> dict[str, Any]:
     """Read and validate config.toml; a missing file is an empty document."""
+    from xswitch.core.paths import read_config_file
+
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = read_config_file(path)
+    if raw is None:
         return {}
-    except IsADirectoryError:
-        raise ConfigError(
-            "is a directory, not a settings file.",
-            "Remove it or point XSWITCH_CONFIG at a file.",
-            path=str(path),
-        ) from None
-    except OSError as error:
-        raise ConfigError(
-            f"could not be read ({error.strerror}).",
-            "Check the file's permissions.",
-            path=str(path),
-        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -90,6 +79,14 @@ def load_document(path: Path | str) -> dict[str, Any]:
 
     try:
         doc = tomllib.loads(text)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: [[[[...]]]] 100,000 deep.
+        raise ConfigError(
+            "nests arrays or inline tables too deeply to be read.",
+            "No xswitch setting nests more than two levels: fix the file or restore "
+            "config.toml.bak.",
+            path=str(path),
+        ) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_LINE.search(message)
@@ -380,11 +377,21 @@ def default_shell(env: Mapping[str, str] = os.environ) -> str:
 
 
 def save_document(path: Path | str, doc: Mapping[str, Any]) -> None:
-    """Validate `doc` and write it atomically (0600), keeping the previous file as `<name>.bak`."""
-    import tomli_w
+    """Validate `doc` and write it atomically (0600), keeping the previous file as `<name>.bak`.
 
+    The file on disk is updated rather than rewritten: comments, blank lines, key order and
+    formatting the user gave it stay, and only the values that differ change (see `_render`).
+    """
     path = Path(path)
     validate_document(doc, path=str(path))
+    try:
+        data = _render(path, doc)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(
+            f"could not be saved: a value cannot be written as TOML ({error}).",
+            "Nothing was changed.",
+            path=str(path),
+        ) from None
     try:
         paths.private_dir(path.parent)
         import tempfile
@@ -396,7 +403,7 @@ def save_document(path: Path | str, doc: Mapping[str, Any]) -> None:
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as stream:
-            tomli_w.dump(dict(doc), stream)
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         if path.exists():
@@ -405,16 +412,59 @@ def save_document(path: Path | str, doc: Mapping[str, Any]) -> None:
     except OSError as error:
         temp.unlink(missing_ok=True)
         raise _save_failed(path, error) from None
-    except (TypeError, ValueError) as error:
-        temp.unlink(missing_ok=True)
-        raise ConfigError(
-            f"could not be saved: a value cannot be written as TOML ({error}).",
-            "Nothing was changed.",
-            path=str(path),
-        ) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def _render(path: Path, doc: Mapping[str, Any]) -> bytes:
+    """`doc` as TOML: the current file with only the differing values changed, when there is a
+    current file that parses; a fresh dump otherwise.
+
+    tomlkit keeps what tomllib drops (comments, blank lines, layout). Its output is parsed back and
+    compared with `doc`: should the update come out different, the fresh dump is written instead,
+    so a save never writes something other than `doc`.
+    """
+    import tomllib
+
+    import tomli_w
+
+    try:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        current = None
+    if current:
+        import tomlkit
+
+        try:
+            document = tomlkit.parse(current)
+        except (tomlkit.exceptions.TOMLKitError, RecursionError):
+            document = None
+        if document is not None:
+            _update(document, doc)
+            text = tomlkit.dumps(document)
+            try:
+                if tomllib.loads(text) == doc:
+                    return text.encode("utf-8")
+            except (tomllib.TOMLDecodeError, RecursionError):
+                pass
+    return tomli_w.dumps(dict(doc)).encode("utf-8")
+
+
+def _update(target: Any, new: Mapping[str, Any]) -> None:
+    """Make the tomlkit table `target` equal to `new`, touching only the keys that differ."""
+    for key in [key for key in target if key not in new]:
+        del target[key]
+    for key, value in new.items():
+        if key in target:
+            existing = target[key]
+            if isinstance(value, Mapping) and isinstance(existing, dict):
+                _update(existing, value)
+                continue
+            plain = existing.unwrap() if hasattr(existing, "unwrap") else existing
+            if plain == value and type(plain) is type(value):
+                continue  # unchanged: keep its formatting and comment
+        target[key] = value
 
 
 def _keep_backup(path: Path) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, InvalidStateError
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
@@ -41,6 +40,7 @@ from xswitch.core.model import (
     Profile,
     SsoSession,
 )
+from xswitch.core.text import visible
 from xswitch.ui import recent
 from xswitch.ui.board import DirectoryWatch, SessionBoard
 from xswitch.ui.heap import StartupCollector
@@ -106,11 +106,6 @@ FILTER_PLACEHOLDER = "/ filter: client, profile, account, role, tag"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _printable(text: str) -> str:
-    """`text` with control characters (escape sequences, newlines) shown as '?'."""
-    return "".join("?" if unicodedata.category(c).startswith("C") else c for c in text)
 
 
 def _opens_in_browser(url: str) -> bool:
@@ -260,6 +255,10 @@ class XswitchApp(App[None]):
     def get_default_screen(self) -> Screen:
         return PickerScreen(id="_default")
 
+    def notify(self, message: str, *, title: str = "", **options: Any) -> None:
+        # Notifications quote names and AWS answers: control characters are shown escaped.
+        super().notify(visible(message, keep_newlines=True), title=visible(title), **options)
+
     def compose(self) -> ComposeResult:
         # A grid on the screen itself (see xswitch.tcss): every container costs time before the
         # first frame, so there is only the one the top bar needs.
@@ -326,8 +325,8 @@ class XswitchApp(App[None]):
 
         if not in_subshell(self.env):
             return
-        where = _printable(self.env.get("XSWITCH_PROFILE", ""))
-        client = _printable(self.env.get("XSWITCH_CLIENT", ""))
+        where = visible(self.env.get("XSWITCH_PROFILE", ""))
+        client = visible(self.env.get("XSWITCH_CLIENT", ""))
         self.notify(
             f"This picker runs inside the xswitch shell for '{where}'"
             + (f" ({client})" if client else "")

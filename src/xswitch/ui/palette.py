@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from xswitch.core.text import visible
+
 if TYPE_CHECKING:
     from xswitch.ui.app import XswitchApp
 
@@ -25,7 +27,9 @@ class ProfileProvider(Provider):
 
     def _display(self, name: str) -> Content:
         # Content(...) takes the text literally: a profile named "[red]x[/]" shows as typed.
-        return Content.assemble(Content(name), ("  " + self.picker.client_name_of(name), "dim"))
+        # visible(): control characters in names are shown escaped, never sent to the terminal.
+        client = visible(self.picker.client_name_of(name))
+        return Content.assemble(Content(visible(name)), ("  " + client, "dim"))
 
     async def discover(self) -> Hits:
         for name in islice(self.picker.catalog.profiles, PALETTE_LIMIT):
@@ -53,7 +57,11 @@ class ClientProvider(Provider):
 
     def _clients(self) -> list[tuple[int, str, Content]]:
         return [
-            (number, f"Client {number}: {client.name}", _client_display(number, client.name))
+            (
+                number,
+                f"Client {number}: {visible(client.name)}",
+                _client_display(number, client.name),
+            )
             for number, client in enumerate(self.picker.catalog.clients, start=1)
         ]
 
@@ -72,4 +80,4 @@ class ClientProvider(Provider):
 
 def _client_display(number: int, name: str) -> Content:
     # Content(...) takes the client's name literally (the matcher's highlight would read markup).
-    return Content.assemble((f"Client {number}: ", "dim"), Content(name))
+    return Content.assemble((f"Client {number}: ", "dim"), Content(visible(name)))

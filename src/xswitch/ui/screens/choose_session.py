@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from xswitch.core.text import visible
+
 
 class ChooseSessionScreen(ModalScreen[str | None]):
     """Dismissed with the chosen session's name, or None on Esc."""
@@ -36,7 +38,10 @@ class ChooseSessionScreen(ModalScreen[str | None]):
             # Content(...) shows names and URLs literally, never as markup.
             yield OptionList(
                 *(
-                    Option(Content.assemble(Content(name), ("  " + url, "dim")), id=name)
+                    Option(
+                        Content.assemble(Content(visible(name)), ("  " + visible(url), "dim")),
+                        id=name,
+                    )
                     for name, url in self.sessions
                 ),
                 id="choose-session",

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from xswitch.core.text import visible
+
 
 class ConfirmProdScreen(ModalScreen[bool]):
     """Dismissed with True once the exact client name was typed, False on Esc."""
@@ -31,18 +33,19 @@ class ConfirmProdScreen(ModalScreen[bool]):
             yield Static(
                 Text.assemble(
                     f"{self.action} for ",
-                    (self.profile, "bold"),
+                    (visible(self.profile), "bold"),
                     " of the production client ",
-                    (self.client_name, "bold red"),
+                    (visible(self.client_name), "bold red"),
                     ".\nType the client's name to go on:",
                 )
             )
-            yield Input(placeholder=self.client_name, id="confirm-name")
+            yield Input(placeholder=visible(self.client_name), id="confirm-name")
             yield Static("", id="confirm-problem", classes="problem")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value.strip() == self.client_name:
+        # A name with control characters cannot be typed: its escaped form, as shown, counts.
+        if event.value.strip() in (self.client_name, visible(self.client_name)):
             self.dismiss(True)
             return
         self.query_one("#confirm-problem", Static).update(

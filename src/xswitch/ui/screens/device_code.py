@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from xswitch.core.model import DeviceAuthorization
+from xswitch.core.text import visible
 
 
 class DeviceCodeScreen(ModalScreen[None]):
@@ -34,10 +35,11 @@ class DeviceCodeScreen(ModalScreen[None]):
         auth = self.authorization
         with Vertical(id="sso-dialog", classes="dialog"):
             yield Label("SSO login", classes="dialog-title")
-            yield Static(Text.assemble("Session ", (auth.session, "bold")))
+            # Session names come from files, the address and code from the server.
+            yield Static(Text.assemble("Session ", (visible(auth.session), "bold")))
             yield Static(Text("Open this address and approve the request:"))
-            yield Static(Text(auth.verification_uri_complete, style="underline"))
-            yield Static(Text.assemble("Code    ", (auth.user_code, "bold reverse")))
+            yield Static(Text(visible(auth.verification_uri_complete), style="underline"))
+            yield Static(Text.assemble("Code    ", (visible(auth.user_code), "bold reverse")))
             yield Static(
                 Text("c copies the address · Esc cancels the login · q quits", style="dim"),
                 id="sso-hint",

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from xswitch.core.text import visible
+
 
 class MfaScreen(ModalScreen[str | None]):
     """Dismissed with the code, or None on Esc."""
@@ -29,9 +31,10 @@ class MfaScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="mfa-dialog", classes="dialog"):
             yield Label("MFA code", classes="dialog-title")
-            yield Static(Text.assemble(("device  ", "bold"), self.serial))
+            yield Static(Text.assemble(("device  ", "bold"), visible(self.serial)))
             if self.unlocks:
-                yield Static(Text.assemble(("unlocks ", "bold"), ", ".join(self.unlocks)))
+                unlocks = ", ".join(map(visible, self.unlocks))
+                yield Static(Text.assemble(("unlocks ", "bold"), unlocks))
             yield Input(
                 placeholder="6 digits", password=True, max_length=6, id="mfa-code", restrict=r"\d*"
             )

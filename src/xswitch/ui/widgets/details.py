@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from xswitch.core.errors import SsoLoginRequired, XswitchError
 from xswitch.core.model import Client, Kind, MfaSessionInfo, Profile
+from xswitch.core.text import visible
 from xswitch.core.times import countdown, local_time
 from xswitch.ui.board import RowState, State
 
@@ -41,20 +42,21 @@ def details_text(
         text = Text("No profile selected.", style="dim")
         for label, note in notes:
             text.append(f"\n{label:<10}", style="bold")
-            text.append(note, style="not dim")
+            text.append(visible(note, keep_newlines=True), style="not dim")
         return text
     text = Text()
 
     def field(label: str, value: str | None, style: str = "") -> None:
         if value:
             text.append(f"{label:<10}", style="bold")
-            text.append(value, style=style)
+            text.append(visible(value), style=style)
             text.append("\n")
 
-    text.append(profile.name, style="bold")
+    # Names, ARNs, notes and messages come from files and servers: control characters escaped.
+    text.append(visible(profile.name), style="bold")
     if client is not None:
         text.append("  ·  ")
-        text.append(client.name)
+        text.append(visible(client.name))
         if client.prod:
             text.append("  PROD", style="bold red")
     text.append("\n")
@@ -68,16 +70,16 @@ def details_text(
         field("session", "none cached: l logs in", "dim")
     if error is not None:
         text.append("error     ", style="bold red")
-        text.append(str(error), style="red")
+        text.append(visible(str(error)), style="red")
         text.append("\n")
         if isinstance(error, SsoLoginRequired):
             text.append("sso       ", style="bold")
-            text.append(f"not logged in to '{error.session}': ")
+            text.append(f"not logged in to '{visible(error.session)}': ")
             text.append("l", style="bold reverse")
             text.append(" starts a device login (approve the code in a browser)\n")
     for label, note in notes:
         text.append(f"{label:<10}", style="bold yellow")
-        text.append(note)
+        text.append(visible(note, keep_newlines=True))
         text.append("\n")
     if profile.stale:
         field("stale", "not found in the SSO portal at the last sync", "yellow")
@@ -87,10 +89,10 @@ def details_text(
     field("region", profile.region)
     if chain:
         text.append(f"{'via':<10}", style="bold")
-        text.append(chain[0])
+        text.append(visible(chain[0]))
         for step in chain[1:]:
             text.append(f"\n{'':<10}→ ")
-            text.append(step)
+            text.append(visible(step))
         text.append("\n")
     else:
         field("via", profile.source_profile)

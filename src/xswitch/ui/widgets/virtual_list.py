@@ -17,6 +17,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from xswitch.core.text import visible
+
 
 class VirtualList(ScrollView, can_focus=True):
     """Rows drawn on demand, with a cursor."""
@@ -170,7 +172,9 @@ class VirtualList(ScrollView, can_focus=True):
         if index >= self._rows:
             return Strip.blank(width, base)
         cursor = self._cursor_style() if index == self._cursor else None
-        segments = Segment.apply_style(self.render_row(index, width), base, cursor)
+        # Rows show names and settings from files: no control character may reach the terminal.
+        rows = [Segment(visible(text), style) for text, style, _ in self.render_row(index, width)]
+        segments = Segment.apply_style(rows, base, cursor)
         return Strip(segments).adjust_cell_length(width, base + cursor if cursor else base)
 
     def _base_style(self) -> Style:
