@@ -526,3 +526,16 @@ async def test_a_filter_that_matches_nothing_says_so(world):
             pilot, lambda: "No profile matches “zz[red]”." in screen_text(app), "the note"
         )
         assert app.profiles.names == []
+
+
+async def test_copy_follows_the_callers_shell(world, moto, monkeypatch):
+    """The picker started from fish copies fish lines, whatever the shell setting says: bash
+    lines pasted into fish (or fish's `set -e` pasted into bash) break the shell they land in."""
+    world.write_xswitch_config('[settings]\nshell = "bash"\n')
+    monkeypatch.setenv("SHELL", "/usr/bin/fish")
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "AWS_SESSION_TOKEN" in app.clipboard, "the copy")
+        assert "set -gx AWS_ACCESS_KEY_ID " in app.clipboard
+        assert "export " not in app.clipboard
