@@ -182,7 +182,7 @@ class SessionStore:
             document["credentials"] = payload
         else:
             document["secret"] = self._cipher().encrypt(json.dumps(payload).encode()).decode()
-        self._write_atomically(self.path(key), json.dumps(document, indent=1).encode())
+        paths.write_private(self.path(key), json.dumps(document, indent=1).encode())
 
     def entries(self) -> list[StoredSession]:
         """Metadata of every readable cache file; reads no secret and needs no keyring."""
@@ -265,23 +265,6 @@ class SessionStore:
             reason,
             aside.name,
         )
-
-    def _write_atomically(self, path: Path, data: bytes) -> None:
-        paths.private_dir(self.directory)
-        import tempfile
-
-        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
-        try:
-            os.fchmod(descriptor, 0o600)
-            with os.fdopen(descriptor, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
 
     def _cipher(self) -> Any:
         if self._fernet is None:
