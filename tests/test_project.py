@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CORE_MODULES = sorted(
     f"xswitch.core.{p.stem}"
@@ -55,3 +57,39 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     test_commands = [c for c in commands if "pytest" in c]
     assert test_commands, "README shows no test command"
     assert test_commands[0] in ci.splitlines(), "CI does not run the README's test command"
+
+
+def _mypy(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    """mypy with the project's settings (pyproject.toml's [tool.mypy]), run from the root."""
+    config = str(ROOT / "pyproject.toml")
+    command = [sys.executable, "-m", "mypy", "--config-file", config, "--cache-dir", str(cache)]
+    return subprocess.run(
+        [*command, *args], cwd=ROOT, capture_output=True, text=True, timeout=280, check=False
+    )
+
+
+@pytest.fixture
+def mypy_cache(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    # A cold check of src/ analyses Textual and numpy too (about 15 s of CPU); pytest's own
+    # cache directory keeps the results between runs (under a second once warm), and a fresh
+    # clone, or a run without the cache plugin, starts from an empty directory.
+    cache = getattr(request.config, "cache", None)
+    return cache.mkdir("mypy") if cache is not None else tmp_path / "mypy"
+
+
+@pytest.mark.timeout(300)
+def test_source_type_checks(mypy_cache: Path) -> None:
+    result = _mypy("src", cache=mypy_cache)
+    assert result.returncode == 0, (
+        "mypy src (settings in pyproject.toml) found problems:\n" + result.stdout + result.stderr
+    )
+
+
+def test_type_check_uses_the_project_settings(tmp_path: Path, mypy_cache: Path) -> None:
+    # Without check_untyped_defs mypy skips the bodies of unannotated functions: were the
+    # settings not read, the check of src/ would pass over most of them.
+    sample = tmp_path / "sample.py"
+    sample.write_text("def total():\n    return 1 + 'one'\n")
+    result = _mypy(str(sample), cache=mypy_cache)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'Unsupported operand types for + ("int" and "str")' in result.stdout

@@ -189,6 +189,9 @@ class SsoServer:
         if self._httpd is None:
             raise RuntimeError("the SSO server is not running")
         host, port = self._httpd.server_address[:2]
+        # Once bound, the address is getsockname()'s, whose host is a str (the stubs also allow
+        # the bytes that binding accepts).
+        assert isinstance(host, str)
         return f"http://{host}:{port}"
 
     @property

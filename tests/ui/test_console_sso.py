@@ -23,11 +23,11 @@ from xswitch.ui.screens.link import LinkScreen
 def recording_browser(app, answer: bool = True) -> list[str]:
     opened: list[str] = []
 
-    def open_url(url: str) -> bool:
+    def open_in_browser(url: str) -> bool:
         opened.append(url)
         return answer
 
-    app.open_url = open_url
+    app.open_in_browser = open_in_browser
     return opened
 
 

@@ -136,7 +136,7 @@ class Discoverer:
         rate: float = 10.0,
         workers: int = 8,
         backoff: float = 0.5,
-        on_progress: Callable[[Progress], None] | None = None,
+        on_progress: Callable[[Progress], object] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> None:
         self.session = session
@@ -291,7 +291,7 @@ def discover(
     env: Mapping[str, str] = os.environ,
     rate: float = 10.0,
     workers: int = 8,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[Progress], object] | None = None,
     cancelled: Callable[[], bool] | None = None,
     backoff: float = 0.5,
 ) -> Discovery:

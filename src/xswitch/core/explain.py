@@ -75,7 +75,7 @@ def explain(
 def _explain_client_error(
     code: str, aws_message: str, profile: Profile | None, step: str, name: str
 ) -> AwsError:
-    explainer = _invalid_mfa_code if _mfa_refused(aws_message) else None
+    explainer: _Explainer | None = _invalid_mfa_code if _mfa_refused(aws_message) else None
     explainer = explainer or _EXPLAINERS.get(code)
     if explainer is None and code == "ValidationError" and "DurationSeconds" in aws_message:
         explainer = _duration_too_long

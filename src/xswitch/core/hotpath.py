@@ -124,6 +124,8 @@ def _answer(env: Mapping[str, str], profile: str, pointer: object, minimum: int)
     if not isinstance(name, str) or os.sep in name or name.startswith("."):
         return None
     session = _read_json(paths.cache_dir(env) / "sessions" / name)
+    if not isinstance(session, dict):
+        return None
     expiration = datetime.fromisoformat(session["expiration"])
     if expiration.tzinfo is None:
         return None
@@ -171,7 +173,7 @@ def _set_aside(path: Path, error: BaseException) -> None:
     if isinstance(error, ValueError | RecursionError):
         reason = "it is not valid JSON"
     else:
-        reason = getattr(error, "strerror", None) or error
+        reason = getattr(error, "strerror", None) or str(error)
     import sys
 
     sys.stderr.write(

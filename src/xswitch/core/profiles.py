@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from xswitch.core import paths
 from xswitch.core.errors import ConfigError, SourceCycle, UnknownProfile
@@ -160,7 +160,7 @@ class _IniParser:
         sections: dict[str, dict[str, list[str]]] = {}
         defaults: dict[str, list[str]] = {}
         current: dict[str, list[str]] | None = None
-        section_name: str | None = None
+        section_name = ""  # set, with `current`, by the first section header
         option: str | None = None
         indent_level = 0
         parsing_error: configparser.ParsingError | None = None
@@ -570,7 +570,8 @@ def _derived_groups(unassigned: list[Profile]) -> dict[str, tuple[str, str]]:
     """profile name -> (derived client key, display name) for profiles no client claimed."""
     named = [draft for draft in unassigned if draft.name != "default"]
     # The prefix pattern matches every name (maybe empty): C-level passes over all of them.
-    prefixes = map(re.Match.group, map(_NAME_PREFIX.match, (draft.name for draft in named)))
+    matches = cast("Iterator[re.Match[str]]", map(_NAME_PREFIX.match, (d.name for d in named)))
+    prefixes = map(re.Match.group, matches)
     by_prefix: dict[str, list[Profile]] = {}
     for draft, prefix in zip(named, prefixes, strict=True):
         by_prefix.setdefault((prefix or draft.name).casefold(), []).append(draft)

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import threading
 import weakref
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -58,8 +58,12 @@ WRONG_MFA_CODE = (
 T = TypeVar("T")
 
 
-class Provider(ABC):
-    """Obtains credentials; `temporary` says whether they expire (and so cap chained roles)."""
+class Provider(Protocol):
+    """Obtains credentials; `temporary` says whether they expire (and so cap chained roles).
+
+    A protocol: the providers here subclass it, `core.sso.SsoRoleProvider` has its shape without
+    importing this module.
+    """
 
     temporary: bool = True
 
@@ -540,6 +544,8 @@ def credentials_from(
         problem = problem or "an Expiration that is not a time"
     if problem:
         raise malformed_answer("AWS STS", url, step, problem, who)
+    # What the checks above established: no problem means two key strings and a time.
+    assert isinstance(key_id, str) and isinstance(secret, str) and isinstance(expiration, datetime)
     check_not_expired(expiration, server_date(response), "AWS STS", url, f"{step}{who}")
     return Credentials(key_id, secret, token or None, expiration, via=via)
 
@@ -611,7 +617,7 @@ class CacheWrap(Protocol):
     """Puts a cache in front of a provider; `kind` is "role", "mfa" or "sso"."""
 
     def __call__(
-        self, provider: Provider, *, profile: str, kind: str, mfa_session: bool
+        self, provider: Provider, /, *, profile: str, kind: str, mfa_session: bool
     ) -> Provider: ...
 
 

@@ -36,6 +36,9 @@ class CredentialsServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
+        # Once bound, the address is getsockname()'s, whose host is a str (the stubs also allow
+        # the bytes that binding accepts).
+        assert isinstance(host, str)
         return f"http://{host}:{port}/credentials"
 
     def environment(self) -> dict[str, str]:

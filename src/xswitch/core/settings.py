@@ -90,7 +90,7 @@ def load_document(path: Path | str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_LINE.search(message)
-        line = int(found.group(1)) if found else None
+        line = int(found.group(1)) if found else 0
         if "(at end of document)" in message:
             # Something left open (a string, an array): point at the last line.
             line = text.count("\n") + (0 if text.endswith("\n") else 1)

@@ -171,7 +171,12 @@ class _PowerShell:
         return f"Remove-Item Env:{name} -ErrorAction SilentlyContinue"
 
 
-_SYNTAXES = {"bash": _Posix(), "zsh": _Posix(), "fish": _Fish(), "powershell": _PowerShell()}
+_SYNTAXES: dict[str, _Posix | _Fish | _PowerShell] = {
+    "bash": _Posix(),
+    "zsh": _Posix(),
+    "fish": _Fish(),
+    "powershell": _PowerShell(),
+}
 
 
 def _syntax(shell: str) -> _Posix | _Fish | _PowerShell:

@@ -420,7 +420,11 @@ def _service_of(step: str) -> str:
 
 
 def checked_answer(
-    answer: Any, session: SsoSession, step: str, env: Mapping[str, str], checks: Mapping[str, type]
+    answer: Any,
+    session: SsoSession,
+    step: str,
+    env: Mapping[str, str],
+    checks: Mapping[str, type[Any]],
 ) -> Mapping[str, Any]:
     """`answer` when it has each key of `checks` with a value of that type; else the endpoint
     is blamed (a 200 without the data is the endpoint's fault, not the user's)."""

@@ -355,7 +355,7 @@ def _is_os_keyring(backend: Any) -> bool:
 
 
 @functools.cache
-def _file_store_class() -> type:
+def _file_store_class() -> type[Any]:
     from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
     class XswitchFileKeyring(CryptFileKeyring):

@@ -17,6 +17,12 @@ import tempfile
 import textwrap
 from collections.abc import MutableMapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
+
+    from xswitch.ssoserver import SsoServer
 
 # Accounts of the sample clients (documentation ranges, no real account).
 ACME = "111111111111"
@@ -159,8 +165,8 @@ class DemoWorld:
     def __init__(self, environ: MutableMapping[str, str] = os.environ) -> None:
         self._environ = environ
         self._saved: dict[str, str | None] = {}
-        self._moto = None
-        self._sso = None
+        self._moto: ThreadedMotoServer | None = None
+        self._sso: SsoServer | None = None
         self.root = Path(tempfile.mkdtemp(prefix="xswitch-demo-"))
         self.sts_url = ""
         self.sso_url = ""
@@ -236,7 +242,7 @@ class DemoWorld:
         except ImportError:
             return False
         accounts = [
-            Account(account_id, name, f"{name.lower().replace(' ', '-')}@example.com", list(roles))
+            Account(account_id, name, f"{name.lower().replace(' ', '-')}@example.com", tuple(roles))
             for account_id, name, roles in SSO_ACCOUNTS + SSO_UNLISTED_ACCOUNTS
         ]
         self._sso = SsoServer(accounts=accounts, auto_approve=True)

@@ -291,7 +291,7 @@ class XswitchApp(App[None]):
     def _open_on_recent(self) -> None:
         """Select the client and profile the picker was left on last time, if they still exist."""
         client_key, name = recent.load(self.env)
-        if name in self.catalog.profiles:
+        if name is not None and name in self.catalog.profiles:
             self.select_profile(name)
             return
         keys = [client.key for client in self.catalog.clients]
@@ -601,8 +601,11 @@ class XswitchApp(App[None]):
             event.stop()
             self._main_screen.set_focus(self.profiles)  # now, as for '/'
             return
-        typed_number = isinstance(event, events.Key) and self._client_number.active
-        if typed_number and self._typed_client_number(event):
+        if (
+            isinstance(event, events.Key)
+            and self._client_number.active
+            and self._typed_client_number(event)
+        ):
             event.stop()
             return
         await super().on_event(event)
@@ -1196,8 +1199,9 @@ class XswitchApp(App[None]):
 
     # --- what credentials are for -----------------------------------------------------------
 
-    # Replaceable so that tests see the link instead of a browser opening.
-    open_url: Callable[[str], bool] = staticmethod(_opens_in_browser)
+    # Replaceable so that tests see the link instead of a browser opening. Not App.open_url,
+    # which Textual's widgets call with another signature and no answer.
+    open_in_browser: Callable[[str], bool] = staticmethod(_opens_in_browser)
 
     @work(thread=True, group="console", exclusive=True, exit_on_error=False)
     def _console_worker(self, profile: Profile, creds: Credentials) -> None:
@@ -1222,7 +1226,7 @@ class XswitchApp(App[None]):
             # The session is fine (it was just obtained): only the sign-in step failed.
             self.post_message(ConsoleFailed(profile.name, error))
             return
-        if not demo and self.open_url(url):
+        if not demo and self.open_in_browser(url):
             self.notify(f"Opened the AWS console for {profile.name}.", markup=False)
             return
         note = (

@@ -128,7 +128,7 @@ def run_sync(
     *,
     relogin: bool,
     rate: float,
-    on_progress: Callable[[Progress], None],
+    on_progress: Callable[[Progress], object],
     cancelled: Callable[[], bool],
 ) -> tuple[Discovery, SyncReport, Catalog]:
     """Log in if needed, discover, store in config.toml and read the configuration back.

@@ -147,7 +147,7 @@ class VirtualList(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.move_cursor(self._rows - 1)
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         row = int(self.scroll_offset.y) + event.y
         if 0 <= row < self._rows:
             self.move_cursor(row)
