@@ -90,7 +90,7 @@ if TYPE_CHECKING:
 # Help says more than the key bar has room for.
 LONG_DESCRIPTIONS = {
     "refresh-client": "Refresh every live session of the selected client",
-    "copy": "Copy export lines (shell syntax from settings)",
+    "copy": "Copy export lines (for your $SHELL, else the shell setting)",
     "console": "Open the AWS console signed in as the profile",
     "reload": "Reload the configuration (AWS config and credentials, config.toml)",
     "sso-sync": "SSO sync: discover the accounts and roles of the profile's SSO session "
@@ -1329,9 +1329,9 @@ class XswitchApp(App[None]):
         self.refresh()
 
     def _copy_exports(self, profile: Profile, creds: Credentials) -> None:
-        from xswitch.core.shell import export_lines
+        from xswitch.core.shell import choose_shell, export_lines
 
-        syntax = self.catalog.settings.shell
+        syntax = choose_shell(None, self.env, self.catalog.settings.shell)
         lines = export_lines(creds, self._region(profile), syntax)
         self._clipboard_worker(lines, f"{syntax} export lines for {profile.name}")
 
