@@ -584,8 +584,15 @@ class SessionManager:
             if profile is None or entry.profile == profile:
                 self.store.delete(entry.path)
                 forgotten.add(entry.profile)
+        from xswitch.core import hotpath
+
+        # The cached-switch pointers go too: a damaged one would otherwise be reported again
+        # after the logout that was meant to clean up.
+        for name in forgotten if profile is not None else ():
+            hotpath.forget(self.env, name)
         if profile is None:
             self.store.delete_set_aside()
+            hotpath.forget(self.env)
         return sorted(forgotten)
 
     def caller_identity(self, profile: str | Profile, prompter: Prompter) -> dict[str, str]:
