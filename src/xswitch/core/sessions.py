@@ -527,10 +527,12 @@ class SessionManager:
                 "Check the clock (time synchronisation), then run 'xswitch login "
                 f"{target.name}'.",
             )
+        from xswitch.core.times import countdown, local_time
+
         raise UnusableCredentials(
             f"The credentials obtained for profile '{target.name}' are good for only "
-            f"{int(left // 60)} more minutes (until {until}), less than the {needed // 60} "
-            "minutes this command promises; they were not handed out.",
+            f"{countdown(left)} more (until {local_time(creds.expiration)}), less than the "
+            f"{needed // 60} minutes this command promises; they were not handed out.",
             "The session lasts too short (duration_seconds of the profile, or the session "
             "duration of the SSO permission set), or its source or this computer has a wrong "
             "clock. Raise the duration or check the clock, then try again.",
