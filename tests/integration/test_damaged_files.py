@@ -227,3 +227,18 @@ def test_logout_all_also_clears_damaged_cached_switch_pointers(dev_role):
     after = xswitch("export", "dev")
     assert after.returncode == 0, after.stderr
     assert "was damaged" not in after.stderr  # the logout cleaned up; nothing is reported again
+
+
+def test_a_credential_process_that_never_answers_is_stopped_without_a_terminal(
+    process_profile, isolated
+):
+    # A tool waiting for a question nobody sees (no terminal): bounded by the settings.
+    isolated.write_xswitch_config("[settings]\nnetwork_timeout = 1\n")
+    script = process_profile.with_name("emit.py")
+    script.write_text("import time; time.sleep(600)")
+    for args in (["credential-process", "ext"], ["export", "ext"]):
+        result = xswitch(*args)
+        no_crash(result)
+        assert result.returncode == 1, result.stderr
+        assert "gave no answer within 4 s and was stopped" in result.stderr
+        assert "network_timeout" in result.stderr
