@@ -323,3 +323,13 @@ def test_list_and_whoami_show_the_mfa_session_in_local_time(config, time_zone):
     document = json.loads(xswitch("whoami", "acme-admin", "--json", env=env).stdout)
     assert document["mfa_session"]["covers"] == ["acme-admin"]
     assert document["expires_at"].endswith("Z")  # machine-readable times stay UTC
+
+
+def test_exec_names_a_mistyped_option_after_the_profile(config):
+    result = xswitch("exec", "acme-dev", "--sever", "--", "true")
+    assert result.returncode == 2
+    assert "exec has no option '--sever'. Did you mean '--server'?" in result.stderr
+    assert "not found" not in result.stderr and "Traceback" not in result.stderr
+    # After '--' a word that starts with '-' is the command's own business.
+    passed = xswitch("exec", "acme-dev", "--force", "--", "sh", "-c", "exit 3")
+    assert passed.returncode == 3, passed.stderr

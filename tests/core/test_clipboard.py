@@ -107,6 +107,7 @@ def test_inside_tmux_the_answer_depends_on_set_clipboard(
             assert copied.route is Route.NONE and sent == []
             message = copied.describe("bash export lines for dev")
             assert message.startswith("Nothing was copied")
+            assert ". and" not in message and "found), and tmux drops" in message  # one sentence
             assert f"set-clipboard {setting}" in message and "set-clipboard on" in message
         server.run("set-option", "-g", "set-clipboard", "on")
         sent = []

@@ -210,3 +210,35 @@ def test_everything_xswitch_creates_is_private_whatever_the_umask(dev_role, umas
     assert result.returncode == 0, result.stderr
     assert any(path.suffix == ".lock" for path in (cache_dir() / "sessions").iterdir())
     assert_private(cache_dir())
+
+
+def test_logout_all_also_clears_damaged_cached_switch_pointers(dev_role):
+    assert xswitch("export", "dev").returncode == 0
+    [pointer] = pointer_files()
+    pointer.write_bytes(DAMAGE["deep"])
+    other = pointer.with_name("0" * 32 + ".json")  # a damaged pointer not read yet
+    other.write_bytes(DAMAGE["garbage"])
+    assert "was damaged" in xswitch("export", "dev").stderr  # the first one, set aside
+
+    logout = xswitch("logout", "--all")
+    no_crash(logout)
+    assert logout.returncode == 0, logout.stderr
+    assert sorted(p.name for p in (cache_dir() / "hot").iterdir()) == []
+    after = xswitch("export", "dev")
+    assert after.returncode == 0, after.stderr
+    assert "was damaged" not in after.stderr  # the logout cleaned up; nothing is reported again
+
+
+def test_a_credential_process_that_never_answers_is_stopped_without_a_terminal(
+    process_profile, isolated
+):
+    # A tool waiting for a question nobody sees (no terminal): bounded by the settings.
+    isolated.write_xswitch_config("[settings]\nnetwork_timeout = 1\n")
+    script = process_profile.with_name("emit.py")
+    script.write_text("import time; time.sleep(600)")
+    for args in (["credential-process", "ext"], ["export", "ext"]):
+        result = xswitch(*args)
+        no_crash(result)
+        assert result.returncode == 1, result.stderr
+        assert "gave no answer within 4 s and was stopped" in result.stderr
+        assert "network_timeout" in result.stderr

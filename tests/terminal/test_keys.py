@@ -166,3 +166,18 @@ def test_the_passphrase_is_asked_on_the_terminal_inside_eval(term, isolated, mot
     t.type("correct horse")
     assert t.report("key").startswith("ASIA")
     assert t.finish() == 0
+
+
+def test_a_broken_config_toml_is_reported_before_the_keys_are_asked_for(term, isolated):
+    isolated.xswitch_config.parent.mkdir(parents=True, exist_ok=True)
+    isolated.xswitch_config.write_text('shell = "bash"\n')  # belongs under [settings]
+
+    t = term.run('xswitch keys add me; echo "rc=$?"')
+    assert t.report("rc") == "2"
+    assert t.finish() == 0
+    assert "unknown key 'shell'" in t.screen
+    assert "Access key ID" not in t.screen  # nothing typed for nothing
+
+    piped = keys("add", "me", input=f"{KEY_ID}\n{SECRET}\n")
+    assert piped.returncode == 2, piped.stderr
+    assert stored_key_id("me") is None  # not stored with its profile left unregistered

@@ -347,6 +347,18 @@ def exec_options(args: argparse.Namespace) -> None:
         elif word.startswith("--mfa-code="):
             args.mfa_code = word.partition("=")[2]
             del command[0]
+        elif word.startswith("-") and len(word) > 1:
+            # A mistyped option (`--sever`) is not a program to look for on PATH.
+            import difflib
+
+            known = [*_EXEC_FLAGS, "--mfa-code"]
+            close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+            raise errors.UsageError(
+                f"exec has no option '{plain(word)}'."
+                + (f" Did you mean '{close[0]}'?" if close else ""),
+                "Its options are --server, --force, --yes and --mfa-code CODE; the command "
+                "to run goes after '--': xswitch exec PROFILE [OPTIONS] -- CMD ARGS.",
+            )
         else:
             break
     args.command = command[1:] if command[:1] == ["--"] else command

@@ -68,6 +68,9 @@ def _mask(key_id: str) -> str:
 def add_keys(args: argparse.Namespace, ctx: Context) -> int:
     from xswitch.core.vault import Vault
 
+    # A configuration error shows before the questions: the keys would be stored, then the
+    # profile that uses them not registered.
+    ctx.catalog()
     vault = Vault(ctx.env, ctx.prompter())
     stored = vault.get_keys(args.name)
     if stored is not None and not args.force:
@@ -99,8 +102,8 @@ def add_keys(args: argparse.Namespace, ctx: Context) -> int:
     ctx.note(f"Stored keys {_mask(key_id)} as '{plain(args.name)}' in the keyring.")
     if registered:
         ctx.note(
-            f"Added profile '{args.name}' to xswitch's config; roles can use "
-            f"source_profile = {args.name}."
+            f"Added profile '{plain(args.name)}' to xswitch's config; roles can use "
+            f"source_profile = {plain(args.name)}."
         )
     return 0
 

@@ -73,7 +73,8 @@ class Copied:
             )
         if self.tmux:
             return (
-                f"Nothing was copied: {_lower(reason)} and tmux drops the terminal's clipboard "
+                f"Nothing was copied: {_lower(reason).rstrip('.')}, and tmux drops the "
+                "terminal's clipboard "
                 f"sequence from programs (set-clipboard {self.tmux}). Run 'tmux set -g "
                 "set-clipboard on', or install xclip or wl-clipboard, or use 'xswitch export' "
                 "and copy the lines yourself."

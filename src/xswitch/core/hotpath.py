@@ -92,6 +92,18 @@ def remember(
             os.unlink(temporary)
 
 
+def forget(env: Mapping[str, str], profile: str | None = None) -> None:
+    """Remove the pointer of `profile`; None: every pointer and every damaged one set aside."""
+    if profile is not None:
+        targets = [_pointer_path(env, profile)]
+    else:
+        directory = paths.cache_dir(env) / _POINTERS
+        targets = [*directory.glob("*.json"), *directory.glob("*.corrupt")]
+    for path in targets:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
 def lookup(env: Mapping[str, str], profile: str, min_seconds_left: int = 0) -> dict | None:
     """The cached session of `profile`, or None to take the ordinary path.
 

@@ -172,10 +172,14 @@ class EnvironmentProvider(Provider):
 class CredentialProcessProvider(Provider):
     """Runs another tool's `credential_process` command and reads its Version 1 JSON."""
 
-    def __init__(self, profile: Profile, env: Mapping[str, str]) -> None:
+    def __init__(
+        self, profile: Profile, env: Mapping[str, str], timeout: float | None = None
+    ) -> None:
         self.profile = profile
         self.command = profile.get("credential_process") or ""
         self.env = env
+        # None: the person at the terminal can answer the tool's questions, or press Ctrl+C.
+        self.timeout = timeout
 
     def retrieve(self) -> Credentials:
         import shlex
@@ -193,7 +197,18 @@ class CredentialProcessProvider(Provider):
             raise ConfigError(f"The credential_process of profile '{name}' is empty.")
         try:
             # stdin and the terminal stay attached so the tool can prompt on /dev/tty.
-            done = subprocess.run(argv, capture_output=True, env=dict(self.env), check=False)
+            done = subprocess.run(
+                argv, capture_output=True, env=dict(self.env), check=False, timeout=self.timeout
+            )
+        except subprocess.TimeoutExpired:
+            raise CredentialError(
+                f"The credential_process of profile '{name}' gave no answer within "
+                f"{self.timeout:g} s and was stopped. With no terminal, nobody can answer a "
+                "question it may be asking.",
+                f"Run '{argv[0]}' yourself in a terminal to see what it waits for, or run "
+                f"'xswitch login {name}' there first. The wait is four times "
+                "settings.network_timeout in config.toml.",
+            ) from None
         except OSError as error:
             raise CredentialError(
                 f"The credential_process of profile '{name}' could not be started: "
@@ -657,7 +672,12 @@ def build_chain(
                 mfa_session=False,
             )
         if current.kind is Kind.PROCESS:
-            return CredentialProcessProvider(current, env)
+            # Without a terminal a tool that waits (for a question, a lock, a dead network)
+            # would hold its caller for good.
+            from xswitch.core.sso import can_prompt
+
+            timeout = None if can_prompt(prompter) else 4 * settings.network_timeout
+            return CredentialProcessProvider(current, env, timeout)
         if current.kind is Kind.ROLE or current.role_arn:
             return role(current)
         if current.kind is Kind.KEYS:

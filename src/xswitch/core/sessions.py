@@ -510,10 +510,12 @@ class SessionManager:
                 "Check the clock (time synchronisation), then run 'xswitch login "
                 f"{target.name}'.",
             )
+        from xswitch.core.times import countdown, local_time
+
         raise UnusableCredentials(
             f"The credentials obtained for profile '{target.name}' are good for only "
-            f"{int(left // 60)} more minutes (until {until}), less than the {needed // 60} "
-            "minutes this command promises; they were not handed out.",
+            f"{countdown(left)} more (until {local_time(creds.expiration)}), less than the "
+            f"{needed // 60} minutes this command promises; they were not handed out.",
             "The session lasts too short (duration_seconds of the profile, or the session "
             "duration of the SSO permission set), or its source or this computer has a wrong "
             "clock. Raise the duration or check the clock, then try again.",
@@ -567,8 +569,15 @@ class SessionManager:
             if profile is None or entry.profile == profile:
                 self.store.delete(entry.path)
                 forgotten.add(entry.profile)
+        from xswitch.core import hotpath
+
+        # The cached-switch pointers go too: a damaged one would otherwise be reported again
+        # after the logout that was meant to clean up.
+        for name in forgotten if profile is not None else ():
+            hotpath.forget(self.env, name)
         if profile is None:
             self.store.delete_set_aside()
+            hotpath.forget(self.env)
         return sorted(forgotten)
 
     def caller_identity(self, profile: str | Profile, prompter: Prompter) -> dict[str, str]:
