@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, InvalidStateError
 from datetime import UTC, datetime
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import events, work
@@ -117,6 +117,24 @@ def _opens_in_browser(url: str) -> bool:
         return False
 
 
+Handler = TypeVar("Handler", bound=Callable[..., None])
+
+
+def unless_closing(handler: Handler) -> Handler:
+    """For work that arrives on its own (a timer tick, a worker's message, a callback after a
+    frame): dropped once the app is closing. Its screens are then being taken down one widget at a
+    time, so the widgets it would update may be gone already."""
+
+    @wraps(handler)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> None:
+        app = self if isinstance(self, App) else self.app
+        if isinstance(app, XswitchApp) and app.closing:
+            return
+        handler(self, *args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
 class PickerScreen(Screen):
     """The main screen. The list has the focus from the start: by default the filter box, the
     first focusable widget, would take it, and moving it away restyled the box before the first
@@ -135,6 +153,7 @@ class PickerScreen(Screen):
     def on_screen_resume(self) -> None:
         self.remove_class("-covered")
 
+    @unless_closing
     def on_resize(self, event: events.Resize) -> None:
         self._fit_columns(event.size.width)
         for details in self.query(Details):
@@ -348,6 +367,13 @@ class XswitchApp(App[None]):
         self._collector.release()
 
     @property
+    def closing(self) -> bool:
+        """True from the moment the app starts to close: `exit()` (q, Ctrl+C) or a shutdown
+        without it (the test driver's), which takes the screens down while timers and messages
+        still arrive."""
+        return self._exit or not self.is_running
+
+    @property
     def _main_screen(self) -> Screen:
         """The picker's own screen: widgets live there even while a modal is on top, and
         messages (cursor moves, worker results) keep arriving then."""
@@ -438,9 +464,8 @@ class XswitchApp(App[None]):
         keys = [m.key for m in index.search(self._filter, limit=FILTER_LIMIT, positions=False)]
         self.profiles.show(keys, show_client=True, positions=index.highlights(self._filter, keys))
 
+    @unless_closing
     def on_virtual_list_cursor_moved(self, event: VirtualList.CursorMoved) -> None:
-        if not self.screen_stack:
-            return  # a move posted just before the app closed: nothing left to update
         if event.sender is self.clients:
             # The list's cursor now, not the event's: a move posted before the picker selected
             # another client itself (the remembered one, at start) is stale.
@@ -458,22 +483,24 @@ class XswitchApp(App[None]):
             self._details_due = True
             self.call_after_refresh(self._update_details_now)
 
+    @unless_closing
     def _update_details_now(self) -> None:
         self._details_due = False
         self._update_details()
 
+    @unless_closing
     def on_input_changed(self, event: Input.Changed) -> None:
         # A value the box no longer shows was superseded by a key typed since: its search would be
         # drawn and replaced unseen.
-        if not self.screen_stack:
-            return  # typed just before the app closed: nothing left to filter
         if event.input.id == "filter" and event.value == event.input.value:
             self._apply_filter(event.value)
 
+    @unless_closing
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
             self.profiles.focus()
 
+    @unless_closing
     def on_filter_input_leave(self) -> None:
         self.profiles.focus()
 
@@ -549,6 +576,7 @@ class XswitchApp(App[None]):
                 self._unlocked[profile.name] = []
         return self._unlocked[profile.name]
 
+    @unless_closing
     def _tick(self) -> None:
         if self._cache_watch.changed():
             self._reload_sessions()
@@ -735,6 +763,7 @@ class XswitchApp(App[None]):
             return
         self.call_from_thread(self._reloaded, catalog)
 
+    @unless_closing
     def _reloaded(self, catalog: Catalog) -> None:
         if self._sync is not None:
             return  # a sync started meanwhile: it shows and stores its own catalog
@@ -919,6 +948,7 @@ class XswitchApp(App[None]):
             if prompter.showed_device_code:
                 self.post_message(DeviceCodeDone(cancel))
 
+    @unless_closing
     def on_login_succeeded(self, message: LoginSucceeded) -> None:
         self.board.load(message.cached)
         self.board.succeeded(message.profile, message.credentials.expiration)
@@ -939,12 +969,14 @@ class XswitchApp(App[None]):
             until = f" (session for {int(left // 60)} min)" if left else ""
             self.notify(f"Logged in: {profile.name}{until}", markup=False)
 
+    @unless_closing
     def on_login_failed(self, message: LoginFailed) -> None:
         self.board.failed(message.profile, message.error)
         self._refresh_profile(message.profile)
         title = "Console sign-in failed" if message.purpose is Purpose.CONSOLE else "Login failed"
         self.notify(str(message.error), title=title, severity="error", markup=False, timeout=10)
 
+    @unless_closing
     def on_login_cancelled(self, message: LoginCancelled) -> None:
         self.board.busy.discard(message.profile)
         self._refresh_profile(message.profile)
@@ -961,6 +993,7 @@ class XswitchApp(App[None]):
             return
         self.post_message(LoggedOut(forgotten or [name], cached))
 
+    @unless_closing
     def on_logged_out(self, message: LoggedOut) -> None:
         self.board.forget(message.profiles)
         self.board.load(message.cached)
@@ -971,12 +1004,14 @@ class XswitchApp(App[None]):
 
     # --- prompts from login threads ------------------------------------------------------------
 
+    @unless_closing
     def on_mfa_requested(self, message: MfaRequested) -> None:
         from xswitch.ui.screens.mfa import MfaScreen
 
         screen = MfaScreen(message.serial, message.unlocks, message.problem)
         self._ask(screen, message.reply)
 
+    @unless_closing
     def on_passphrase_requested(self, message: PassphraseRequested) -> None:
         from xswitch.ui.screens.passphrase import PassphraseScreen
 
@@ -995,11 +1030,13 @@ class XswitchApp(App[None]):
 
         self.push_screen(screen, answered)
 
+    @unless_closing
     def on_prompt_withdrawn(self, message: PromptWithdrawn) -> None:
         screen = self._prompt_screens.pop(id(message.reply), None)
         if screen is not None and screen is self.screen:
             screen.dismiss(None)
 
+    @unless_closing
     def on_device_code_shown(self, message: DeviceCodeShown) -> None:
         from xswitch.ui.screens.device_code import DeviceCodeScreen
 
@@ -1007,6 +1044,7 @@ class XswitchApp(App[None]):
         self._device_screens[id(message.cancel)] = screen
         self.push_screen(screen)
 
+    @unless_closing
     def on_device_code_done(self, message: DeviceCodeDone) -> None:
         screen = self._device_screens.pop(id(message.cancel), None)
         if screen is not None and screen is self.screen:
@@ -1114,6 +1152,7 @@ class XswitchApp(App[None]):
             if prompter.showed_device_code:
                 self.post_message(DeviceCodeDone(cancel))
 
+    @unless_closing
     def on_sync_progress(self, message: SyncProgress) -> None:
         sync = self._sync
         if sync is None or sync.session.name != message.session:
@@ -1131,6 +1170,7 @@ class XswitchApp(App[None]):
             self._show_client(self._shown_client)
             self.profiles.move_cursor(selected)
 
+    @unless_closing
     def on_sync_finished(self, message: SyncFinished) -> None:
         self._sync = None
         self._sync_refused.discard(message.session)
@@ -1140,6 +1180,7 @@ class XswitchApp(App[None]):
         self._set_sync_status(line, done=True)
         self.notify(line, title="SSO sync", markup=False, timeout=8)
 
+    @unless_closing
     def on_sync_failed(self, message: SyncFailed) -> None:
         self._end_sync_preview()
         error = message.error
@@ -1150,6 +1191,7 @@ class XswitchApp(App[None]):
         self._set_sync_status(line, done=True)
         self.notify(line, title="SSO sync failed", severity="error", markup=False, timeout=10)
 
+    @unless_closing
     def on_sync_cancelled(self, message: SyncCancelled) -> None:
         self._end_sync_preview()
         self._set_sync_status("", done=True)
@@ -1237,6 +1279,7 @@ class XswitchApp(App[None]):
         )
         self.post_message(ConsoleLinkReady(profile.name, url, note))
 
+    @unless_closing
     def on_console_failed(self, message: ConsoleFailed) -> None:
         self._console_problems[message.profile] = message.error
         self._refresh_profile(message.profile)
@@ -1248,6 +1291,7 @@ class XswitchApp(App[None]):
             timeout=10,
         )
 
+    @unless_closing
     def on_console_link_ready(self, message: ConsoleLinkReady) -> None:
         from xswitch.ui.screens.link import LinkScreen
 
