@@ -13,6 +13,7 @@ from uitesting import (
     new_app,
     row_text,
     screen_text,
+    wait_for_dialog,
     wait_until,
     write_long_names_world,
 )
@@ -123,10 +124,12 @@ async def test_a_live_mfa_session_shows_its_time_left_and_the_roles_it_covers(
     app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("down", "down", "l")
-        await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen), "the MFA modal")
+        await wait_for_dialog(pilot, MfaScreen)
         await pilot.press(*"123456", "enter")
         await wait_until(pilot, lambda: "acme-admin" in app.board.expirations, "the login")
-        await wait_until(pilot, lambda: "mfa sess." in screen_text(app), "the MFA session")
+        # The pane grows to its new text on the next layout: until then its last lines are cut.
+        covers = "covers    acme-admin, bank-audit"
+        await wait_until(pilot, lambda: covers in details_lines(app), "the MFA session")
         (info,) = app.sessions.mfa_sessions()
         until = info.expiration.astimezone()
         zone = until.strftime("%Z")
@@ -144,8 +147,11 @@ async def test_a_live_mfa_session_shows_its_time_left_and_the_roles_it_covers(
         )
         # The other role it covers has no session of its own yet, but needs no code.
         app.select_profile("bank-audit")
-        await wait_until(pilot, lambda: "bank-audit" in details_lines(app)[0], "bank-audit")
-        assert "covers    acme-admin, bank-audit" in details_lines(app)
+        await wait_until(
+            pilot,
+            lambda: "bank-audit" in details_lines(app)[0] and covers in details_lines(app),
+            "bank-audit's details",
+        )
         assert details_lines(app)[1] == "session   none cached: l logs in"
 
 

@@ -12,7 +12,7 @@ import os
 import threading
 
 import pytest
-from uitesting import SIZE, new_app, notifications, screen_text, wait_until
+from uitesting import SIZE, new_app, notifications, screen_text, wait_for_dialog, wait_until
 
 from xswitch.core.model import Credentials
 from xswitch.core.vault import Vault
@@ -86,7 +86,7 @@ async def test_wrong_passphrase_says_so_then_the_right_one_logs_in(vault_world, 
     async with app.run_test(size=SIZE) as pilot:
         assert app.profiles.selected.name == "vault-dev"
         await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, PassphraseScreen), "the modal")
+        await wait_for_dialog(pilot, PassphraseScreen)
         assert not app.screen.new  # the file exists: one field, no "repeat"
         assert len(app.screen.query("Input")) == 1
         await pilot.press(*"wrong guess", "enter")
@@ -110,7 +110,7 @@ async def test_escape_cancels_that_login_only(vault_world, monkeypatch):
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, PassphraseScreen), "the modal")
+        await wait_for_dialog(pilot, PassphraseScreen)
         assert "vault-dev" in app.board.busy
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.board.busy, "the row to leave its login state")
@@ -120,7 +120,7 @@ async def test_escape_cancels_that_login_only(vault_world, monkeypatch):
         assert app.is_running
         # The picker still works: the next login asks again and succeeds.
         await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, PassphraseScreen), "the modal")
+        await wait_for_dialog(pilot, PassphraseScreen)
         await pilot.press(*PASSPHRASE, "enter")
         await wait_until(pilot, lambda: "vault-dev" in app.board.expirations, "the login")
     assert tried == []
@@ -132,7 +132,7 @@ async def test_a_new_store_asks_twice_and_refuses_differing_answers(world, moto,
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, PassphraseScreen), "the modal")
+        await wait_for_dialog(pilot, PassphraseScreen)
         assert app.screen.new and len(app.screen.query("Input")) == 2
         await pilot.press(*"first", "enter", *"second", "enter")
         assert isinstance(app.screen, PassphraseScreen)

@@ -3,7 +3,7 @@ scrolling, and toasts never cover a dialog."""
 
 from __future__ import annotations
 
-from uitesting import new_app, screen_text, wait_until
+from uitesting import new_app, screen_text, wait_for_dialog, wait_until
 
 from xswitch.ui.screens.help import HelpScreen
 from xswitch.ui.screens.mfa import MfaScreen
@@ -51,7 +51,7 @@ async def test_toasts_wait_while_a_dialog_is_up(world, moto):
         await pilot.press("L")  # nothing live: a toast says so
         await wait_until(pilot, lambda: "No live sessions" in screen_text(app), "the toast")
         await pilot.press("down", "down", "l")  # acme-admin asks for an MFA code
-        await wait_until(pilot, lambda: isinstance(app.screen, MfaScreen), "the MFA modal")
+        await wait_for_dialog(pilot, MfaScreen)
         await pilot.pause()
         assert "No live sessions" not in screen_text(app)  # not over the dialog
         app.notify("Raised while the dialog is up", markup=False)

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from textual.widgets import OptionList
 from uitesting import SIZE, new_app, notifications, screen_text, wait_until
 
 from xswitch.core import paths
@@ -148,13 +149,28 @@ async def test_with_several_sessions_s_asks_which_one(sso, isolated):
         """
     )
     app = new_app()
+
+    def chooser_ready() -> bool:
+        # Pushed is not yet drawn nor taking keys: on a busy machine Enter pressed right after
+        # 'S' reached a dialog whose list had no focus yet, and nothing was synced.
+        screen = app.screen
+        return (
+            isinstance(screen, ChooseSessionScreen)
+            and isinstance(screen.focused, OptionList)
+            and screen.focused.highlighted == 0
+            and "acme.awsapps.com" in screen_text(app)
+        )
+
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("S")
-        await wait_until(pilot, lambda: isinstance(app.screen, ChooseSessionScreen), "chooser")
+        await wait_until(pilot, chooser_ready, "the chooser")
         assert "[red]bank[/]" in screen_text(app)  # shown literally
         await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], "the chooser to close")
         assert app.catalog.client(SYNCING_KEY) is None
-        await pilot.press("S", "enter")  # the first, 'acme'
+        await pilot.press("S")
+        await wait_until(pilot, chooser_ready, "the chooser again")
+        await pilot.press("enter")  # the first, 'acme'
         await wait_until(pilot, lambda: "acme-data.Analyst" in app.catalog.profiles, "sync")
 
 

@@ -96,6 +96,18 @@ async def wait_until(
         await pilot.pause(0.02)
 
 
+async def wait_for_dialog(pilot: Pilot, kind: type, timeout: float = 20.0) -> None:
+    """Wait until a dialog of `kind` is up, drawn and has the focus: keys pressed as soon as it
+    was pushed could arrive before it took the focus, and go to the picker's own keys."""
+    app = pilot.app
+
+    def ready() -> bool:
+        screen = app.screen
+        return isinstance(screen, kind) and screen.focused is not None and bool(screen_text(app))
+
+    await wait_until(pilot, ready, f"the {kind.__name__} dialog", timeout)
+
+
 def row_text(app: XswitchApp, name: str) -> str:
     """The profile table's rendered line for `name` (it must be visible)."""
     table = app.profiles
