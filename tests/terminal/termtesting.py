@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -96,11 +97,18 @@ class Session:
             codec_errors="replace",
             dimensions=(40, 200),
             timeout=30,
+            # Ctrl+C as at a terminal: a runner that started the tests in the background (as a
+            # non-interactive shell does with '&') passes SIGINT on ignored, and no prompt ends.
+            preexec_fn=_default_sigint,
         )
         child.logfile_read = log
         terminal = Terminal(child, log)
         self.started.append(terminal)
         return terminal
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def echo_state(variable: str = "ECHO") -> str:
