@@ -22,7 +22,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
-from uitesting import FROZEN, SIZE, new_app, wait_until
+from uitesting import FROZEN, SIZE, WAIT, new_app, wait_until
 
 from xswitch.core.model import Credentials, DeviceAuthorization
 from xswitch.ui.app import XswitchApp
@@ -35,9 +35,6 @@ from xswitch.ui.messages import (
 )
 from xswitch.ui.screens.device_code import DeviceCodeScreen
 from xswitch.ui.widgets.virtual_list import VirtualList
-
-# Generous bounds for a loaded machine; reaching one is a failure, not a pass.
-WITHIN = 30.0
 
 
 class Before:
@@ -75,7 +72,7 @@ class HoldsTheScreen(Widget):
     async def on_unmount(self) -> None:
         app = self.app
         assert isinstance(app, XswitchApp)
-        deadline = time.monotonic() + WITHIN
+        deadline = time.monotonic() + WAIT
         # The other widgets go at the same time, without waiting for this one.
         while not profiles_gone(app):
             if time.monotonic() > deadline:

@@ -17,6 +17,9 @@ from xswitch.ui.app import XswitchApp
 FROZEN = datetime(2030, 5, 17, 9, 30, tzinfo=UTC)
 MFA_SERIAL = "arn:aws:iam::123456789012:mfa/me"
 SIZE = (120, 36)
+# How long a wait may take before it fails: generous, for a loaded two-core machine (a login or
+# a sync there can take many times its usual second); pytest's timeout bounds the whole test.
+WAIT = 30.0
 
 
 def write_world(home) -> None:
@@ -79,7 +82,7 @@ def write_world(home) -> None:
 
 
 async def wait_until(
-    pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 20.0
+    pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = WAIT
 ) -> None:
     """Let the app run until `condition()` holds; fail naming `what` if it never does."""
     deadline = time.monotonic() + timeout
@@ -96,7 +99,7 @@ async def wait_until(
         await pilot.pause(0.02)
 
 
-async def wait_for_dialog(pilot: Pilot, kind: type, timeout: float = 20.0) -> None:
+async def wait_for_dialog(pilot: Pilot, kind: type, timeout: float = WAIT) -> None:
     """Wait until a dialog of `kind` is up, drawn and has the focus: keys pressed as soon as it
     was pushed could arrive before it took the focus, and go to the picker's own keys."""
     app = pilot.app
