@@ -499,9 +499,10 @@ class SessionManager:
         """Never hand out credentials that are expired, or inside the margin the caller
         promised its own caller (credential_process: more than 15 minutes)."""
         left = creds.seconds_left()  # the real clock: the caller's tools use it
-        if left is None or left > needed:
+        expiration = creds.expiration
+        if expiration is None or left is None or left > needed:
             return
-        until = creds.expiration.strftime("%Y-%m-%d %H:%M:%S UTC") if creds.expiration else ""
+        until = expiration.strftime("%Y-%m-%d %H:%M:%S UTC")
         if left <= 0:
             raise UnusableCredentials(
                 f"The credentials obtained for profile '{target.name}' expired at {until}, by "
@@ -514,7 +515,7 @@ class SessionManager:
 
         raise UnusableCredentials(
             f"The credentials obtained for profile '{target.name}' are good for only "
-            f"{countdown(left)} more (until {local_time(creds.expiration)}), less than the "
+            f"{countdown(left)} more (until {local_time(expiration)}), less than the "
             f"{needed // 60} minutes this command promises; they were not handed out.",
             "The session lasts too short (duration_seconds of the profile, or the session "
             "duration of the SSO permission set), or its source or this computer has a wrong "
