@@ -141,3 +141,18 @@ def test_switch_role_url() -> None:
         "displayName": ["acme prod & co"],
         "color": ["E5484D"],
     }
+
+
+def test_a_trickling_signin_service_is_given_up_at_the_deadline(monkeypatch) -> None:
+    """A byte every half second never trips a per-read timeout; the whole answer has a deadline."""
+    from hostile_http import HostileServer
+    from xswitch.core import console
+
+    monkeypatch.setattr(console, "SIGNIN_TIMEOUT", 1.5)
+    with HostileServer() as server:
+        server.behave = server.trickle(0.5)
+        with pytest.raises(
+            EndpointUnreachable, match=r"no complete answer within 1\.5 s"
+        ) as caught:
+            federation_login_url(session_creds(), None, endpoint=server.url + "/federation")
+    assert SECRET not in str(caught.value)

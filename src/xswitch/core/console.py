@@ -92,6 +92,52 @@ def federation_login_url(
     return url + "?" + urllib.parse.urlencode(login)
 
 
+def _fetch_within(url: str, seconds: float) -> bytes:
+    """GET `url` (at most 64 KB of it) within `seconds` in all: a sign-in service that trickles
+    its answer a byte at a time is given up at the deadline, not after one timeout per read."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    outcome: dict[str, object] = {}
+
+    def fetch() -> None:
+        request = urllib.request.Request(url, headers={"User-Agent": "xswitch"})
+        try:
+            with urllib.request.urlopen(request, timeout=seconds) as response:
+                outcome["body"] = response.read(65536)
+        except BaseException as error:  # handed to the waiting thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=fetch, name="xswitch-signin", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    host = urllib.parse.urlsplit(url).netloc
+    error = outcome.get("error")
+    if worker.is_alive():
+        raise EndpointUnreachable(
+            f"The AWS sign-in service at {host} gave no complete answer within {seconds:g} s.",
+            "It may be overloaded, or a proxy may be holding the connection: try again later, "
+            "or check the proxy settings.",
+        )
+    if isinstance(error, urllib.error.HTTPError):
+        raise CredentialError(
+            f"The AWS sign-in service refused the credentials (HTTP {error.code}).",
+            "The session may have expired or been revoked: refresh it and try again. Roles "
+            "assumed from another role cannot ask for a console session duration.",
+        )
+    if isinstance(error, urllib.error.URLError | TimeoutError | OSError):
+        raise EndpointUnreachable(
+            f"The AWS sign-in service at {host} could not be reached ({type(error).__name__}).",
+            "Check the network connection or proxy settings, then try again.",
+        )
+    if isinstance(error, BaseException):
+        raise error
+    body = outcome["body"]
+    assert isinstance(body, bytes)  # fetch() stored either an error or the body
+    return body
+
+
 def _session_duration(creds: Credentials) -> int:
     """As long as the credentials would have lasted, within what the console accepts."""
     left = creds.seconds_left()
@@ -102,25 +148,7 @@ def _session_duration(creds: Credentials) -> int:
 
 def _get_signin_token(url: str) -> str:
     # The URL carries the session credentials: never put it (or the response) in a message.
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(url, headers={"User-Agent": "xswitch"})
-    try:
-        with urllib.request.urlopen(request, timeout=SIGNIN_TIMEOUT) as response:
-            body = response.read(65536)
-    except urllib.error.HTTPError as error:
-        raise CredentialError(
-            f"The AWS sign-in service refused the credentials (HTTP {error.code}).",
-            "The session may have expired or been revoked: refresh it and try again. Roles "
-            "assumed from another role cannot ask for a console session duration.",
-        ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        host = urllib.parse.urlsplit(url).netloc
-        raise EndpointUnreachable(
-            f"The AWS sign-in service at {host} could not be reached ({type(error).__name__}).",
-            "Check the network connection or proxy settings, then try again.",
-        ) from None
+    body = _fetch_within(url, SIGNIN_TIMEOUT)
     try:
         token = json.loads(body)["SigninToken"]
         if not isinstance(token, str) or not token:
