@@ -367,10 +367,9 @@ def default_session_name(user: str | None = None) -> str:
 
 def default_shell(env: Mapping[str, str] = os.environ) -> str:
     """The export syntax matching the user's login shell; bash when it is not one we speak."""
-    shell = os.path.basename(env.get("SHELL", "")).lower()
-    if shell in ("pwsh", "powershell"):
-        return "powershell"
-    return shell if shell in ("bash", "zsh", "fish") else "bash"
+    from xswitch.core.shell import shell_from_env
+
+    return shell_from_env(env) or "bash"
 
 
 # --- saving -------------------------------------------------------------------------------------

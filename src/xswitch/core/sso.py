@@ -716,7 +716,9 @@ class SsoAuth:
             )
         )
         if self.open_browser:
-            _open_browser(verification)
+            from xswitch.core.console import open_in_browser
+
+            open_in_browser(verification)
         return self._poll(prompter, registration, authorization)
 
     def _registration(self, force: bool = False) -> Registration:
@@ -831,20 +833,6 @@ class SsoAuth:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _open_browser(url: str) -> None:
-    import sys
-    import webbrowser
-
-    if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
-        # Without a display, webbrowser falls back to text browsers (lynx, w3m) that would take
-        # over the terminal the prompt is shown in; the printed URL is enough.
-        return
-    with contextlib.suppress(Exception):  # no browser is not an error: the URL was printed
-        webbrowser.open(url, new=2)
 
 
 # --- role credentials ---------------------------------------------------------------------------

@@ -109,12 +109,9 @@ def _utc_now() -> datetime:
 
 
 def _opens_in_browser(url: str) -> bool:
-    import webbrowser
+    from xswitch.core.console import open_in_browser  # not at start-up: the picker's first frame
 
-    try:
-        return webbrowser.open(url, new=2)
-    except webbrowser.Error:
-        return False
+    return open_in_browser(url)
 
 
 Handler = TypeVar("Handler", bound=Callable[..., None])
