@@ -15,7 +15,7 @@ from xswitch.core.model import Credentials, MfaSessionInfo, Profile
 from xswitch.core.shell import SHELLS
 from xswitch.core.text import visible
 from xswitch.core.times import countdown as _duration
-from xswitch.core.times import local_time
+from xswitch.core.times import local_time, parse_rfc3339, rfc3339
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -159,7 +159,7 @@ def list_profiles(args: argparse.Namespace, ctx: Context) -> int:
                 "region": profile.region,
                 "mfa_serial": profile.mfa_serial,
                 "tags": list(profile.tags),
-                "expires_at": _iso(info.expiration) if info else None,
+                "expires_at": rfc3339(info.expiration) if info else None,
                 "seconds_left": max(left, 0) if left is not None else None,
                 "state": _state(left, catalog.settings.refresh_margin),
                 "mfa_session_cap": bool(info and info.mfa_session),
@@ -184,7 +184,7 @@ def _mfa_json(mfa: MfaSessionInfo, now: datetime) -> dict:
     return {
         "source": mfa.source,
         "mfa_serial": mfa.mfa_serial,
-        "expires_at": _iso(mfa.expiration),
+        "expires_at": rfc3339(mfa.expiration),
         "seconds_left": max(int(mfa.seconds_left(now)), 0),
         "covers": list(mfa.covers),
     }
@@ -219,7 +219,7 @@ def _print_table(ctx: Context, rows: list[dict]) -> None:
         session = "-"
         if row["seconds_left"] is not None:
             session = "expired" if row["state"] == "expired" else _duration(row["seconds_left"])
-            until = datetime.fromisoformat(row["expires_at"].replace("Z", "+00:00"))
+            until = parse_rfc3339(row["expires_at"])
             session += f" (until {local_time(until, now)})"
             if row["mfa_session_cap"]:
                 session += " (via MFA session, max 1 h)"
@@ -242,10 +242,6 @@ def _print_table(ctx: Context, rows: list[dict]) -> None:
         ctx.print("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 # --- credentials out ----------------------------------------------------------------------------
 
 
@@ -262,7 +258,7 @@ def _obtain(
 
 
 def _region(ctx: Context, profile: Profile) -> str | None:
-    return profile.region or ctx.env.get("AWS_REGION") or ctx.env.get("AWS_DEFAULT_REGION")
+    return profile.region_in(ctx.env)
 
 
 def confirm_production(ctx: Context, args: argparse.Namespace, profile: Profile) -> None:
@@ -437,7 +433,7 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
                 "caches then answers this command without asking."
             )
         raise
-    expiration = _iso(creds.expiration) if creds.expiration else None
+    expiration = rfc3339(creds.expiration) if creds.expiration else None
     ctx.print(
         credential_process_json(
             creds.access_key_id, creds.secret_access_key, creds.session_token, expiration
@@ -486,7 +482,7 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
         "account": identity.get("Account"),
         "arn": identity.get("Arn"),
         "user_id": identity.get("UserId"),
-        "expires_at": _iso(info.expiration) if info else None,
+        "expires_at": rfc3339(info.expiration) if info else None,
         "mfa_session_cap": bool(info and info.mfa_session),
         "mfa_session": _mfa_json(mfa, now) if mfa else None,
     }

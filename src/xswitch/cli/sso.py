@@ -58,9 +58,9 @@ def choose_session(catalog: Catalog, wanted: str | None) -> SsoSession:
             return sessions[wanted]
         profile = catalog.profiles.get(wanted)
         if profile is not None:
-            key = profile.sso_session or profile.get("sso_start_url") or ""
-            if key in sessions:
-                return sessions[key]
+            session = catalog.sso_session_of(profile)
+            if session is not None:
+                return session
         raise errors.UsageError(
             f"There is no SSO session (or SSO profile) named '{wanted}'.",
             _choices(sessions),

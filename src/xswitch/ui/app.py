@@ -898,8 +898,7 @@ class XswitchApp(App[None]):
         )
 
     def sso_session_of(self, profile: Profile) -> SsoSession | None:
-        key = profile.sso_session or profile.get("sso_start_url") or ""
-        return self.catalog.sso_sessions.get(key)
+        return self.catalog.sso_session_of(profile)
 
     def _obtain(self, name: str, purpose: Purpose, force_refresh: bool, sso_login: bool) -> None:
         worker = get_current_worker()
@@ -1295,7 +1294,7 @@ class XswitchApp(App[None]):
         self.push_screen(LinkScreen(f"AWS console: {message.profile}", message.note, message.url))
 
     def _region(self, profile: Profile) -> str | None:
-        return profile.region or self.env.get("AWS_REGION") or self.env.get("AWS_DEFAULT_REGION")
+        return profile.region_in(self.env)
 
     def _run_subshell(self, profile: Profile, creds: Credentials) -> None:
         # Imported here: only a subshell needs them, and the first paint should not wait for them.

@@ -29,9 +29,9 @@ def syncing_client(session: SsoSession) -> Client:
 def session_to_sync(catalog: Catalog, profile: Profile | None) -> SsoSession | None:
     """The SSO session of `profile`, else the only one configured; None means: ask."""
     if profile is not None:
-        key = profile.sso_session or profile.get("sso_start_url") or ""
-        if key in catalog.sso_sessions:
-            return catalog.sso_sessions[key]
+        session = catalog.sso_session_of(profile)
+        if session is not None:
+            return session
     if len(catalog.sso_sessions) == 1:
         return next(iter(catalog.sso_sessions.values()))
     return None
