@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import commands, demo, keys, sso
+    from xswitch.cli import catalog, commands, demo, keys, sso
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parsers(subparsers)
     keys.add_parser(subparsers)
     sso.add_parser(subparsers)
+    catalog.add_parser(subparsers)
     demo.add_parser(subparsers)
     return parser
 

@@ -125,6 +125,7 @@ def picker(args: argparse.Namespace, ctx: Context) -> int:
     startup = paused_for_startup()
     from xswitch.ui.app import XswitchApp
 
+    ctx.announce_catalogs = False  # the picker does it after its first frame
     XswitchApp(ctx.catalog(), ctx.sessions(), env=ctx.env, startup=startup).run()
     return 0
 
@@ -159,6 +160,7 @@ def list_profiles(args: argparse.Namespace, ctx: Context) -> int:
                 "region": profile.region,
                 "mfa_serial": profile.mfa_serial,
                 "tags": list(profile.tags),
+                "source": catalog.source_of(profile),
                 "expires_at": rfc3339(info.expiration) if info else None,
                 "seconds_left": max(left, 0) if left is not None else None,
                 "state": _state(left, catalog.settings.refresh_margin),
@@ -552,6 +554,7 @@ PROFILE_COMMANDS = (
 def print_profile_names(args: argparse.Namespace, ctx: Context) -> int:
     """One name per line, control characters escaped (so a name never spans two lines or reaches
     the terminal raw). The completion scripts take each line as one literal word."""
+    ctx.announce_catalogs = False
     try:
         names = list(ctx.catalog().profiles)
     except errors.XswitchError:

@@ -155,6 +155,17 @@ class Settings:
     sso_rate_limit: float = 10.0  # SSO portal requests per second during sync
     mfa_session_duration: int = 28800  # seconds an MFA GetSessionToken session lasts (a workday)
     network_timeout: int = 15  # seconds each attempt of an AWS call may take, all in all
+    catalog_pull_hours: int = 24  # shared catalogs are pulled in the background this often; 0 never
+
+
+@dataclass(frozen=True)
+class Layers:
+    """What the shared catalogs (git) brought, under the user's own configuration."""
+
+    names: tuple[str, ...] = ()  # the catalogs followed, lowest precedence first
+    profiles: Mapping[str, str] = field(default_factory=dict)  # profile name -> its catalog
+    clients: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # key -> catalogs
+    problems: tuple[str, ...] = ()  # catalogs left out, and why
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,14 @@ class Catalog:
     profiles: Mapping[str, Profile]  # by profile name, in display order
     sso_sessions: Mapping[str, SsoSession] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
+    layers: Layers = field(default_factory=Layers)
+
+    def source_of(self, profile: Profile) -> str:
+        """Where `profile` is defined: `catalog:NAME`, `config.toml` or `aws` (the AWS files)."""
+        shared = self.layers.profiles.get(profile.name)
+        if shared is not None:
+            return f"catalog:{shared}"
+        return "aws" if profile.origin is Origin.AWS else "config.toml"
 
     def client(self, key: str) -> Client | None:
         return self._clients_by_key.get(key)

@@ -42,6 +42,7 @@ from xswitch.core.model import (
     Client,
     Credentials,
     Kind,
+    Layers,
     Origin,
     Profile,
     SsoSession,
@@ -659,6 +660,11 @@ def _collector_paused() -> Iterator[None]:
 def _load_catalog(env: Mapping[str, str]) -> Catalog:
     config_path = paths.config_file(env)
     doc = load_document(config_path)
+    layers = Layers()
+    if doc.get("catalogs"):
+        from xswitch.core.catalogs.layers import apply
+
+        doc, layers = apply(doc, env)
     files = read_aws_files(env)
     drafts = _drafts(files, doc)
     sso_sessions = _sso_sessions(files, doc)
@@ -673,6 +679,7 @@ def _load_catalog(env: Mapping[str, str]) -> Catalog:
         profiles=by_name,
         sso_sessions=sso_sessions,
         settings=validate_settings(doc, env),
+        layers=layers,
     )
 
 

@@ -21,7 +21,7 @@ from xswitch.core.errors import ConfigError
 from xswitch.core.model import Settings
 from xswitch.core.shell import SHELLS
 
-TOP_LEVEL_TABLES = ("settings", "clients", "profiles", "sso-sessions")
+TOP_LEVEL_TABLES = ("settings", "clients", "profiles", "sso-sessions", "catalogs")
 
 SETTINGS_KEYS = (
     "session_name",
@@ -32,6 +32,7 @@ SETTINGS_KEYS = (
     "sso_rate_limit",
     "mfa_session_duration",
     "network_timeout",
+    "catalog_pull_hours",
 )
 CLIENT_KEYS = ("name", "color", "prod", "notes", "tags", "profiles", "match")
 SSO_SESSION_KEYS = ("start_url", "region", "scopes")
@@ -61,6 +62,12 @@ def load_document(path: Path | str) -> dict[str, Any]:
     raw = read_config_file(path)
     if raw is None:
         return {}
+    return parse_document(raw, path)
+
+
+def parse_document(raw: bytes, path: Path | str) -> dict[str, Any]:
+    """The validated document in `raw`, the content of the file `path` (named in errors)."""
+    path = Path(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -182,6 +189,10 @@ class _Validator:
             self.profile(profile, f"profiles.{_key(name)}")
         for name, session in doc.get("sso-sessions", {}).items():
             self.sso_session(session, f"sso-sessions.{_key(name)}")
+        if "catalogs" in doc:
+            from xswitch.core.catalogs.registry import validate_catalogs_table
+
+            validate_catalogs_table(doc["catalogs"], self)
 
     def known_keys(self, table: Mapping[str, Any], where: str, valid: tuple[str, ...]) -> None:
         for key in table:
@@ -234,6 +245,8 @@ class _Validator:
             self.integer(table["mfa_session_duration"], where + "mfa_session_duration", 900, 129600)
         if "network_timeout" in table:
             self.integer(table["network_timeout"], where + "network_timeout", 1, 300)
+        if "catalog_pull_hours" in table:
+            self.integer(table["catalog_pull_hours"], where + "catalog_pull_hours", 0, 720)
 
     def client(self, client: Any, where: str) -> None:
         self.table(client, where)
@@ -335,6 +348,7 @@ def validate_settings(doc: Mapping[str, Any], env: Mapping[str, str] = os.enviro
         sso_rate_limit=float(table.get("sso_rate_limit", Settings.sso_rate_limit)),
         mfa_session_duration=table.get("mfa_session_duration", Settings.mfa_session_duration),
         network_timeout=table.get("network_timeout", Settings.network_timeout),
+        catalog_pull_hours=table.get("catalog_pull_hours", Settings.catalog_pull_hours),
     )
 
 
