@@ -112,7 +112,9 @@ def _check_clients(doc: Mapping[str, Any], text: str, where: str) -> None:
                 "define.",
                 f"Add a [clients.{wanted}] table to the catalog, or fix the client's name.",
                 path=where,
-                line=_line_of(text, re.compile(r"^\s*client\s*=\s*[\"']" + re.escape(wanted))),
+                line=_line_of(
+                    text, re.compile(r"^\s*client\s*=\s*[\"']" + re.escape(wanted), re.MULTILINE)
+                ),
             )
 
 

@@ -169,7 +169,14 @@ def _clone(entry: Entry, env: Mapping[str, str]) -> tuple[Entry, PullResult]:
         )
         if not entry.ref:
             entry = replace(entry, ref=_text(temporary, ["symbolic-ref", "--short", "HEAD"], env))
-        commit = _rev(temporary, "HEAD", env)
+        try:
+            commit = _rev(temporary, "HEAD", env)
+        except GitError:
+            raise CatalogError(
+                f"The repository {visible(entry.url)} has no commit yet"
+                + (f" on branch {visible(entry.ref)}." if entry.ref else "."),
+                "Commit the catalog file and push it, then add the catalog again.",
+            ) from None
         doc = _checked(entry, temporary, commit, env)
         _save_snapshot(entry.name, commit, doc, env)
         os.replace(temporary, target)
