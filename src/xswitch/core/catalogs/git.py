@@ -15,12 +15,14 @@ from urllib.parse import urlsplit
 from xswitch.core.errors import GitError, UsageError
 from xswitch.core.text import visible
 
-# Clones and fetches talk to a server; everything else is local and quick.
-NETWORK_TIMEOUT = 120.0
+# Clones and fetches talk to a server: they may take this many times the network_timeout
+# setting (15 s by default: two minutes). Everything else is local and quick.
+NETWORK_ROUNDS = 8
 LOCAL_TIMEOUT = 30.0
 # The transports a catalog may use: ext:: and fd:: would run commands of the URL's choosing.
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
+_REMOTE_HELPER = re.compile(r"^[A-Za-z][\w+.-]*::")
 
 
 def environment(env: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -125,7 +127,7 @@ _EXPLANATIONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     ),
     (
         ("repository not found", "does not appear to be a git repository", "not found"),
-        "There is no git repository at {repo} (or you may not read it).",
+        "There is no git repository at {url} (or you may not read it).",
         "Check the URL and your access rights.",
     ),
     (
@@ -142,7 +144,7 @@ def explain(stderr: str, url: str = "") -> GitError:
     repo = f"the repository {visible(url)}" if url else "the repository"
     for needles, message, hint in _EXPLANATIONS:
         if any(needle in lowered for needle in needles):
-            return GitError(message.format(repo=repo), hint)
+            return GitError(message.format(repo=repo, url=visible(url) or "that address"), hint)
     lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
     said = visible(lines[-1][:300]) if lines else "no explanation"
     return GitError(f"git failed with {repo}: {said}.", "Fix what git reports, then try again.")
@@ -171,6 +173,13 @@ def check_url(url: str) -> str:
                 "key) sign in.",
             )
         return url
+    if _REMOTE_HELPER.match(url):
+        raise UsageError(
+            f"The catalog URL '{visible(url)}' names a git remote helper, which could run any "
+            "command; xswitch does not fetch catalogs through them.",
+            "Use an https://, ssh://, git:// or file:// URL, a user@host:path address or a "
+            "local path.",
+        )
     if _SCP_LIKE.match(url):
         return url  # user@host:path, ssh's short form
     return str(Path(url).expanduser().absolute())

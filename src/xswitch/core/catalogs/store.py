@@ -24,7 +24,7 @@ from xswitch.core.catalogs import document, git, registry
 from xswitch.core.catalogs.document import Changes
 from xswitch.core.catalogs.registry import Entry, State
 from xswitch.core.errors import CatalogError, GitError, UsageError, XswitchError
-from xswitch.core.settings import edit_document, load_document
+from xswitch.core.settings import edit_document, load_document, validate_settings
 from xswitch.core.text import visible
 from xswitch.core.times import rfc3339
 
@@ -164,7 +164,7 @@ def _clone(entry: Entry, env: Mapping[str, str]) -> tuple[Entry, PullResult]:
         git.run(
             [*args, "--", entry.url, str(temporary)],
             url=entry.url,
-            timeout=git.NETWORK_TIMEOUT,
+            timeout=_network_timeout(env),
             env=env,
         )
         if not entry.ref:
@@ -193,6 +193,13 @@ def _forget(name: str, env: Mapping[str, str]) -> None:
     for path in (registry.snapshot_file(name, env), registry.state_file(name, env)):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def _network_timeout(env: Mapping[str, str]) -> float:
+    """How long a clone or fetch may take: a multiple of the network_timeout setting (a clone
+    is many requests, and the repository may be large)."""
+    doc = load_document(paths.config_file(env))
+    return git.NETWORK_ROUNDS * validate_settings(doc, env).network_timeout
 
 
 def _text(repo: Path, args: list[str], env: Mapping[str, str]) -> str:
@@ -273,7 +280,7 @@ def _fetch(entry: Entry, state: State, env: Mapping[str, str]) -> PullResult:
         ["fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{ref}:{tracking}"],
         cwd=repo,
         url=entry.url,
-        timeout=git.NETWORK_TIMEOUT,
+        timeout=_network_timeout(env),
         env=env,
     )
     commit = _rev(repo, tracking, env)
