@@ -70,7 +70,12 @@ def add_command(args: argparse.Namespace, ctx: Context) -> int:
         f"{len(changes.clients_added)} clients, {len(changes.profiles_added)} profiles."
     )
     if changes.prod_on:
-        ctx.print("Production clients: " + ", ".join(map(visible, changes.prod_on)))
+        more = len(changes.prod_on) - SHOWN
+        ctx.print(
+            "Production clients: "
+            + ", ".join(map(visible, changes.prod_on[:SHOWN]))
+            + (f" and {more} more" if more > 0 else "")
+        )
     ctx.note(f"Its clone is {registry.clone_dir(args.name, ctx.env)}.")
     return 0
 
