@@ -136,7 +136,7 @@ def test_commands_only_from_an_allowed_catalog(team, me):
     )
     refused = xswitch("catalog", "add", "team", team.url)
     assert refused.returncode == 2
-    assert "team/catalog.toml:15: profile 'vault' sets credential_process" in refused.stderr
+    assert "team/catalog.toml:16: profile 'vault' sets credential_process" in refused.stderr
     assert "allow_commands = true" in refused.stderr
     allowed = xswitch("catalog", "add", "team", team.url, "--allow-commands")
     assert allowed.returncode == 0, allowed.stderr

@@ -55,7 +55,7 @@ def check(raw: bytes, *, name: str, file: str, allow_commands: bool) -> dict[str
                 "A catalog holds [clients], [profiles] and [sso-sessions] only; settings and "
                 "catalogs stay in each person's own config.toml.",
                 path=where,
-                line=_line_of(text, re.compile(rf"^\s*\[\s*{re.escape(key)}\b", re.MULTILINE)),
+                line=_line_of(text, rf"^[ \t]*\[[ \t]*{re.escape(key)}\b"),
             )
     if not allow_commands:
         _refuse_commands(doc, text, name, where)
@@ -86,7 +86,6 @@ def _refuse_commands(doc: Mapping[str, Any], text: str, name: str, where: str) -
     for profile, table in doc.get("profiles", {}).items():
         for key in COMMAND_KEYS:
             if key in table:
-                pattern = re.compile(rf"(?:^|[\s{{,.]){key}\s*=", re.MULTILINE)
                 raise CatalogError(
                     f"profile '{profile}' sets {key}, a command that would run on your machine "
                     "with your rights; xswitch runs commands from a shared catalog only when you "
@@ -95,7 +94,7 @@ def _refuse_commands(doc: Mapping[str, Any], text: str, name: str, where: str) -
                     f"allow_commands = true in [catalogs.{name}] of your config.toml (or add it "
                     "with --allow-commands); otherwise ask for the line to be removed.",
                     path=where,
-                    line=_line_of(text, pattern),
+                    line=_line_of(text, rf"(?:^|(?<=[\s{{,.])){key}\s*="),
                 )
 
 
@@ -112,14 +111,13 @@ def _check_clients(doc: Mapping[str, Any], text: str, where: str) -> None:
                 "define.",
                 f"Add a [clients.{wanted}] table to the catalog, or fix the client's name.",
                 path=where,
-                line=_line_of(
-                    text, re.compile(r"^\s*client\s*=\s*[\"']" + re.escape(wanted), re.MULTILINE)
-                ),
+                line=_line_of(text, r"^[ \t]*client[ \t]*=[ \t]*[\"']" + re.escape(wanted)),
             )
 
 
-def _line_of(text: str, pattern: re.Pattern[str]) -> int | None:
-    found = pattern.search(text)
+def _line_of(text: str, pattern: str) -> int | None:
+    """The line of the first match of `pattern` (`^` matching at each line's start)."""
+    found = re.search(pattern, text, re.MULTILINE)
     return text.count("\n", 0, found.start()) + 1 if found else None
 
 
