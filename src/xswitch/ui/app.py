@@ -41,7 +41,7 @@ from xswitch.core.model import (
     SsoSession,
 )
 from xswitch.core.text import visible
-from xswitch.ui import recent
+from xswitch.ui import catalog_updates, recent
 from xswitch.ui.board import DirectoryWatch, SessionBoard
 from xswitch.ui.heap import StartupCollector
 from xswitch.ui.jump import ClientNumber
@@ -334,6 +334,7 @@ class XswitchApp(App[None]):
         self._update_details()
         self._prepare_index()
         self._say_if_nested()
+        catalog_updates.start(self, self.catalog, self.env)
 
     def _say_if_nested(self) -> None:
         """Started inside an xswitch shell: say so before anyone logs in (not a refusal)."""
@@ -539,6 +540,7 @@ class XswitchApp(App[None]):
                 now,
                 notes=notes,
                 mfa=self._live_mfa(profile, now),
+                source=self.catalog.source_of(profile),
             )
         )
 
