@@ -286,3 +286,22 @@ def test_a_name_that_is_no_catalog(me, team):
     assert pulled.returncode == 2
     assert "xswitch follows no catalog named 'nope'" in pulled.stderr
     assert os.path.exists(me.aws_config)
+
+
+def test_a_catalog_profile_named_by_client_name_survives_a_local_rename(team, me):
+    team.commit(ACME.replace('client = "acme"', 'client = "ACME CORP"'))
+    assert xswitch("catalog", "add", "team", team.url).returncode == 0
+    me.xswitch_config.write_text(
+        me.xswitch_config.read_text() + '\n[clients.acme]\nname = "Acme (EU)"\n'
+    )
+    row = rows()["acme-prod"]
+    assert (row["client"], row["client_key"], row["prod"]) == ("Acme (EU)", "acme", True)
+
+
+def test_a_catalog_profile_that_the_aws_files_define_is_theirs(team, me):
+    team.commit(ACME.replace("acme-prod", "me"))
+    assert xswitch("catalog", "add", "team", team.url).returncode == 0
+    row = rows()["me"]
+    assert row["source"] == "aws"
+    assert row["role_arn"] is None  # the catalog's settings never replace the AWS files'
+    assert row["client_key"] == "acme"  # but it may group the profile

@@ -180,10 +180,10 @@ class Catalog:
 
     def source_of(self, profile: Profile) -> str:
         """Where `profile` is defined: `catalog:NAME`, `config.toml` or `aws` (the AWS files)."""
+        if profile.origin is Origin.AWS:
+            return "aws"  # the AWS files win: a catalog only groups a profile they define
         shared = self.layers.profiles.get(profile.name)
-        if shared is not None:
-            return f"catalog:{shared}"
-        return "aws" if profile.origin is Origin.AWS else "config.toml"
+        return f"catalog:{shared}" if shared is not None else "config.toml"
 
     def client(self, key: str) -> Client | None:
         return self._clients_by_key.get(key)

@@ -39,7 +39,13 @@ class _Merge:
                     merged[item] = value
             if source is not None:
                 self.client_sources.setdefault(key, []).append(source)
+        keys = _client_keys(doc) if source is not None else {}
         for name, table in doc.get("profiles", {}).items():
+            wanted = table.get("client")
+            if keys and wanted is not None and wanted not in keys.values():
+                # A catalog may name its client by display name (any case); its key stays right
+                # when the user renames the client in config.toml.
+                table = {**table, "client": keys.get(wanted.casefold(), wanted)}
             below = self.profiles.get(name)
             if below is not None and document.grouping_only(table):
                 self.profiles[name] = {**below, **table}
@@ -50,6 +56,14 @@ class _Merge:
             else:
                 self.profile_source[name] = source
         self.sessions.update(doc.get("sso-sessions", {}))
+
+
+def _client_keys(doc: Mapping[str, Any]) -> dict[str, str]:
+    """A catalog's client display names, case-folded -> their keys."""
+    keys = {}
+    for key, table in reversed(doc.get("clients", {}).items()):
+        keys[str(table.get("name", key)).casefold()] = key  # the first client of a name wins
+    return keys
 
 
 def apply(
