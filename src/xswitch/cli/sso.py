@@ -43,6 +43,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sync.add_argument(
         "--no-browser", action="store_true", help="if a login is needed, open nothing"
     )
+    sync.add_argument(
+        "--into-catalog",
+        metavar="NAME",
+        help="write the roles into a followed catalog's clone for review, not into config.toml",
+    )
     sync.set_defaults(func=sync_command)
 
     logout = sso.add_parser("logout", help="end an SSO session and delete its cached token")
@@ -117,13 +122,22 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
     rate = args.rate if args.rate is not None else catalog.settings.sso_rate_limit
     if not rate > 0:
         raise errors.UsageError("--rate must be a positive number of requests per second.")
+    if args.into_catalog:
+        from xswitch.core.catalogs.intake import clone_file
+
+        clone_file(args.into_catalog, ctx.env)  # refused before any login when it cannot be
     token = _auth(session, args, ctx).token(ctx.prompter())
     bar = ProgressBar(ctx.err)
     try:
         discovery = discover(session, token, env=ctx.env, rate=rate, on_progress=bar.update)
     finally:
         bar.close()
-    report = store(discovery, ctx.env)
+    if args.into_catalog:
+        from xswitch.core.catalogs.intake import sync_into
+
+        report, written = sync_into(args.into_catalog, discovery, ctx.env)
+    else:
+        report = store(discovery, ctx.env)
     ctx.print(
         f"SSO session '{visible(session.name)}': {len(discovery.accounts)} accounts, "
         f"{discovery.role_count} roles in {discovery.seconds:.1f} s "
@@ -141,6 +155,12 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(f"  ... and {len(report.added) - 20} more")
     for name in report.stale:
         ctx.print(f"  - {visible(name)} (stale: the role is no longer assigned)")
+    if args.into_catalog:
+        ctx.print(f"Written to {visible(str(written))}, not committed.")
+        ctx.note(
+            f"Review it (git -C {visible(str(written.parent))} diff), then commit and push it; "
+            f"everyone following the catalog gets it with their next pull."
+        )
     return 0
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from xswitch.core import paths
 from xswitch.core.errors import PromptCancelled, SsoThrottled
 from xswitch.core.explain import call_failures, malformed_answer
-from xswitch.core.model import Origin, SsoSession
+from xswitch.core.model import Catalog, Origin, SsoSession
 from xswitch.core.sso import (
     SsoToken,
     checked_answer,
@@ -359,66 +359,80 @@ def store(
     from xswitch.core.profiles import load_catalog
     from xswitch.core.settings import edit_document
 
-    session = discovery.session
     catalog = load_catalog(env)
+    with edit_document(paths.config_file(env)) as doc:
+        return merge_into(doc, discovery, catalog=catalog, region=region)
+
+
+def merge_into(
+    doc: dict[str, Any],
+    discovery: Discovery,
+    *,
+    catalog: Catalog | None = None,
+    region: str | None = None,
+) -> SyncReport:
+    """Merge a discovery into a config.toml-shaped document (config.toml's, or a shared
+    catalog's); returns what changed. Roles the AWS files of `catalog` define are left to them."""
+    session = discovery.session
     aws_roles = {
         (p.get("sso_account_id"), p.get("sso_role_name")): p.name
-        for p in catalog.profiles.values()
+        for p in (catalog.profiles.values() if catalog else ())
         if p.origin is Origin.AWS
         and (p.sso_session == session.name or p.get("sso_start_url") == session.start_url)
     }
-    aws_names = {p.name for p in catalog.profiles.values() if p.origin is Origin.AWS}
+    aws_names = {
+        p.name for p in (catalog.profiles.values() if catalog else ()) if p.origin is Origin.AWS
+    }
     added: list[str] = []
     stale: list[str] = []
     revived: list[str] = []
     skipped: list[str] = []
     new_clients: list[str] = []
     kept = 0
-    with edit_document(paths.config_file(env)) as doc:
-        profiles: dict[str, Any] = doc.get("profiles", {})
-        clients: dict[str, Any] = doc.get("clients", {})
-        known = {
-            (table.get("sso_account_id"), table.get("sso_role_name")): name
-            for name, table in profiles.items()
-            if table.get("origin") == Origin.SSO_SYNC.value and _belongs_to(table, session)
-        }
-        seen: set[tuple[str, str]] = set()
-        for account in discovery.accounts:
-            client_key = slug(account.name) or account.id
-            for role in account.roles:
-                identity = (account.id, role)
-                seen.add(identity)
-                if identity in known:
-                    table = profiles[known[identity]]
-                    if table.pop("stale", False):
-                        revived.append(known[identity])
-                    else:
-                        kept += 1
-                    continue
-                if identity in aws_roles:
-                    skipped.append(aws_roles[identity])
-                    continue
-                name = profile_name(account, role, lambda n: n in profiles or n in aws_names)
-                profiles[name] = {
-                    **_session_settings(session),
-                    "sso_account_id": account.id,
-                    "sso_role_name": role,
-                    "region": region or session.region,
-                    "client": client_key,
-                    "origin": Origin.SSO_SYNC.value,
-                }
-                added.append(name)
-                if client_key not in clients:
-                    clients[client_key] = {"name": account.name}
-                    new_clients.append(client_key)
-        for identity, name in known.items():
-            if identity not in seen and not profiles[name].get("stale"):
-                profiles[name]["stale"] = True
-                stale.append(name)
-        if profiles:
-            doc["profiles"] = profiles
-        if clients:
-            doc["clients"] = clients
+    profiles: dict[str, Any] = doc.get("profiles", {})
+    clients: dict[str, Any] = doc.get("clients", {})
+    known = {
+        (table.get("sso_account_id"), table.get("sso_role_name")): name
+        for name, table in profiles.items()
+        if table.get("origin") == Origin.SSO_SYNC.value and _belongs_to(table, session)
+    }
+    seen: set[tuple[str, str]] = set()
+    for account in discovery.accounts:
+        client_key = slug(account.name) or account.id
+        for role in account.roles:
+            identity = (account.id, role)
+            seen.add(identity)
+            if identity in known:
+                table = profiles[known[identity]]
+                if table.pop("stale", False):
+                    revived.append(known[identity])
+                else:
+                    kept += 1
+                continue
+            if identity in aws_roles:
+                skipped.append(aws_roles[identity])
+                continue
+            name = profile_name(account, role, lambda n: n in profiles or n in aws_names)
+            profiles[name] = {
+                **_session_settings(session),
+                "sso_account_id": account.id,
+                "sso_role_name": role,
+                "region": region or session.region,
+                "client": client_key,
+                "origin": Origin.SSO_SYNC.value,
+            }
+            added.append(name)
+            if client_key not in clients:
+                clients[client_key] = {"name": account.name}
+                new_clients.append(client_key)
+    for identity, name in known.items():
+        if identity not in seen and not profiles[name].get("stale"):
+            profiles[name]["stale"] = True
+            stale.append(name)
+    if profiles:
+        doc["profiles"] = profiles
+    if clients:
+        doc["clients"] = clients
     return SyncReport(
         added=tuple(added),
         stale=tuple(stale),

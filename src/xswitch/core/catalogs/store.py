@@ -103,7 +103,10 @@ def find(name: str, env: Mapping[str, str] = os.environ) -> Entry:
 
 
 @contextlib.contextmanager
-def _locked(name: str, env: Mapping[str, str], timeout: float) -> Iterator[None]:
+def locked(
+    name: str, env: Mapping[str, str] = os.environ, timeout: float = LOCK_TIMEOUT
+) -> Iterator[None]:
+    """Catalog `name` to oneself: its clone, last good copy and state (processes and threads)."""
     busy = UsageError(
         f"Catalog '{name}' is being updated by another xswitch process.",
         "Wait for it to finish and try again.",
@@ -136,7 +139,7 @@ def add(
             f"Pick another name, or run 'xswitch catalog remove {name}' first.",
         )
     entry = Entry(name=name, url=url, ref=ref, path=path, allow_commands=allow_commands)
-    with _locked(name, env, LOCK_TIMEOUT):
+    with locked(name, env, LOCK_TIMEOUT):
         if registry.clone_dir(name, env).exists():
             raise UsageError(
                 f"The directory {registry.clone_dir(name, env)} already exists.",
@@ -245,7 +248,7 @@ def pull(name: str, env: Mapping[str, str] = os.environ, *, background: bool = F
     at once when another process is updating it, and leave the problem to be told later.
     """
     entry = find(name, env)
-    with _locked(name, env, 0 if background else LOCK_TIMEOUT):
+    with locked(name, env, 0 if background else LOCK_TIMEOUT):
         state = registry.read_state(name, env)
         try:
             if not (registry.clone_dir(name, env) / ".git").exists():
@@ -326,7 +329,7 @@ def remove(name: str, env: Mapping[str, str] = os.environ, *, force: bool = Fals
     """Stop following catalog `name` and delete its clone and copies; refused when the clone
     holds work that is not pushed, unless `force`."""
     find(name, env)
-    with _locked(name, env, LOCK_TIMEOUT):
+    with locked(name, env, LOCK_TIMEOUT):
         if not force and (work := local_work(name, env)):
             raise UsageError(
                 f"The clone of catalog '{name}' holds {work} ({registry.clone_dir(name, env)}).",
