@@ -8,10 +8,10 @@ import tomllib
 import pytest
 import tomli_w
 
+from xswitch.core.config import load_catalog
 from xswitch.core.discovery import RateLimiter, discover, slug, store
 from xswitch.core.errors import SsoLoginRequired, SsoThrottled
 from xswitch.core.model import Kind, Origin
-from xswitch.core.profiles import load_catalog
 from xswitch.core.sso import SsoAuth
 from xswitch.ssoserver import Account, ServerOptions, SsoServer, sample_accounts
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xswitch.core import fs, locks, paths
+from xswitch.core.config.checks import SESSION_NAME
 from xswitch.core.errors import ConfigError
 from xswitch.core.model import Settings
 from xswitch.core.shell import SHELLS
@@ -44,8 +45,6 @@ SECRET_PROFILE_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_securi
 CACHE_MODES = ("encrypted", "plaintext")
 THEMES = ("dark", "light")
 
-# RoleSessionName: 2-64 characters of [\w+=,.@-].
-_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
 _SESSION_NAME_BAD_CHARS = re.compile(r"[^\w+=,.@-]", re.ASCII)
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
@@ -205,7 +204,7 @@ class _Validator:
         where = "settings."
         if "session_name" in table:
             name = self.string(table["session_name"], where + "session_name")
-            if not _SESSION_NAME.match(name):
+            if not SESSION_NAME.fullmatch(name):
                 raise self.fail(
                     "settings.session_name must be 2-64 characters of letters, digits and +=,.@_-.",
                     "AWS refuses other characters in a role session name.",
