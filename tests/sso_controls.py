@@ -27,19 +27,11 @@ class ControlledSsoServer(SsoServer):
     options: ControlledOptions
 
     def __init__(
-        self,
-        accounts: Iterable[Account] = (),
-        *,
-        options: ServerOptions | None = None,
-        auto_approve: bool | None = None,
-        rate_limit: float | None = None,
+        self, accounts: Iterable[Account] = (), *, options: ServerOptions | None = None, **more: Any
     ) -> None:
-        controlled = options if isinstance(options, ControlledOptions) else None
-        if controlled is None:
-            controlled = ControlledOptions(**vars(options)) if options else ControlledOptions()
-        super().__init__(
-            accounts, options=controlled, auto_approve=auto_approve, rate_limit=rate_limit
-        )
+        if not isinstance(options, ControlledOptions):
+            options = ControlledOptions(**vars(options)) if options else ControlledOptions()
+        super().__init__(accounts, options=options, **more)
         self.requests: Counter[str] = Counter()
         self._started = threading.Condition(self._lock)
         self._portal_calls = 0
