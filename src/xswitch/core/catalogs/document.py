@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from xswitch.core.config import tomlfile
+from xswitch.core.config.settings import PROFILE_XSWITCH_KEYS, validate_document
 from xswitch.core.errors import CatalogError, ConfigError
-from xswitch.core.settings import PROFILE_XSWITCH_KEYS, parse_document
 
 CATALOG_TABLES = ("clients", "profiles", "sso-sessions")
 COMMAND_KEYS = ("credential_process", "mfa_process")
@@ -45,7 +47,7 @@ def check(raw: bytes, *, name: str, file: str, allow_commands: bool) -> dict[str
     text = raw.decode("utf-8", "replace")
     _refuse_secrets(text, where)
     try:
-        doc = parse_document(raw, where)
+        doc = tomlfile.parse(raw, Path(where), lambda doc: validate_document(doc, where))
     except ConfigError as error:
         raise CatalogError(error.message, error.hint) from None
     for key in doc:

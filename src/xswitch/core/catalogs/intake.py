@@ -34,7 +34,7 @@ def sync_into(
     region: str | None = None,
 ) -> tuple[SyncReport, Path]:
     """Merge `discovery` into catalog `name`'s working tree; what changed and the file written."""
-    from xswitch.core.settings import _render
+    from xswitch.core.config.tomlfile import render
 
     entry = store.find(name, env)
     path = clone_file(name, env)
@@ -51,7 +51,7 @@ def sync_into(
             if session.scopes:
                 table["scopes"] = list(session.scopes)
             doc.setdefault("sso-sessions", {}).setdefault(session.name, table)
-        data = _render(path, doc)
+        data = render(path, doc)
         document.check(data, name=name, file=entry.path, allow_commands=entry.allow_commands)
         fs.write_private(path, data)
     return report, path

@@ -1,4 +1,4 @@
-"""The catalogs layered under the user's config.toml, for `core.profiles.load_catalog`.
+"""The catalogs layered under the user's config.toml, for `core.config.catalog.load_catalog`.
 
 Precedence: the user's config.toml, then the catalogs listed last. Clients merge key by key (a
 later layer's colour or prod flag wins; `profiles`, `match` and `tags` lists are joined without

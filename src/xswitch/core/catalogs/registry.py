@@ -81,7 +81,7 @@ def check_name(name: str) -> str:
 
 
 def validate_catalogs_table(table: Any, validator: Any) -> None:
-    """Checks of `[catalogs]` for config.toml's validator (`core.settings._Validator`)."""
+    """Checks of `[catalogs]` for config.toml's validator (`core.config.settings._Validator`)."""
     for name, entry in table.items():
         where = f"catalogs.{name}"
         if not _NAME.fullmatch(name):

@@ -23,8 +23,8 @@ from xswitch.core import fs, locks, paths
 from xswitch.core.catalogs import document, git, registry
 from xswitch.core.catalogs.document import Changes
 from xswitch.core.catalogs.registry import Entry, State
+from xswitch.core.config.settings import edit_document, load_document, validate_settings
 from xswitch.core.errors import CatalogError, GitError, UsageError, XswitchError
-from xswitch.core.settings import edit_document, load_document, validate_settings
 from xswitch.core.text import visible
 from xswitch.core.times import rfc3339
 

@@ -80,8 +80,8 @@ def pull_due(env: Mapping[str, str] = os.environ, hours: int | None = None) -> l
     the names of those updated. Failures are recorded by `store.pull` and told later."""
     from xswitch.core import paths
     from xswitch.core.catalogs import store
+    from xswitch.core.config.settings import load_document, validate_settings
     from xswitch.core.errors import XswitchError
-    from xswitch.core.settings import load_document, validate_settings
 
     doc = load_document(paths.config_file(env))
     if hours is None:
