@@ -148,6 +148,8 @@ def test_commands_only_from_an_allowed_catalog(team, me):
     assert listed.returncode == 0
     assert "vault" not in listed.stdout
     assert "Catalog 'team' is left out: its profile 'vault' runs a command" in listed.stderr
+    shown = xswitch("catalog", "list")
+    assert "left out: its profile 'vault' runs a command and it is not allowed to" in shown.stdout
 
 
 def test_the_users_own_config_wins(team, me):

@@ -156,6 +156,7 @@ def list_command(args: argparse.Namespace, ctx: Context) -> int:
                 "problem": status.state.problem or None,
                 "clients": status.clients,
                 "profiles": status.profiles,
+                "left_out": status.left_out or None,
             }
             for status in statuses
         ]
@@ -178,6 +179,8 @@ def list_command(args: argparse.Namespace, ctx: Context) -> int:
             ctx.print(f"  not cloned yet: run 'xswitch catalog pull {visible(entry.name)}'")
         if state.problem:
             ctx.print("  last update failed: " + visible(state.problem))
+        if status.left_out:
+            ctx.print("  left out: " + visible(status.left_out))
     return 0
 
 

@@ -50,6 +50,7 @@ class Status:
     cloned: bool
     clients: int  # what its last good copy contributes
     profiles: int
+    left_out: str = ""  # why it contributes nothing now, "" when it does
 
 
 # --- the last good copy -------------------------------------------------------------------------
@@ -348,10 +349,13 @@ def remove(name: str, env: Mapping[str, str] = os.environ, *, force: bool = Fals
 def statuses(env: Mapping[str, str] = os.environ) -> list[Status]:
     result = []
     for entry in followed(env):
+        left_out = ""
         try:
             _, doc = load_snapshot(entry.name, env)
         except (OSError, ValueError):
-            doc = {}
+            doc, left_out = {}, "its last good copy is damaged; pull it again"
+        if not entry.allow_commands and (runner := document.runs_commands(doc)):
+            left_out = f"its profile '{runner}' runs a command and it is not allowed to"
         result.append(
             Status(
                 entry=entry,
@@ -359,6 +363,7 @@ def statuses(env: Mapping[str, str] = os.environ) -> list[Status]:
                 cloned=(registry.clone_dir(entry.name, env) / ".git").exists(),
                 clients=len(doc.get("clients", {})),
                 profiles=len(doc.get("profiles", {})),
+                left_out=left_out,
             )
         )
     return result
