@@ -27,7 +27,9 @@ from xswitch.core.errors import (
     SsoThrottled,
 )
 from xswitch.core.model import Kind, Profile, SsoSession
-from xswitch.core.sso import SsoAuth, SsoRoleProvider, SsoToken, TokenCache
+from xswitch.core.providers.sso_role import SsoRoleProvider
+from xswitch.core.sso.auth import SsoAuth
+from xswitch.core.sso.tokens import SsoToken, TokenCache
 from xswitch.core.times import rfc3339 as format_time
 from xswitch.demo.ssoserver import ServerOptions
 
@@ -293,7 +295,7 @@ def test_fifty_parallel_requests_start_one_device_authorization(sso_server, sess
 _CHILD = """
 import sys
 from xswitch.core.model import SsoSession
-from xswitch.core.sso import SsoAuth
+from xswitch.core.sso.auth import SsoAuth
 
 class Quiet:
     def sso_device_code(self, authorization):
@@ -333,7 +335,7 @@ def test_logout_deletes_the_token_and_ends_the_portal_session(sso_server, sessio
     assert not token_file(session).exists()
     assert sso_server.requests["Logout"] == 1
     with pytest.raises(SsoLoginRequired):
-        from xswitch.core.sso import role_credentials
+        from xswitch.core.providers.sso_role import role_credentials
 
         role_credentials(session, token, "111111111111", "AdministratorAccess")
     assert auth.logout() is False

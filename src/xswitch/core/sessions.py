@@ -39,15 +39,9 @@ from xswitch.core.model import (
     Prompter,
     SessionInfo,
 )
-from xswitch.core.providers import (
-    Provider,
-    build_chain,
-    call_sts,
-    mfa_groups,
-    mfa_unlocks,
-    region_for,
-    sts_client,
-)
+from xswitch.core.providers.base import Provider, region_for
+from xswitch.core.providers.chain import build_chain
+from xswitch.core.providers.mfa import mfa_groups, mfa_unlocks
 from xswitch.core.times import parse_rfc3339, utc_text
 
 log = logging.getLogger(__name__)
@@ -72,6 +66,15 @@ def live_mfa_session(
         if (profile in info.covers or profile == info.source) and info.expiration > now:
             return info
     return None
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    """Who AWS says the credentials of a profile are (STS GetCallerIdentity)."""
+
+    account: str
+    arn: str
+    user_id: str
 
 
 # --- the store ---------------------------------------------------------------------------------
@@ -576,15 +579,24 @@ class SessionManager:
             hotpath.forget(self.env)
         return sorted(forgotten)
 
-    def caller_identity(self, profile: str | Profile, prompter: Prompter) -> dict[str, str]:
-        """STS GetCallerIdentity with the profile's credentials: Account, Arn, UserId."""
+    def caller_identity(self, profile: str | Profile, prompter: Prompter) -> CallerIdentity:
+        """STS GetCallerIdentity with the profile's credentials."""
+        from xswitch.core.aws.clients import signed_client
+        from xswitch.core.aws.errors import Call, attempt
+
         target = self.profile(profile)
         creds = self.credentials(target, prompter)
-        client = sts_client(
-            creds, region_for(target, self.env), self.env, timeout=self.settings.network_timeout
+        region = region_for(target, self.env)
+        client = signed_client(
+            "sts", creds, region, self.env, timeout=self.settings.network_timeout
         )
-        response = call_sts(client.get_caller_identity, target, "GetCallerIdentity", client)
-        return {key: str(response.get(key, "")) for key in ("Account", "Arn", "UserId")}
+        call = Call("sts", "GetCallerIdentity", profile=target, client=client)
+        response = attempt(client.get_caller_identity, call)
+        return CallerIdentity(
+            account=str(response.get("Account", "")),
+            arn=str(response.get("Arn", "")),
+            user_id=str(response.get("UserId", "")),
+        )
 
     def unlocks(self, profile: str | Profile) -> list[str]:
         """The profiles one MFA code for `profile` unlocks (empty when it needs no MFA)."""

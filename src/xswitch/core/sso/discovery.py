@@ -26,17 +26,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xswitch.core import paths
-from xswitch.core.errors import PromptCancelled, SsoThrottled
-from xswitch.core.explain import call_failures, malformed_answer
-from xswitch.core.model import Origin, SsoSession
-from xswitch.core.sso import (
-    SsoToken,
+from xswitch.core.aws.clients import unsigned_client
+from xswitch.core.aws.errors import (
+    Call,
+    call_failures,
     checked_answer,
-    endpoint_for,
     error_code,
-    sso_client,
+    malformed,
     translate,
 )
+from xswitch.core.errors import PromptCancelled, SsoThrottled
+from xswitch.core.model import Origin, SsoSession
+from xswitch.core.sso.tokens import SsoToken
 
 PAGE_SIZE = 100  # the most the portal hands out per request
 MAX_RETRIES = 8
@@ -153,7 +154,7 @@ class Discoverer:
         self._listing_complete = False
         self._progress_lock = threading.Lock()
         # Retries are ours (with the shared limiter), so botocore must not retry on its own.
-        self._portal = sso_client("sso", session.region, env, attempts=1)
+        self._portal = unsigned_client("sso", session.region, env, attempts=1)
 
     def run(self) -> Discovery:
         started = time.monotonic()
@@ -229,7 +230,8 @@ class Discoverer:
     def _listed(self, page: Any, step: str, key: str, name: str) -> list[Mapping[str, Any]]:
         """The items of a page, each with a text `name`; a page of another shape blames the
         portal (and has no usable nextToken either)."""
-        checked_answer(page, self.session, step, self.env, {})
+        call = self._portal_call(step)
+        checked_answer(page, call, {})
         items = page.get(key) or []
         next_token = page.get("nextToken")
         if (
@@ -237,14 +239,13 @@ class Discoverer:
             or not all(isinstance(i, Mapping) and isinstance(i.get(name), str) for i in items)
             or not isinstance(next_token, str | None)
         ):
-            raise malformed_answer(
-                "the SSO portal",
-                endpoint_for("sso", self.env) or f"sso in {self.session.region}",
-                step,
-                f"{key} is not a list of entries, each with {name}",
-                f" for SSO session '{self.session.name}'",
-            )
+            raise malformed(call, f"{key} is not a list of entries, each with {name}")
         return items
+
+    def _portal_call(self, step: str) -> Call:
+        # Named by the configured endpoint, not the client's: the portal's own address is
+        # botocore's business unless the user overrode it.
+        return Call("sso", step, sso_session=self.session, env=self.env)
 
     def _call(self, step: str, method: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any):
         for attempt in range(MAX_RETRIES + 1):
@@ -262,7 +263,7 @@ class Discoverer:
                             "about 20 requests per second).",
                             code="TooManyRequestsException",
                         ) from None
-                    raise translate(error, self.session, step, self.env) from None
+                    raise translate(error, self._portal_call(step)) from None
                 with self._counters.lock:
                     self._counters.throttled += 1
                 delay = min(MAX_BACKOFF, self.backoff * 2**attempt)
