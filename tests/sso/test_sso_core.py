@@ -348,3 +348,16 @@ def test_timestamps_written_by_other_tools_are_understood():
     for text in ("2030-01-02T03:04:05Z", "2030-01-02T03:04:05UTC", "2030-01-02T03:04:05+00:00"):
         assert parse_time(text) == expected
     assert format_time(expected) == "2030-01-02T03:04:05Z"
+
+
+def test_aws_profile_naming_a_missing_profile_does_not_break_sso(
+    sso_server, session, approver, monkeypatch
+):
+    # The SSO clients come from the same botocore session as STS, which reads no profile:
+    # AWS_PROFILE (set for other tools, or naming a profile botocore cannot read) is not its
+    # business. A session that honoured it raised ProfileNotFound before the first request.
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile-anywhere")
+    provider = SsoRoleProvider(sso_profile(session), session, prompter=approver)
+    creds = provider.retrieve()
+    assert creds.session_token and creds.via[0] == "sso:acme"
+    assert sso_server.requests["GetRoleCredentials"] == 1

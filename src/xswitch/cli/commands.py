@@ -452,12 +452,12 @@ def console(args: argparse.Namespace, ctx: Context) -> int:
         creds,
         _region(ctx, profile),
         chained=chained_role(creds),
-        endpoint=ctx.env.get("XSWITCH_SIGNIN_ENDPOINT"),
+        env=ctx.env,
     )
     if args.print:
         ctx.print(url)
         return 0
-    if open_in_browser(url):
+    if open_in_browser(url, ctx.env):
         ctx.note(f"Opened the AWS console for '{plain(profile.name)}'.")
         return 0
     raise errors.UsageError(
