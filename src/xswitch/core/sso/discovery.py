@@ -36,7 +36,7 @@ from xswitch.core.aws.errors import (
     translate,
 )
 from xswitch.core.errors import PromptCancelled, SsoThrottled
-from xswitch.core.model import Origin, SsoSession
+from xswitch.core.model import Catalog, Origin, SsoSession
 from xswitch.core.sso.tokens import SsoToken
 
 PAGE_SIZE = 100  # the most the portal hands out per request
@@ -360,74 +360,96 @@ def store(
     from xswitch.core.config import load_catalog
     from xswitch.core.config.settings import edit_document
 
-    session = discovery.session
     catalog = load_catalog(env)
-    aws_roles = {
-        (p.get("sso_account_id"), p.get("sso_role_name")): p.name
-        for p in catalog.profiles.values()
-        if p.origin is Origin.AWS
-        and (p.sso_session == session.name or p.get("sso_start_url") == session.start_url)
-    }
-    aws_names = {p.name for p in catalog.profiles.values() if p.origin is Origin.AWS}
-    added: list[str] = []
-    stale: list[str] = []
-    revived: list[str] = []
-    skipped: list[str] = []
-    new_clients: list[str] = []
-    kept = 0
     with edit_document(paths.config_file(env)) as doc:
-        profiles: dict[str, Any] = doc.get("profiles", {})
-        clients: dict[str, Any] = doc.get("clients", {})
-        known = {
+        merge = _Merge(discovery, catalog, doc, region)
+        merge.run()
+    return merge.report()
+
+
+class _Merge:
+    """One merge of a discovery into a config.toml document: new roles become profiles (and
+    their accounts clients), known ones are kept or revived, missing ones marked stale, and roles
+    the AWS files already have are left to them."""
+
+    def __init__(
+        self, discovery: Discovery, catalog: Catalog, doc: dict[str, Any], region: str | None
+    ) -> None:
+        session = self.session = discovery.session
+        self.discovery = discovery
+        self.doc = doc
+        self.region = region or session.region
+        self.aws_roles = {
+            (p.get("sso_account_id"), p.get("sso_role_name")): p.name
+            for p in catalog.profiles.values()
+            if p.origin is Origin.AWS
+            and (p.sso_session == session.name or p.get("sso_start_url") == session.start_url)
+        }
+        self.aws_names = {p.name for p in catalog.profiles.values() if p.origin is Origin.AWS}
+        self.profiles: dict[str, Any] = doc.get("profiles", {})
+        self.clients: dict[str, Any] = doc.get("clients", {})
+        self.known = {
             (table.get("sso_account_id"), table.get("sso_role_name")): name
-            for name, table in profiles.items()
+            for name, table in self.profiles.items()
             if table.get("origin") == Origin.SSO_SYNC.value and _belongs_to(table, session)
         }
-        seen: set[tuple[str, str]] = set()
-        for account in discovery.accounts:
-            client_key = slug(account.name) or account.id
+        self.seen: set[tuple[str, str]] = set()
+        self.added: list[str] = []
+        self.stale: list[str] = []
+        self.revived: list[str] = []
+        self.skipped: list[str] = []
+        self.new_clients: list[str] = []
+        self.kept = 0
+
+    def run(self) -> None:
+        for account in self.discovery.accounts:
             for role in account.roles:
-                identity = (account.id, role)
-                seen.add(identity)
-                if identity in known:
-                    table = profiles[known[identity]]
-                    if table.pop("stale", False):
-                        revived.append(known[identity])
-                    else:
-                        kept += 1
-                    continue
-                if identity in aws_roles:
-                    skipped.append(aws_roles[identity])
-                    continue
-                name = profile_name(account, role, lambda n: n in profiles or n in aws_names)
-                profiles[name] = {
-                    **_session_settings(session),
-                    "sso_account_id": account.id,
-                    "sso_role_name": role,
-                    "region": region or session.region,
-                    "client": client_key,
-                    "origin": Origin.SSO_SYNC.value,
-                }
-                added.append(name)
-                if client_key not in clients:
-                    clients[client_key] = {"name": account.name}
-                    new_clients.append(client_key)
-        for identity, name in known.items():
-            if identity not in seen and not profiles[name].get("stale"):
-                profiles[name]["stale"] = True
-                stale.append(name)
-        if profiles:
-            doc["profiles"] = profiles
-        if clients:
-            doc["clients"] = clients
-    return SyncReport(
-        added=tuple(added),
-        stale=tuple(stale),
-        revived=tuple(revived),
-        kept=kept,
-        skipped=tuple(skipped),
-        new_clients=tuple(new_clients),
-    )
+                self._role(account, role)
+        for identity, name in self.known.items():
+            if identity not in self.seen and not self.profiles[name].get("stale"):
+                self.profiles[name]["stale"] = True
+                self.stale.append(name)
+        if self.profiles:
+            self.doc["profiles"] = self.profiles
+        if self.clients:
+            self.doc["clients"] = self.clients
+
+    def _role(self, account: DiscoveredAccount, role: str) -> None:
+        identity = (account.id, role)
+        self.seen.add(identity)
+        if identity in self.known:
+            if self.profiles[self.known[identity]].pop("stale", False):
+                self.revived.append(self.known[identity])
+            else:
+                self.kept += 1
+            return
+        if identity in self.aws_roles:
+            self.skipped.append(self.aws_roles[identity])
+            return
+        name = profile_name(account, role, lambda n: n in self.profiles or n in self.aws_names)
+        client_key = slug(account.name) or account.id
+        self.profiles[name] = {
+            **_session_settings(self.session),
+            "sso_account_id": account.id,
+            "sso_role_name": role,
+            "region": self.region,
+            "client": client_key,
+            "origin": Origin.SSO_SYNC.value,
+        }
+        self.added.append(name)
+        if client_key not in self.clients:
+            self.clients[client_key] = {"name": account.name}
+            self.new_clients.append(client_key)
+
+    def report(self) -> SyncReport:
+        return SyncReport(
+            added=tuple(self.added),
+            stale=tuple(self.stale),
+            revived=tuple(self.revived),
+            kept=self.kept,
+            skipped=tuple(self.skipped),
+            new_clients=tuple(self.new_clients),
+        )
 
 
 def _text(value: Any) -> str:
