@@ -208,18 +208,9 @@ class SsoAuth:
                 ) from None
             raise explained from None
         answer = checked_answer(answer, self._call(step, oidc), _TOKEN_ANSWER)
-        fresh = SsoToken(
-            start_url=self.session.start_url,
-            region=self.session.region,
-            access_token=answer["accessToken"],
-            expires_at=_now() + timedelta(seconds=int(answer["expiresIn"])),
-            client_id=token.client_id,
-            client_secret=token.client_secret,
-            registration_expires_at=token.registration_expires_at,
-            refresh_token=_text_or_none(answer.get("refreshToken")) or token.refresh_token,
+        return self._issued(
+            answer, token.client_id, token.client_secret, token.registration_expires_at, token
         )
-        self.cache.save_token(self.session, fresh)
-        return fresh
 
     # --- a new login ---
 
@@ -330,18 +321,33 @@ class SsoAuth:
                     ) from None
                 raise translate(error, self._call("CreateToken", oidc)) from None
             answer = checked_answer(answer, self._call("CreateToken", oidc), _TOKEN_ANSWER)
-            token = SsoToken(
-                start_url=self.session.start_url,
-                region=self.session.region,
-                access_token=answer["accessToken"],
-                expires_at=_now() + timedelta(seconds=int(answer["expiresIn"])),
-                client_id=registration.client_id,
-                client_secret=registration.client_secret,
-                registration_expires_at=registration.expires_at,
-                refresh_token=_text_or_none(answer.get("refreshToken")),
+            return self._issued(
+                answer, registration.client_id, registration.client_secret, registration.expires_at
             )
-            self.cache.save_token(self.session, token)
-            return token
+
+    def _issued(
+        self,
+        answer: Mapping[str, Any],
+        client_id: str,
+        client_secret: str,
+        registration_expires_at: datetime | None,
+        renewed: SsoToken | None = None,
+    ) -> SsoToken:
+        """The token of a CreateToken answer, saved; renewing `renewed`, its refresh token is
+        kept unless the answer brings a new one."""
+        token = SsoToken(
+            start_url=self.session.start_url,
+            region=self.session.region,
+            access_token=answer["accessToken"],
+            expires_at=_now() + timedelta(seconds=int(answer["expiresIn"])),
+            client_id=client_id,
+            client_secret=client_secret,
+            registration_expires_at=registration_expires_at,
+            refresh_token=_text_or_none(answer.get("refreshToken"))
+            or (renewed.refresh_token if renewed else None),
+        )
+        self.cache.save_token(self.session, token)
+        return token
 
     def _wait(self, seconds: float, prompter: Prompter) -> None:
         # Sleep in short steps so that cancelling in the picker takes effect at once.
