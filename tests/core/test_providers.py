@@ -478,3 +478,20 @@ def test_credential_process_that_cannot_start():
     profile = Profile("t", Kind.PROCESS, settings={"credential_process": "/nonexistent/tool x"})
     with pytest.raises(CredentialError, match="could not be started"):
         chain_of(profile, catalog(profile)).retrieve()
+
+
+def test_every_provider_subclasses_the_protocol():
+    from xswitch.core.providers.base import Provider
+    from xswitch.core.providers.keys import EnvironmentProvider
+    from xswitch.core.providers.sso_role import SsoRoleProvider
+
+    kinds = (
+        StaticKeysProvider,
+        KeyringKeysProvider,
+        EnvironmentProvider,
+        CredentialProcessProvider,
+        SessionTokenProvider,
+        AssumeRoleProvider,
+        SsoRoleProvider,
+    )
+    assert all(Provider in kind.__mro__ for kind in kinds)

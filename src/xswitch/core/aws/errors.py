@@ -170,13 +170,10 @@ def malformed(call: Call, detail: str, url: str | None = None) -> XswitchError:
     if url is None:
         region = call.sso_session.region if call.sso_session else ""
         url = call.configured_endpoint or (f"{call.service} in {region}" if region else "")
-    return malformed_answer(SERVICE_NAMES[call.service], url, call.step, detail, call.who)
-
-
-def malformed_answer(service: str, url: str, step: str, detail: str, who: str = "") -> XswitchError:
+    service = SERVICE_NAMES[call.service]
     at = f"{service} at {url}" if url else service
     return EndpointMisbehaved(
-        f"{step}{who} failed: {at} answered without valid data ({detail}).",
+        f"{call.step}{call.who} failed: {at} answered without valid data ({detail}).",
         "The endpoint (or a proxy in between) is misbehaving, or is not the service it should "
         f"be. Try again in a minute; check {_ENDPOINT_SETTINGS} if set.",
     )
