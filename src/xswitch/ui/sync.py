@@ -1,6 +1,6 @@
 """`S` in the picker: an SSO sync in a worker thread, and the provisional rows shown while it runs.
 
-The sync itself is `core.sso.discovery` (the same code as `xswitch sso sync`); this module adds what the
+The sync itself is `core.sso.discovery` (as in `xswitch sso sync`); this module adds what the
 picker needs around it: which session to sync, the "syncing…" client whose rows appear as accounts
 arrive, and the one-line status shown in the header and the details view.
 """
