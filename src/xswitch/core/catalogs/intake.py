@@ -11,8 +11,8 @@ from typing import Any
 
 from xswitch.core import fs
 from xswitch.core.catalogs import document, registry, store
-from xswitch.core.discovery import Discovery, SyncReport, merge_into
 from xswitch.core.errors import CatalogError, UsageError
+from xswitch.core.sso.discovery import Discovery, SyncReport, merge_into
 
 
 def clone_file(name: str, env: Mapping[str, str] = os.environ) -> Path:
