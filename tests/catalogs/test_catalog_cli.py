@@ -307,3 +307,12 @@ def test_a_catalog_profile_that_the_aws_files_define_is_theirs(team, me):
     assert row["source"] == "aws"
     assert row["role_arn"] is None  # the catalog's settings never replace the AWS files'
     assert row["client_key"] == "acme"  # but it may group the profile
+
+
+def test_a_setting_aws_would_refuse_names_the_catalog_file_and_line(team, me):
+    team.commit(ACME.replace('region = "eu-west-1"', 'region = "eu west 1"'))
+    assert xswitch("catalog", "add", "team", team.url).returncode == 0
+    exported = xswitch("export", "acme-prod", "--yes")
+    assert exported.returncode == 2
+    clone_file = me.root / ".local/share/xswitch/catalogs/team/catalog.toml"
+    assert f"{clone_file}:12: profile 'acme-prod' has region = 'eu west 1'" in exported.stderr

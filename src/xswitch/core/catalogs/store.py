@@ -346,6 +346,23 @@ def remove(name: str, env: Mapping[str, str] = os.environ, *, force: bool = Fals
         registry.lock_file(name, env).unlink()
 
 
+def defining_file(profile: str, env: Mapping[str, str] = os.environ) -> Path | None:
+    """The catalog file (in its clone) that defines `profile` for this configuration, or None.
+    For error messages only: it reads every last good copy."""
+    try:
+        entries = followed(env)
+    except XswitchError:
+        return None
+    for entry in reversed(entries):  # the later catalogs win
+        try:
+            _, doc = load_snapshot(entry.name, env)
+        except (OSError, ValueError):
+            continue
+        if profile in doc.get("profiles", {}):
+            return registry.clone_dir(entry.name, env) / entry.path
+    return None
+
+
 def statuses(env: Mapping[str, str] = os.environ) -> list[Status]:
     result = []
     for entry in followed(env):
