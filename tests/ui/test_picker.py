@@ -157,7 +157,7 @@ async def test_countdown_redraws_only_visible_rows(isolated, monkeypatch):
             app.board.succeeded(name, FROZEN + timedelta(hours=1))
         await pilot.pause()
         drawn.clear()
-        app._tick()
+        app.picker.tick()
         await pilot.pause()
         assert drawn, "the tick redrew nothing"
         assert len(set(drawn)) <= app.profiles.size.height
@@ -351,7 +351,7 @@ async def test_refresh_client_renews_every_live_session_in_parallel(world, moto)
         )
         before = dict(app.board.expirations)
         # The action, as the `L` key runs it: both logins start at once, before either ends.
-        app.action_refresh_client()
+        app.picker.action_refresh_client()
         assert {"acme-dev", "acme-ops"} <= app.board.busy
         assert "acme-admin" not in app.board.busy  # no live session: not touched
         await wait_until(pilot, lambda: not app.board.busy, "the refresh")

@@ -349,3 +349,62 @@ def whoami(
         mfa_session=MfaSessionRow.of(mfa, now) if mfa else None,
     )
     return row, mfa
+
+
+# --- the picker's keys ------------------------------------------------------------------------
+
+# Every picker action by id, with its default key (Textual's key names). config.toml's [keys]
+# table remaps them (`login = "ctrl+l"`, checked by core.settings); the picker's action table
+# (ui/keymap.py) says what each does, and which show in the key bar, help and palette.
+PICKER_KEYS: dict[str, str] = {
+    "filter": "slash",
+    "clear-filter": "escape",
+    "subshell": "enter",
+    "login": "l",
+    "refresh-client": "L",
+    "copy": "c",
+    "console": "o",
+    "sso-sync": "S",
+    "logout": "x",
+    "reload": "R",
+    "help": "question_mark",
+    "quit": "q",
+    "quit-ctrl-c": "ctrl+c",
+    "column-profiles": "right",
+    "column-clients": "left",
+    "client-number": "0",
+    **{f"jump-client-{n}": str(n) for n in range(1, 10)},
+}
+
+
+def normal_key(key: str) -> str:
+    """A key as Textual names it: one punctuation character by its Unicode name ('?' is
+    'question_mark'), anything longer ('ctrl+r', 'f5') as written."""
+    import unicodedata
+
+    key = key.strip()
+    if len(key) != 1 or key.isalnum():
+        return key
+    try:
+        return unicodedata.name(key).lower().replace("-", "_").replace(" ", "_")
+    except ValueError:
+        return key
+
+
+def picker_keymap(remapped: Mapping[str, str]) -> dict[str, list[str]]:
+    """Every action id with its keys once `remapped` (id -> "key" or "key1,key2") applies."""
+    keymap = {name: [key] for name, key in PICKER_KEYS.items()}
+    for name, keys in remapped.items():
+        keymap[name] = [normal_key(key) for key in keys.split(",")]
+    return keymap
+
+
+def key_clash(remapped: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """(key, action, other action) when two actions end up on one key, else None."""
+    owner: dict[str, str] = {}
+    for name, keys in picker_keymap(remapped).items():
+        for key in keys:
+            if key in owner:
+                return key, owner[key], name
+            owner[key] = name
+    return None

@@ -20,7 +20,7 @@ from xswitch.core import paths
 from xswitch.core.errors import ConfigError
 from xswitch.core.model import Settings
 
-TOP_LEVEL_TABLES = ("settings", "clients", "profiles", "sso-sessions")
+TOP_LEVEL_TABLES = ("settings", "clients", "profiles", "sso-sessions", "keys")
 
 SETTINGS_KEYS = (
     "session_name",
@@ -73,7 +73,7 @@ def load_document(path: Path | str) -> dict[str, Any]:
         ) from None
     doc = _ParseCache.get(raw)
     if doc is not None:
-        validate_document(doc, path=str(path))
+        validate_document(doc, path=str(path), text=text)
         return doc
     import tomllib  # only once there is a file to parse
 
@@ -101,7 +101,7 @@ def load_document(path: Path | str) -> dict[str, Any]:
             path=str(path),
             line=line or None,
         ) from None
-    validate_document(doc, path=str(path))
+    validate_document(doc, path=str(path), text=text)
     _ParseCache.put(raw, doc)
     return doc
 
@@ -170,16 +170,20 @@ class _ParseCache:
                     os.unlink(temp_name)
 
 
-def validate_document(doc: Mapping[str, Any], path: str | None = None) -> None:
-    """Raise ConfigError for the first unknown key or wrongly typed value in `doc`."""
-    _Validator(path).document(doc)
+def validate_document(
+    doc: Mapping[str, Any], path: str | None = None, text: str | None = None
+) -> None:
+    """Raise ConfigError for the first unknown key or wrongly typed value in `doc` (`text`, the
+    file's, lets some errors name their line)."""
+    _Validator(path, text).document(doc)
 
 
 class _Validator:
     """Walks a config.toml document; every error names the offending key path."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, text: str | None = None) -> None:
         self.path = path
+        self.text = text
 
     def fail(self, message: str, hint: str = "") -> ConfigError:
         return ConfigError(message, hint, path=self.path)
@@ -196,6 +200,42 @@ class _Validator:
             self.profile(profile, f"profiles.{_key(name)}")
         for name, session in doc.get("sso-sessions", {}).items():
             self.sso_session(session, f"sso-sessions.{_key(name)}")
+        self.keys(doc.get("keys", {}))
+
+    def keys(self, table: Mapping[str, Any]) -> None:
+        """[keys]: picker action = "key" (or "key1,key2"); every action known, no key twice."""
+        from xswitch.core.actions import PICKER_KEYS, key_clash
+
+        for name, value in table.items():
+            where = f"keys.{_key(name)}"
+            if name not in PICKER_KEYS:
+                raise self.fail_at(
+                    name,
+                    f"unknown picker action '{where}'.",
+                    "The actions are: " + ", ".join(PICKER_KEYS) + ". Check the spelling.",
+                )
+            if not isinstance(value, str) or not all(k.strip() for k in value.split(",")):
+                raise self.fail_at(name, f'{where} must be a key in quotes, e.g. "ctrl+l".')
+        clash = key_clash(table)
+        if clash is not None:
+            key, first, second = clash
+            raise self.fail_at(
+                second if second in table else first,
+                f"[keys] gives the key '{key}' to both {first} and {second}.",
+                "Give one of them another key (each key does one thing in the picker).",
+            )
+
+    def fail_at(self, key: str, message: str, hint: str = "") -> ConfigError:
+        """An error about `key` of the [keys] table, with its line when the text is known."""
+        line = None
+        if self.text is not None:
+            found = re.search(
+                r"^\[keys\][^\[]*?^[ \t]*[\"']?" + re.escape(key) + r"[\"']?[ \t]*=",
+                self.text,
+                re.MULTILINE | re.DOTALL,
+            )
+            line = self.text[: found.end()].count("\n") + 1 if found else None
+        return ConfigError(message, hint, path=self.path, line=line)
 
     def known_keys(self, table: Mapping[str, Any], where: str, valid: tuple[str, ...]) -> None:
         for key in table:
@@ -349,6 +389,7 @@ def validate_settings(doc: Mapping[str, Any], env: Mapping[str, str] = os.enviro
         sso_rate_limit=float(table.get("sso_rate_limit", Settings.sso_rate_limit)),
         mfa_session_duration=table.get("mfa_session_duration", Settings.mfa_session_duration),
         network_timeout=table.get("network_timeout", Settings.network_timeout),
+        keys=tuple(doc.get("keys", {}).items()),
     )
 
 
