@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from xswitch.core import profiles
 from xswitch.core.errors import ConfigError
-from xswitch.core.profiles import SECRET_KEYS, load_catalog
+from xswitch.core.profiles import load_catalog
+from xswitch.core.settings import SECRET_PROFILE_KEYS
 
 CASES = {
     "quoted names": """
@@ -178,7 +179,7 @@ def flattened(values: dict) -> dict[str, str]:
     for key, value in values.items():
         if isinstance(value, dict):
             flat.update({f"{key}.{inner}": inner_value for inner, inner_value in value.items()})
-        elif key not in SECRET_KEYS:
+        elif key not in SECRET_PROFILE_KEYS:
             flat[key] = value
     return flat
 

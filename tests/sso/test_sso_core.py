@@ -26,7 +26,8 @@ from xswitch.core.errors import (
     SsoThrottled,
 )
 from xswitch.core.model import Kind, Profile, SsoSession
-from xswitch.core.sso import SsoAuth, SsoRoleProvider, SsoToken, TokenCache, format_time
+from xswitch.core.sso import SsoAuth, SsoRoleProvider, SsoToken, TokenCache
+from xswitch.core.times import rfc3339 as format_time
 from xswitch.ssoserver import ServerOptions, SsoServer
 
 TOKEN_KEYS = {
@@ -338,7 +339,7 @@ def test_logout_deletes_the_token_and_ends_the_portal_session(sso_server, sessio
 
 
 def test_timestamps_written_by_other_tools_are_understood():
-    from xswitch.core.sso import parse_time
+    from xswitch.core.times import parse_rfc3339 as parse_time
 
     expected = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     for text in ("2030-01-02T03:04:05Z", "2030-01-02T03:04:05UTC", "2030-01-02T03:04:05+00:00"):

@@ -15,7 +15,7 @@ from xswitch.core.model import MfaSessionInfo
 from xswitch.core.shell import SHELLS
 from xswitch.core.text import visible
 from xswitch.core.times import countdown as _duration
-from xswitch.core.times import local_time
+from xswitch.core.times import local_time, rfc3339
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -236,7 +236,7 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
                 "caches then answers this command without asking."
             )
         raise
-    expiration = actions.iso_utc(creds.expiration) if creds.expiration else None
+    expiration = rfc3339(creds.expiration) if creds.expiration else None
     ctx.print(
         credential_process_json(
             creds.access_key_id, creds.secret_access_key, creds.session_token, expiration

@@ -57,7 +57,7 @@ def choose_session(catalog: Catalog, wanted: str | None) -> SsoSession:
         if wanted in sessions:
             return sessions[wanted]
         profile = catalog.profiles.get(wanted)
-        session = actions.sso_session_of(catalog, profile) if profile is not None else None
+        session = catalog.sso_session_of(profile) if profile is not None else None
         if session is not None:
             return session
         raise errors.UsageError(

@@ -10,27 +10,17 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xswitch.core.model import Catalog, Client, Credentials, MfaSessionInfo, Profile, SsoSession
+from xswitch.core.times import rfc3339
 
 if TYPE_CHECKING:
     from xswitch.core.discovery import Discovery, Progress, SyncReport
     from xswitch.core.model import Prompter, SessionInfo
     from xswitch.core.sessions import SessionManager
-
-
-def region_of(profile: Profile, env: Mapping[str, str]) -> str | None:
-    """The region a profile's credentials are used in: its own, else the environment's."""
-    return profile.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-
-
-def sso_session_of(catalog: Catalog, profile: Profile) -> SsoSession | None:
-    """The SSO session `profile` signs in with (named session or legacy start URL), if known."""
-    key = profile.sso_session or profile.get("sso_start_url") or ""
-    return catalog.sso_sessions.get(key)
 
 
 def production_client(catalog: Catalog, profile: Profile) -> Client | None:
@@ -100,7 +90,7 @@ def plan_subshell(
     client_name = client.name if client else profile.client
     prod = bool(client and client.prod)
     shell_env = subshell_env(
-        env, creds, region_of(profile, env), profile.name, client_name, prod, served
+        env, creds, profile.region_in(env), profile.name, client_name, prod, served
     )
     return SubshellPlan(
         profile=profile,
@@ -133,7 +123,7 @@ def exports(
     from xswitch.core.shell import choose_shell, export_lines
 
     syntax = choose_shell(flag, env, catalog.settings.shell)
-    return Exports(syntax, export_lines(creds, region_of(profile, env), syntax))
+    return Exports(syntax, export_lines(creds, profile.region_in(env), syntax))
 
 
 def console_url(profile: Profile, creds: Credentials, env: Mapping[str, str]) -> str:
@@ -142,7 +132,7 @@ def console_url(profile: Profile, creds: Credentials, env: Mapping[str, str]) ->
 
     return federation_login_url(
         creds,
-        region_of(profile, env),
+        profile.region_in(env),
         chained=chained_role(creds),
         endpoint=env.get("XSWITCH_SIGNIN_ENDPOINT"),
     )
@@ -189,11 +179,6 @@ def sync_sso(
 # --- rows of `list` and `whoami` --------------------------------------------------------------
 
 
-def iso_utc(moment: datetime) -> str:
-    """RFC 3339 in UTC with a Z, as the JSON outputs carry times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def session_state(left: int | None, margin: int) -> str:
     if left is None:
         return "none"
@@ -213,7 +198,7 @@ class MfaSessionRow:
     @classmethod
     def of(cls, mfa: MfaSessionInfo, now: datetime) -> MfaSessionRow:
         left = max(int(mfa.seconds_left(now)), 0)
-        return cls(mfa.source, mfa.mfa_serial, iso_utc(mfa.expiration), left, mfa.covers)
+        return cls(mfa.source, mfa.mfa_serial, rfc3339(mfa.expiration), left, mfa.covers)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -259,7 +244,7 @@ class ProfileRow:
             "region": self.region,
             "mfa_serial": self.mfa_serial,
             "tags": list(self.tags),
-            "expires_at": iso_utc(self.expires) if self.expires else None,
+            "expires_at": rfc3339(self.expires) if self.expires else None,
             "seconds_left": self.seconds_left,
             "state": self.state,
             "mfa_session_cap": self.mfa_session_cap,
@@ -323,7 +308,7 @@ class IdentityRow:
             "account": self.account,
             "arn": self.arn,
             "user_id": self.user_id,
-            "expires_at": iso_utc(self.expires) if self.expires else None,
+            "expires_at": rfc3339(self.expires) if self.expires else None,
             "mfa_session_cap": self.mfa_session_cap,
             "mfa_session": self.mfa_session.to_json() if self.mfa_session else None,
         }
@@ -408,3 +393,24 @@ def key_clash(remapped: Mapping[str, str]) -> tuple[str, str, str] | None:
                 return key, owner[key], name
             owner[key] = name
     return None
+
+
+def keys_problem(table: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """What is wrong with config.toml's [keys] table, if anything: (the action it is about,
+    what is wrong, what to do)."""
+    for name, value in table.items():
+        where = f"keys.{name}"
+        if name not in PICKER_KEYS:
+            actions = ", ".join(PICKER_KEYS)
+            return name, f"unknown picker action '{where}'.", f"The actions are: {actions}."
+        if not isinstance(value, str) or not all(k.strip() for k in value.split(",")):
+            return name, f'{where} must be a key in quotes, e.g. "ctrl+l".', ""
+    clash = key_clash(table)
+    if clash is None:
+        return None
+    key, first, second = clash
+    return (
+        second if second in table else first,
+        f"[keys] gives the key '{key}' to both {first} and {second}.",
+        "Give one of them another key (each key does one thing in the picker).",
+    )

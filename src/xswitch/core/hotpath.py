@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from xswitch.core import keycache, paths
+from xswitch.core import fs, keycache, paths
+from xswitch.core.times import rfc3339
 from xswitch.core.validate import credential_fields_problem
 
 _POINTERS = "hot"
@@ -80,16 +81,8 @@ def remember(
         "prod": prod,
     }
     path = _pointer_path(env, profile)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        paths.private_dir(path.parent)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            json.dump(pointer, handle)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    with contextlib.suppress(OSError):
+        fs.write_private(path, json.dumps(pointer).encode())
 
 
 def forget(env: Mapping[str, str], profile: str | None = None) -> None:
@@ -164,7 +157,7 @@ def _answer(env: Mapping[str, str], profile: str, pointer: object, minimum: int)
         "AccessKeyId": key_id,
         "SecretAccessKey": secret,
         "SessionToken": token,
-        "Expiration": expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Expiration": rfc3339(expiration),
         "Region": region,
         "Shell": shell or "bash",
         "Prod": pointer.get("prod") is not False,
@@ -173,7 +166,7 @@ def _answer(env: Mapping[str, str], profile: str, pointer: object, minimum: int)
 
 def _read_json(path: Path) -> object:
     """A small regular file's JSON (a FIFO or a huge file is an OSError, never a hang)."""
-    return json.loads(paths.read_private_file(path, _FILE_LIMIT))
+    return json.loads(fs.read_private_file(path, _FILE_LIMIT))
 
 
 def _set_aside(path: Path, error: BaseException) -> None:

@@ -63,6 +63,10 @@ class Profile:
     def region(self) -> str | None:
         return self.settings.get("region")
 
+    def region_in(self, env: Mapping[str, str]) -> str | None:
+        """The region to use: the profile's own, else AWS_REGION, else AWS_DEFAULT_REGION."""
+        return self.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+
     @property
     def role_arn(self) -> str | None:
         return self.settings.get("role_arn")
@@ -176,6 +180,11 @@ class Catalog:
 
     def profiles_of(self, client_key: str) -> list[Profile]:
         return [p for p in self.profiles.values() if p.client == client_key]
+
+    def sso_session_of(self, profile: Profile) -> SsoSession | None:
+        """The SSO session a profile signs in with: its `sso_session`, or the pseudo-session of
+        its legacy `sso_start_url`; None when it names none that exists."""
+        return self.sso_sessions.get(profile.sso_session or profile.get("sso_start_url") or "")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from xswitch.core import paths
+from xswitch.core import fs, paths
 from xswitch.core.errors import ConfigError, SourceCycle, UnknownProfile
 from xswitch.core.model import (
     Catalog,
@@ -46,11 +46,15 @@ from xswitch.core.model import (
     Profile,
     SsoSession,
 )
-from xswitch.core.settings import PROFILE_XSWITCH_KEYS, load_document, validate_settings
+from xswitch.core.settings import (
+    PROFILE_XSWITCH_KEYS,
+    SECRET_PROFILE_KEYS,
+    load_document,
+    validate_settings,
+)
 from xswitch.core.text import visible
 
 # Settings that are secrets: kept out of Profile.settings (and so out of every display and repr).
-SECRET_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
 
 OTHER_CLIENT_KEY = "other"
 OTHER_CLIENT_NAME = "Other"
@@ -68,7 +72,7 @@ IniSections = dict[str, dict[str, IniValue]]
 
 def read_ini(path: Path) -> IniSections:
     """Sections of an AWS INI file as botocore sees them; a missing file has none."""
-    raw = paths.read_config_file(path, directory_is_missing=True)
+    raw = fs.read_config_file(path, directory_is_missing=True)
     if not raw:
         return {}
     try:
@@ -348,7 +352,7 @@ def _flat_settings(
         if isinstance(value, dict):
             for inner, inner_value in value.items():
                 settings[f"{key}.{inner}"] = _text(inner_value)
-        elif key not in SECRET_KEYS:
+        elif key not in SECRET_PROFILE_KEYS:
             settings[key] = _text(value)
     access_key = settings.get("aws_access_key_id")
     secret = values.get("aws_secret_access_key")
@@ -365,7 +369,7 @@ def _flat_settings(
 
 def _plain_settings(values: Mapping[str, Any]) -> bool:
     """Whether `values` (with lower-case keys) are settings as they are: strings, no secrets."""
-    return values.keys().isdisjoint(SECRET_KEYS) and all(
+    return values.keys().isdisjoint(SECRET_PROFILE_KEYS) and all(
         map(str.__instancecheck__, values.values())
     )
 
@@ -746,7 +750,7 @@ def botocore_config(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
 def _sections_where(path: Path, wanted: Callable[[str], bool]) -> IniSections:
     """The sections of an AWS file whose names pass `wanted`, parsed like `read_ini`."""
     try:
-        raw = paths.read_config_file(path, directory_is_missing=True)
+        raw = fs.read_config_file(path, directory_is_missing=True)
         text = io.TextIOWrapper(io.BytesIO(raw or b""), encoding="utf-8").read()
     except (ConfigError, UnicodeDecodeError):
         return {}
@@ -928,7 +932,7 @@ def _check_settings(profile: Profile, env: Mapping[str, str]) -> None:
 
 
 def _check_sso_region(profile: Profile, catalog: Catalog, env: Mapping[str, str]) -> None:
-    session = catalog.sso_sessions.get(profile.sso_session or profile.get("sso_start_url") or "")
+    session = catalog.sso_session_of(profile)
     if session is None or not session.region or _REGION.fullmatch(session.region):
         return
     key = "sso_region"

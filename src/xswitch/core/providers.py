@@ -39,6 +39,7 @@ from xswitch.core.model import (
     valid_mfa_code,
 )
 from xswitch.core.profiles import botocore_config, check_chain
+from xswitch.core.times import parse_rfc3339, utc_text
 from xswitch.core.validate import credential_fields_problem
 
 CHAINED_ROLE_LIMIT = 3600  # AWS caps roles assumed from temporary credentials at one hour
@@ -254,7 +255,7 @@ class CredentialProcessProvider(Provider):
             try:
                 if not isinstance(raw_expiration, str):
                     raise TypeError
-                expiration = parse_timestamp(raw_expiration)
+                expiration = parse_rfc3339(raw_expiration)
             except (ValueError, TypeError, OverflowError):
                 raise refuse("printed an Expiration that is not an RFC 3339 time") from None
         return Credentials(
@@ -551,7 +552,7 @@ def credentials_from(
     expiration = data.get("Expiration")
     try:
         if isinstance(expiration, str):
-            expiration = parse_timestamp(expiration)
+            expiration = parse_rfc3339(expiration)
         if not isinstance(expiration, datetime):
             raise TypeError
         expiration = expiration.astimezone(UTC)
@@ -587,42 +588,28 @@ def check_not_expired(
     if expiration > now:
         return
     at = f"{service} at {url}" if url else service
-    expired = format_time(expiration)
+    expired = utc_text(expiration)
     if server_now is not None and expiration > server_now:
         ahead = round((now - server_now).total_seconds() / 60)
         raise UnusableCredentials(
             f"{what}: {at} issued credentials valid until {expired}, which by this computer's "
-            f"clock ({format_time(now)}) has already passed; the server's clock says "
-            f"{format_time(server_now)}.",
+            f"clock ({utc_text(now)}) has already passed; the server's clock says "
+            f"{utc_text(server_now)}.",
             f"This computer's clock is about {ahead} minutes ahead. Fix it (enable time "
             "synchronisation, e.g. 'timedatectl set-ntp true') and try again.",
         )
-    server = f" (the server's clock says {format_time(server_now)})" if server_now else ""
+    server = f" (the server's clock says {utc_text(server_now)})" if server_now else ""
     raise UnusableCredentials(
         f"{what}: {at} issued credentials that were already expired ({expired}, now "
-        f"{format_time(now)}){server}.",
+        f"{utc_text(now)}){server}.",
         "The endpoint is misbehaving, or its clock is wrong; nothing was handed out. Try "
         "again later, and check AWS_ENDPOINT_URL if it is set.",
     )
 
 
-def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def parse_timestamp(text: str) -> datetime:
-    """An ISO 8601 / RFC 3339 time as an aware UTC datetime (naive times are taken as UTC)."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
 def region_for(profile: Profile, env: Mapping[str, str]) -> str:
     """Where to call STS: the profile's region, else the environment's, else us-east-1."""
-    return (
-        profile.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-    )
+    return profile.region_in(env) or DEFAULT_REGION
 
 
 # --- the resolver -------------------------------------------------------------------------------
@@ -799,9 +786,9 @@ def sso_provider(
             "SSO is not available in this installation of xswitch.",
             "Reinstall xswitch, or use the AWS CLI ('aws sso login') for this profile.",
         ) from None
-    session_name = profile.sso_session or profile.get("sso_start_url") or ""
-    session = catalog.sso_sessions.get(session_name)
+    session = catalog.sso_session_of(profile)
     if session is None:
+        session_name = profile.sso_session or profile.get("sso_start_url") or ""
         raise ConfigError(
             f"Profile '{profile.name}' refers to SSO session '{session_name}', which is not "
             "defined.",

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from xswitch.core.errors import XswitchError
 from xswitch.core.model import Credentials
+from xswitch.core.times import rfc3339
 
 
 class CredentialsServer:
@@ -70,7 +71,7 @@ class CredentialsServer:
             "Token": creds.session_token or "",
         }
         if creds.expiration is not None:
-            body["Expiration"] = creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")
+            body["Expiration"] = rfc3339(creds.expiration)
         return 200, body
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -18,13 +18,13 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from xswitch.core import paths
+from xswitch.core import fs, locks, paths
 from xswitch.core.errors import (
     CredentialError,
     UnknownProfile,
@@ -45,10 +45,10 @@ from xswitch.core.providers import (
     call_sts,
     mfa_groups,
     mfa_unlocks,
-    parse_timestamp,
     region_for,
     sts_client,
 )
+from xswitch.core.times import parse_rfc3339, utc_text
 
 log = logging.getLogger(__name__)
 
@@ -113,21 +113,16 @@ class SessionStore:
     def path(self, key: tuple[str, ...]) -> Path:
         return self.directory / f"{self.digest(key)}.json"
 
-    @contextlib.contextmanager
-    def locked(self, digest: str) -> Iterator[None]:
+    def locked(self, digest: str) -> contextlib.AbstractContextManager[None]:
         """Hold the lock of one session (across threads and processes)."""
-        from filelock import FileLock, Timeout
-
-        paths.private_dir(self.directory)
-        lock = FileLock(str(self.directory / f"{digest}.lock"), timeout=LOCK_TIMEOUT, mode=0o600)
-        try:
-            with lock:
-                yield
-        except Timeout:
-            raise CredentialError(
+        return locks.held(
+            self.directory / f"{digest}.lock",
+            timeout=LOCK_TIMEOUT,
+            busy=lambda: CredentialError(
                 "Another xswitch has been logging in to this session for too long.",
                 "Finish or cancel the login in the other window, then try again.",
-            ) from None
+            ),
+        )
 
     def load(self, key: tuple[str, ...]) -> Credentials | None:
         """The stored credentials, or None when missing, unreadable or undecryptable."""
@@ -182,7 +177,7 @@ class SessionStore:
             document["credentials"] = payload
         else:
             document["secret"] = self._cipher().encrypt(json.dumps(payload).encode()).decode()
-        paths.write_private(self.path(key), json.dumps(document, indent=1).encode())
+        fs.write_private(self.path(key), json.dumps(document, indent=1).encode())
 
     def entries(self) -> list[StoredSession]:
         """Metadata of every readable cache file; reads no secret and needs no keyring."""
@@ -215,7 +210,7 @@ class SessionStore:
             path,
             document["profile"],
             document.get("kind", "role"),
-            parse_timestamp(document["expiration"]),
+            parse_rfc3339(document["expiration"]),
             document.get("mfa_session", False),
             document.get("mfa_serial") or None,
         )
@@ -227,7 +222,7 @@ class SessionStore:
         format version are left alone.
         """
         try:
-            raw = paths.read_private_file(path, CACHE_FILE_LIMIT)
+            raw = fs.read_private_file(path, CACHE_FILE_LIMIT)
         except FileNotFoundError:
             return None
         except OSError as error:
@@ -288,7 +283,7 @@ def _metadata_problem(document: Mapping[str, Any]) -> str | None:
         expiration = document.get("expiration")
         if not isinstance(expiration, str):
             raise ValueError
-        parse_timestamp(expiration)
+        parse_rfc3339(expiration)
     except (ValueError, OverflowError):
         return "no valid expiration time"
     return None
@@ -320,7 +315,7 @@ def _credentials_from_json(data: Mapping[str, Any]) -> Credentials:
         key_id,
         secret,
         token or None,
-        parse_timestamp(expiration) if expiration else None,
+        parse_rfc3339(expiration) if expiration else None,
         via=tuple(via),
     )
 
@@ -502,7 +497,7 @@ class SessionManager:
         expiration = creds.expiration
         if expiration is None or left is None or left > needed:
             return
-        until = expiration.strftime("%Y-%m-%d %H:%M:%S UTC")
+        until = utc_text(expiration)
         if left <= 0:
             raise UnusableCredentials(
                 f"The credentials obtained for profile '{target.name}' expired at {until}, by "

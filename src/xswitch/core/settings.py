@@ -16,9 +16,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from xswitch.core import paths
+from xswitch.core import fs, locks, paths
 from xswitch.core.errors import ConfigError
 from xswitch.core.model import Settings
+from xswitch.core.shell import SHELLS
 
 TOP_LEVEL_TABLES = ("settings", "clients", "profiles", "sso-sessions", "keys")
 
@@ -40,7 +41,6 @@ PROFILE_XSWITCH_KEYS = ("client", "tags", "keys", "stale", "origin")
 PROFILE_ORIGINS = ("xswitch", "sso-sync")
 SECRET_PROFILE_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
 
-SHELLS = ("bash", "zsh", "fish", "powershell")
 CACHE_MODES = ("encrypted", "plaintext")
 THEMES = ("dark", "light")
 
@@ -55,7 +55,7 @@ _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 def load_document(path: Path | str) -> dict[str, Any]:
     """Read and validate config.toml; a missing file is an empty document."""
-    from xswitch.core.paths import read_config_file
+    from xswitch.core.fs import read_config_file
 
     path = Path(path)
     raw = read_config_file(path)
@@ -120,7 +120,6 @@ class _ParseCache:
 
     @staticmethod
     def _file() -> Path:
-        from xswitch.core import paths
 
         return paths.cache_dir() / "config-toml.json"
 
@@ -151,23 +150,10 @@ class _ParseCache:
         if len(raw) < cls.MIN_SIZE:
             return
         entry = {"version": cls.VERSION, "sha256": hashlib.sha256(raw).hexdigest(), "doc": doc}
-        from xswitch.core import paths
 
-        target = cls._file()
-        temp_name = None
-        try:
-            paths.private_dir(target.parent)
-            import tempfile
-
-            fd, temp_name = tempfile.mkstemp(prefix=".config-toml.", dir=target.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                json.dump(entry, stream)
-            os.replace(temp_name, target)
-        except (OSError, TypeError, ValueError):
-            # Only a speed-up: a cache that cannot be written is skipped, not reported.
-            if temp_name is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp_name)
+        # Only a speed-up: a cache that cannot be written is skipped, not reported.
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            fs.write_private(cls._file(), json.dumps(entry).encode("utf-8"))
 
 
 def validate_document(
@@ -200,39 +186,20 @@ class _Validator:
             self.profile(profile, f"profiles.{_key(name)}")
         for name, session in doc.get("sso-sessions", {}).items():
             self.sso_session(session, f"sso-sessions.{_key(name)}")
-        self.keys(doc.get("keys", {}))
+        from xswitch.core.actions import keys_problem  # [keys]: the picker's keys
 
-    def keys(self, table: Mapping[str, Any]) -> None:
-        """[keys]: picker action = "key" (or "key1,key2"); every action known, no key twice."""
-        from xswitch.core.actions import PICKER_KEYS, key_clash
+        problem = keys_problem(doc.get("keys", {}))
+        if problem is not None:
+            raise self.fail_at_key("keys", *problem)
 
-        for name, value in table.items():
-            where = f"keys.{_key(name)}"
-            if name not in PICKER_KEYS:
-                raise self.fail_at(
-                    name,
-                    f"unknown picker action '{where}'.",
-                    "The actions are: " + ", ".join(PICKER_KEYS) + ". Check the spelling.",
-                )
-            if not isinstance(value, str) or not all(k.strip() for k in value.split(",")):
-                raise self.fail_at(name, f'{where} must be a key in quotes, e.g. "ctrl+l".')
-        clash = key_clash(table)
-        if clash is not None:
-            key, first, second = clash
-            raise self.fail_at(
-                second if second in table else first,
-                f"[keys] gives the key '{key}' to both {first} and {second}.",
-                "Give one of them another key (each key does one thing in the picker).",
-            )
-
-    def fail_at(self, key: str, message: str, hint: str = "") -> ConfigError:
-        """An error about `key` of the [keys] table, with its line when the text is known."""
+    def fail_at_key(self, table: str, key: str, message: str, hint: str) -> ConfigError:
+        """An error about `key` of `[table]`, with its line when the file's text is known."""
         line = None
         if self.text is not None:
             found = re.search(
-                r"^\[keys\][^\[]*?^[ \t]*[\"']?" + re.escape(key) + r"[\"']?[ \t]*=",
+                rf"^\[{re.escape(table)}\][^\[]*?^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=",
                 self.text,
-                re.MULTILINE | re.DOTALL,
+                re.MULTILINE,
             )
             line = self.text[: found.end()].count("\n") + 1 if found else None
         return ConfigError(message, hint, path=self.path, line=line)
@@ -433,28 +400,12 @@ def save_document(path: Path | str, doc: Mapping[str, Any]) -> None:
             path=str(path),
         ) from None
     try:
-        paths.private_dir(path.parent)
-        import tempfile
-
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise _save_failed(path, error) from None
-    temp = Path(temp_name)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
         if path.exists():
-            _keep_backup(path)
-        os.replace(temp, path)
+            # The previous version, kept whole: the backup is written like the file itself.
+            fs.write_private(path.with_name(path.name + ".bak"), path.read_bytes())
+        fs.write_private(path, data)
     except OSError as error:
-        temp.unlink(missing_ok=True)
         raise _save_failed(path, error) from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def _render(path: Path, doc: Mapping[str, Any]) -> bytes:
@@ -507,24 +458,6 @@ def _update(target: Any, new: Mapping[str, Any]) -> None:
         target[key] = value
 
 
-def _keep_backup(path: Path) -> None:
-    """Copy the current file to `<name>.bak` atomically, private like the original."""
-    backup = path.with_name(path.name + ".bak")
-    import tempfile
-
-    fd, temp_name = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(path.read_bytes())
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, backup)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def _save_failed(path: Path, error: OSError) -> ConfigError:
     return ConfigError(
         f"could not be saved ({error.strerror or error}).",
@@ -544,27 +477,19 @@ def edit_document(path: Path | str) -> Iterator[dict[str, Any]]:
     """
     import copy
 
-    from filelock import FileLock, Timeout
-
     path = Path(path)
     try:
-        paths.private_dir(path.parent)
+        fs.private_dir(path.parent)
     except OSError as error:
         raise _save_failed(path, error) from None
-    lock = FileLock(str(path) + ".lock", timeout=30, mode=0o600)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise ConfigError(
-            "is locked by another xswitch process.",
-            f"Wait for it to finish, or remove {path}.lock if no xswitch is running.",
-            path=str(path),
-        ) from None
-    try:
+    busy = ConfigError(
+        "is locked by another xswitch process.",
+        f"Wait for it to finish, or remove {path}.lock if no xswitch is running.",
+        path=str(path),
+    )
+    with locks.held(path.with_name(path.name + ".lock"), timeout=30, busy=lambda: busy):
         doc = load_document(path)
         before = copy.deepcopy(doc)
         yield doc
         if doc != before:
             save_document(path, doc)
-    finally:
-        lock.release()

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Mapping
-from datetime import UTC
 from pathlib import Path
 
 from xswitch.core.errors import UsageError
+from xswitch.core.times import rfc3339
 
 # Not `typing.TYPE_CHECKING`: the cached switch imports this module and typing costs it ~3 ms.
 TYPE_CHECKING = False
@@ -47,7 +47,7 @@ def credential_variables(
 ) -> tuple[dict[str, str], list[str]]:
     """The AWS variables to set and those to unset for `creds` (None: only unset the keys)."""
     if creds is not None:
-        expiration = rfc3339(creds) if creds.expiration is not None else None
+        expiration = rfc3339(creds.expiration) if creds.expiration is not None else None
         return session_variables(
             creds.access_key_id, creds.secret_access_key, creds.session_token, expiration, region
         )
@@ -81,11 +81,6 @@ def session_variables(
         to_set["AWS_REGION"] = region
         to_set["AWS_DEFAULT_REGION"] = region
     return to_set, to_unset
-
-
-def rfc3339(creds: Credentials) -> str:
-    assert creds.expiration is not None
-    return creds.expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def export_lines(creds: Credentials, region: str | None, shell: str = "bash") -> str:

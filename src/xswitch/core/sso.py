@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -22,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from xswitch.core import paths
+from xswitch.core import fs, locks, paths
 from xswitch.core.errors import (
     AwsError,
     EndpointMisbehaved,
@@ -35,6 +34,7 @@ from xswitch.core.errors import (
     XswitchError,
 )
 from xswitch.core.model import Credentials, DeviceAuthorization, Profile, Prompter, SsoSession
+from xswitch.core.times import parse_rfc3339, rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ DEFAULT_INTERVAL = 5
 # Registering with this scope is what makes Identity Center issue refresh tokens; it is what
 # `aws configure sso` writes when the user accepts the default.
 DEFAULT_SCOPES = ("sso:account:access",)
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 CLIENT_NAME = "xswitch"
 NO_BROWSER_ENV = "XSWITCH_NO_BROWSER"
 
@@ -112,13 +111,13 @@ class SsoToken:
             "startUrl": self.start_url,
             "region": self.region,
             "accessToken": self.access_token,
-            "expiresAt": format_time(self.expires_at),
+            "expiresAt": rfc3339(self.expires_at),
         }
         if self.client_id:
             data["clientId"] = self.client_id
             data["clientSecret"] = self.client_secret
         if self.registration_expires_at:
-            data["registrationExpiresAt"] = format_time(self.registration_expires_at)
+            data["registrationExpiresAt"] = rfc3339(self.registration_expires_at)
         if self.refresh_token:
             data["refreshToken"] = self.refresh_token
         return data
@@ -131,10 +130,10 @@ class SsoToken:
             start_url=_optional_text(data, "startUrl"),
             region=_optional_text(data, "region"),
             access_token=_required_text(data, "accessToken"),
-            expires_at=parse_time(_required_text(data, "expiresAt")),
+            expires_at=parse_rfc3339(_required_text(data, "expiresAt")),
             client_id=_optional_text(data, "clientId"),
             client_secret=_optional_text(data, "clientSecret"),
-            registration_expires_at=parse_time(registration) if registration else None,
+            registration_expires_at=parse_rfc3339(registration) if registration else None,
             refresh_token=_optional_text(data, "refreshToken") or None,
         )
 
@@ -152,7 +151,7 @@ class Registration:
         data: dict[str, Any] = {
             "clientId": self.client_id,
             "clientSecret": self.client_secret,
-            "expiresAt": format_time(self.expires_at),
+            "expiresAt": rfc3339(self.expires_at),
         }
         if self.scopes:
             data["scopes"] = list(self.scopes)
@@ -166,7 +165,7 @@ class Registration:
         return cls(
             client_id=_required_text(data, "clientId"),
             client_secret=_required_text(data, "clientSecret"),
-            expires_at=parse_time(_required_text(data, "expiresAt")),
+            expires_at=parse_rfc3339(_required_text(data, "expiresAt")),
             scopes=tuple(scopes),
         )
 
@@ -185,27 +184,6 @@ def _optional_text(data: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{key} is not a string")
     return value
-
-
-def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime(TIME_FORMAT)
-
-
-def parse_time(value: str) -> datetime:
-    """Timestamps as the AWS CLI versions write them: `...Z`, `...UTC` or with an offset.
-
-    Raises ValueError for anything else (a number, a list, a malformed time)."""
-    if not isinstance(value, str):
-        raise ValueError("the time is not a string")
-    text = value.strip()
-    if text.endswith("UTC"):
-        text = text[:-3] + "+00:00"
-    elif text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def scopes_for(session: SsoSession) -> tuple[str, ...]:
@@ -289,7 +267,7 @@ class TokenCache:
 
     def _read(self, path: Path, what: str) -> dict[str, Any] | None:
         try:
-            raw = paths.read_private_file(path, CACHE_FILE_LIMIT, warn=_warn_loose)
+            raw = fs.read_private_file(path, CACHE_FILE_LIMIT, warn=_warn_loose)
         except FileNotFoundError:
             return None
         except OSError as error:
@@ -307,26 +285,16 @@ class TokenCache:
 
     def _write(self, path: Path, data: Mapping[str, Any]) -> None:
         """Atomically, readable only by the user; a malformed file being replaced is kept aside."""
-        paths.private_dir(self.directory)
+        fs.private_dir(self.directory)
         if (path.exists() or path.is_symlink()) and self._read_quietly(path) is None:
             # Never lose a file we could not read: the user may want to look at it.
             os.replace(path, path.with_suffix(".malformed"))
-        fd, temp_name = tempfile.mkstemp(dir=self.directory, prefix=".xswitch-", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                json.dump(dict(data), stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        fs.write_private(path, json.dumps(dict(data)).encode("utf-8"))
 
     @staticmethod
     def _read_quietly(path: Path) -> dict | None:
         try:
-            data = json.loads(paths.read_private_file(path, CACHE_FILE_LIMIT).decode("utf-8"))
+            data = json.loads(fs.read_private_file(path, CACHE_FILE_LIMIT).decode("utf-8"))
         except (OSError, ValueError, RecursionError):
             return None
         return data if isinstance(data, dict) else None
@@ -534,26 +502,19 @@ def session_lock(
     session: SsoSession, env: Mapping[str, str], prompter: Prompter | None = None
 ) -> Iterator[None]:
     """Held while one thread of one process refreshes or logs in to `session`."""
-    from filelock import FileLock, Timeout
-
     key = TokenCache.token_key(session)
     with _THREAD_LOCKS_GUARD:
         thread_lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
     while not thread_lock.acquire(timeout=0.2):
         _check_cancelled(prompter)
     try:
-        lock_path = paths.private_dir(paths.cache_dir(env)) / f"sso-{key}.lock"
-        file_lock = FileLock(str(lock_path), mode=0o600)
-        while True:
-            try:
-                file_lock.acquire(timeout=0.2)
-                break
-            except Timeout:
-                _check_cancelled(prompter)
-        try:
+        with locks.held(
+            paths.cache_dir(env) / f"sso-{key}.lock",
+            timeout=None,
+            busy=lambda: PromptCancelled("The SSO login"),
+            check=lambda: _check_cancelled(prompter),
+        ):
             yield
-        finally:
-            file_lock.release()
     finally:
         thread_lock.release()
 

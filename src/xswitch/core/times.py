@@ -1,8 +1,9 @@
-"""Times as people read them: in their own time zone, with the zone named."""
+"""Times: as people read them (their own time zone, the zone named; countdowns) and as AWS writes
+them (RFC 3339 in UTC), parsed and formatted in this one place."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 def local_time(moment: datetime, now: datetime | None = None) -> str:
@@ -21,3 +22,31 @@ def countdown(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def rfc3339(moment: datetime) -> str:
+    """`moment` as AWS writes times: UTC to the second, `Z` suffix (e.g. 2030-01-02T03:04:05Z)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_text(moment: datetime) -> str:
+    """`moment` in UTC for messages, e.g. '2030-01-02 03:04:05 UTC'."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def parse_rfc3339(value: object) -> datetime:
+    """An aware UTC datetime from a time as AWS services, the AWS CLI and credential tools write it:
+    `...Z`, `...UTC`, an offset, or no zone at all (taken as UTC).
+
+    Raises ValueError for anything else (a number, a list, a malformed time)."""
+    if not isinstance(value, str):
+        raise ValueError("the time is not a string")
+    text = value.strip()
+    if text.endswith("UTC"):
+        text = text[:-3].rstrip() + "+00:00"
+    elif text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

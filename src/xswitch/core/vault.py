@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from xswitch.core import keycache, paths
+from xswitch.core import fs, keycache, locks, paths
 from xswitch.core.errors import NoTerminal, VaultError
 from xswitch.core.model import Credentials, Prompter
 
@@ -202,7 +202,7 @@ class Vault:
 
     def _open_file_store(self) -> Any:
         path = self.file_store_path()
-        paths.private_dir(path.parent)
+        fs.private_dir(path.parent)
         given = self._env.get(_PASSPHRASE)
         if given:
             store = self._new_file_store(path)
@@ -307,10 +307,14 @@ class Vault:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """Serialise read-modify-write updates (the index, the data key) across processes."""
-        from filelock import FileLock
-
-        lock_dir = paths.private_dir(paths.data_dir(self._env))
-        with FileLock(str(lock_dir / "vault.lock"), timeout=30, mode=0o600):
+        with locks.held(
+            paths.data_dir(self._env) / "vault.lock",
+            timeout=30,
+            busy=lambda: VaultError(
+                "Another xswitch has held the keyring store for more than 30 seconds.",
+                "Let it finish (or close it), then try again.",
+            ),
+        ):
             yield
 
     @contextlib.contextmanager

@@ -145,7 +145,7 @@ class ProfileActions(PickerView):
         self.board.load(message.cached)
         self.board.succeeded(message.profile, message.credentials.expiration)
         profile = self.catalog.profiles[message.profile]
-        session = actions.sso_session_of(self.catalog, profile)
+        session = self.catalog.sso_session_of(profile)
         if self._sync is None and session is not None and session.name == self._sync_session:
             self._sync_status = ""  # a sync note ("log in again") is no longer news
         self._refresh_profile(message.profile)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from xswitch.core import paths
+from xswitch.core import fs, paths
 
 FILE_NAME = "picker.json"
 
@@ -41,4 +41,4 @@ def save(client: str | None, profile: str | None, env: Mapping[str, str] = os.en
     """Remember the selection; a failure to write is not worth interrupting anyone for."""
     data = json.dumps({"client": client, "profile": profile}).encode()
     with contextlib.suppress(OSError):
-        paths.write_private(recent_file(env), data)
+        fs.write_private(recent_file(env), data)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from xswitch.core.actions import sso_session_of
 from xswitch.core.model import Catalog, Client, Kind, Origin, Profile, SsoSession
 
 if TYPE_CHECKING:
@@ -25,7 +24,7 @@ def syncing_client(session: SsoSession) -> Client:
 
 def session_to_sync(catalog: Catalog, profile: Profile | None) -> SsoSession | None:
     """The SSO session of `profile`, else the only one configured; None means: ask."""
-    session = sso_session_of(catalog, profile) if profile is not None else None
+    session = catalog.sso_session_of(profile) if profile is not None else None
     if session is not None:
         return session
     if len(catalog.sso_sessions) == 1:

@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from xswitch.core import actions, paths
+from xswitch.core import paths
 from xswitch.core.errors import XswitchError
 from xswitch.core.model import Catalog, MfaSessionInfo, Profile
 from xswitch.ui import recent
@@ -296,7 +296,7 @@ class PickerView(Screen):
         notes = [("sso sync", self._sync_status)] if self._sync_status else []
         if notes and self._sync is None and profile is not None:
             # The outcome of a sync is about its session's profiles only.
-            session = actions.sso_session_of(self.catalog, profile)
+            session = self.catalog.sso_session_of(profile)
             if session is None or session.name != self._sync_session:
                 notes = []
         if profile is not None and profile.name in self._console_problems:

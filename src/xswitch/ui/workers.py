@@ -161,7 +161,7 @@ def obtain(
 
     def obtain() -> tuple[Credentials, Any]:
         profile = app.catalog.profiles[name]
-        session = actions.sso_session_of(app.catalog, profile) if sso_login else None
+        session = app.catalog.sso_session_of(profile) if sso_login else None
         if session is not None:
             from xswitch.core.sso import SsoAuth
 
