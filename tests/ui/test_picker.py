@@ -10,6 +10,7 @@ import threading
 from datetime import timedelta
 
 from textual import events
+from textual.binding import Binding
 from textual.command import CommandPalette
 from uitesting import (
     FROZEN,
@@ -26,6 +27,7 @@ from uitesting import (
 from xswitch.core.errors import AwsError
 from xswitch.ui.app import XswitchApp
 from xswitch.ui.heap import paused_for_startup
+from xswitch.ui.screen import PickerScreen
 from xswitch.ui.screens.confirm import ConfirmProdScreen
 from xswitch.ui.screens.help import HelpScreen
 from xswitch.ui.screens.mfa import MfaScreen
@@ -404,7 +406,10 @@ async def test_every_binding_has_an_id_a_description_and_a_palette_entry(world):
     app = new_app()
     async with app.run_test(size=SIZE):
         commands = {c.title for c in app.get_system_commands(app.screen)}
-    for binding in XswitchApp.BINDINGS:
+    bindings = [*XswitchApp.BINDINGS, *PickerScreen.BINDINGS]
+    assert len(bindings) >= 20
+    for binding in bindings:
+        assert isinstance(binding, Binding)
         assert binding.id and binding.description, binding
         # Quit is built in; the palette lists the clients that exist rather than 1–9 (see
         # test_navigation.py).
@@ -540,3 +545,47 @@ async def test_copy_follows_the_callers_shell(world, moto, monkeypatch):
         await wait_until(pilot, lambda: "AWS_SESSION_TOKEN" in app.clipboard, "the copy")
         assert "set -gx AWS_ACCESS_KEY_ID " in app.clipboard
         assert "export " not in app.clipboard
+
+
+async def test_keys_remapped_in_config_toml_work_and_show_everywhere(world):
+    world.write_xswitch_config(
+        world.xswitch_config.read_text()
+        + '\n[keys]\nhelp = "h"\nfilter = "f"\nlogout = "ctrl+x"\ncopy = "x"\n'
+    )
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        bar = " ".join(screen_text(app).splitlines()[-1].split())
+        assert "h Help" in bar and "f Filter" in bar and "x Copy" in bar and "^x Log out" in bar
+        assert "? Help" not in bar and "/ Filter" not in bar
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert commands["Help"] == "Key: h" and commands["Log out"] == "Key: ^x"
+        # The old keys do nothing now; the new ones run the actions.
+        await pilot.press("question_mark")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        assert "h" in [key for key, _ in app.keys.help()]
+        await pilot.press("escape")
+        # 'f' (the filter's key now) moves the focus to the filter box before routing, as '/' did.
+        await pilot.press("f", *"ops")
+        await wait_until(pilot, lambda: app.filter_input.value == "ops", "the typed filter")
+        assert app.profiles.names == ["acme-ops"]
+
+
+async def test_a_worker_that_crashes_becomes_words_through_the_one_failure_handler(world):
+    app = new_app()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not an AWS answer")
+
+    async with app.run_test(size=SIZE) as pilot:
+        app.sessions.credentials = broken  # the engine failing in a way nobody planned for
+        await pilot.press("l")
+        await wait_until(
+            pilot,
+            lambda: any("failed unexpectedly (RuntimeError)" in n for n in notifications(app)),
+            "the failure in words",
+        )
+        assert "acme-dev" in app.board.errors and "acme-dev" not in app.board.busy
+        assert app.is_running
+        assert "a bug" not in " ".join(notifications(app))  # no internals on screen
