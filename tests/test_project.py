@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every module of core, in its packages too (core/actions/...).
 CORE_MODULES = sorted(
-    f"xswitch.core.{p.stem}"
-    for p in (ROOT / "src" / "xswitch" / "core").glob("*.py")
-    if p.stem != "__init__"
+    ".".join(p.relative_to(ROOT / "src").with_suffix("").parts).removesuffix(".__init__")
+    for p in (ROOT / "src" / "xswitch" / "core").rglob("*.py")
 )
 
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from xswitch.cli import handoff
 from xswitch.cli.context import Context, plain
 from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
-from xswitch.core import actions, errors
+from xswitch.core import errors
+from xswitch.core.actions import rows as listing
 from xswitch.core.model import MfaSessionInfo
 from xswitch.core.shell import SHELLS
 from xswitch.core.text import visible
@@ -155,7 +156,7 @@ def list_profiles(args: argparse.Namespace, ctx: Context) -> int:
     manager = ctx.sessions()
     now = datetime.now(UTC)
     mfa_sessions = [m for m in manager.mfa_sessions() if m.expiration > now]
-    rows = actions.profile_rows(catalog, manager.cached_sessions(), mfa_sessions, now)
+    rows = listing.profile_rows(catalog, manager.cached_sessions(), mfa_sessions, now)
     if args.json:
         # One profile per line: readable, grep-friendly, and each row goes through the C encoder
         # (an indented dump takes the pure-Python one: a second for 10,000 profiles).
@@ -180,7 +181,7 @@ def _mfa_line(mfa: MfaSessionInfo, now: datetime) -> str:
     )
 
 
-def _session_cell(row: actions.ProfileRow, now: datetime) -> str:
+def _session_cell(row: listing.ProfileRow, now: datetime) -> str:
     if row.seconds_left is None or row.expires is None:
         return "-"
     session = "expired" if row.state == "expired" else _duration(row.seconds_left)
@@ -191,7 +192,7 @@ def _session_cell(row: actions.ProfileRow, now: datetime) -> str:
     return session
 
 
-def _print_table(ctx: Context, rows: list[actions.ProfileRow]) -> None:
+def _print_table(ctx: Context, rows: list[listing.ProfileRow]) -> None:
     if not rows:
         ctx.note("No profiles found. Add some to ~/.aws/config or to xswitch's config.toml.")
         return
@@ -250,7 +251,7 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
 
     profile = resolve(ctx.catalog(), args.profile)
     now = datetime.now(UTC)
-    row, mfa = actions.whoami(ctx.sessions(), profile, ctx.prompter(), now)
+    row, mfa = listing.whoami(ctx.sessions(), profile, ctx.prompter(), now)
     if args.json:
         ctx.print(json.dumps(row.to_json(), indent=2))
         return 0

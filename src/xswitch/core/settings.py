@@ -186,7 +186,7 @@ class _Validator:
             self.profile(profile, f"profiles.{_key(name)}")
         for name, session in doc.get("sso-sessions", {}).items():
             self.sso_session(session, f"sso-sessions.{_key(name)}")
-        from xswitch.core.actions import keys_problem  # [keys]: the picker's keys
+        from xswitch.core.actions.keys import keys_problem  # [keys]: the picker's keys
 
         problem = keys_problem(doc.get("keys", {}))
         if problem is not None:

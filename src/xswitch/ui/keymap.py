@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from textual.binding import Binding
 
-from xswitch.core.actions import PICKER_KEYS, normal_key
+from xswitch.core.actions.keys import PICKER_KEYS, normal_key
 
 
 class PickerAction(NamedTuple):

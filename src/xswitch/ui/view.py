@@ -19,10 +19,11 @@ from textual.widgets import Input, Static
 
 from xswitch.core import paths
 from xswitch.core.errors import XswitchError
-from xswitch.core.model import Catalog, MfaSessionInfo, Profile
+from xswitch.core.model import Catalog, Profile
 from xswitch.ui import recent
 from xswitch.ui.board import DirectoryWatch
 from xswitch.ui.closing import unless_closing
+from xswitch.ui.facts import ProfileFacts
 from xswitch.ui.jump import ClientNumber
 from xswitch.ui.sync import SYNCING_KEY, SyncPreview
 from xswitch.ui.widgets.client_list import ClientList
@@ -62,9 +63,7 @@ class PickerView(Screen):
         # the keys typed right after it on a busy machine.
         self.filter_box = FilterInput(placeholder=FILTER_PLACEHOLDER, id="filter")
         self.filter_query = ""
-        self._chains: dict[str, list[str] | XswitchError] = {}
-        # Profiles one MFA code unlocks: a scan of every profile, so found once per profile.
-        self._unlocked: dict[str, list[str]] = {}
+        self._facts = ProfileFacts()
         # Console sign-in problems: shown in the details, not as a session error of the row.
         self._console_problems: dict[str, XswitchError] = {}
         self._sync: SyncPreview | None = None
@@ -72,9 +71,6 @@ class PickerView(Screen):
         self._sync_session = ""  # the SSO session the sync note is about
         # Sessions whose saved SSO login the portal refused during a sync: `S` logs in anew.
         self._sync_refused: set[str] = set()
-        # MFA sessions from the cache, read again when the board is (see _live_mfa).
-        self._mfa_sessions: list[MfaSessionInfo] = []
-        self._mfa_read = -1
         self._key_bar_hints: list[tuple[str, str]] = []
         self.started = False  # mounted with its sessions loaded (Textual mounts it after the app)
 
@@ -333,39 +329,18 @@ class PickerView(Screen):
             error,
             now,
             notes=notes,
-            mfa=self._live_mfa(profile, now),
+            mfa=self._facts.live_mfa(self.sessions, profile, now, self.board.loads),
         )
-
-    def _live_mfa(self, profile: Profile, now: datetime) -> MfaSessionInfo | None:
-        from xswitch.core.sessions import live_mfa_session
-
-        if self._mfa_read != self.board.loads:
-            self._mfa_read = self.board.loads
-            try:
-                self._mfa_sessions = self.sessions.mfa_sessions()
-            except XswitchError:
-                self._mfa_sessions = []
-        return live_mfa_session(profile.name, self._mfa_sessions, now)
 
     def _chain(self, profile: Profile) -> list[str] | XswitchError:
         if self._sync is not None and self._sync.is_provisional(profile.name):
             return []  # the engine does not know it until the sync is stored
-        if profile.name not in self._chains:
-            try:
-                self._chains[profile.name] = self.sessions.chain_description(profile)
-            except XswitchError as error:
-                self._chains[profile.name] = error
-        return self._chains[profile.name]
+        return self._facts.chain(self.sessions, profile)
 
     def _unlocks(self, profile: Profile) -> list[str]:
         if not profile.mfa_serial or profile.client == SYNCING_KEY:
             return []
-        if profile.name not in self._unlocked:
-            try:
-                self._unlocked[profile.name] = self.sessions.unlocks(profile)
-            except XswitchError:
-                self._unlocked[profile.name] = []
-        return self._unlocked[profile.name]
+        return self._facts.unlocks(self.sessions, profile)
 
     # --- countdown ----------------------------------------------------------------------------
 
@@ -413,8 +388,7 @@ class PickerView(Screen):
         self.switcher.use_catalog(catalog)
         self.profiles.catalog = catalog
         self._group(catalog)
-        self._chains.clear()
-        self._unlocked.clear()
+        self._facts.forget()
         keys = [c.key for c in catalog.clients]
         index = keys.index(shown.key) if shown is not None and shown.key in keys else 0
         self.clients.set_clients(catalog.clients, index)
