@@ -589,3 +589,13 @@ async def test_a_worker_that_crashes_becomes_words_through_the_one_failure_handl
         assert "acme-dev" in app.board.errors and "acme-dev" not in app.board.busy
         assert app.is_running
         assert "a bug" not in " ".join(notifications(app))  # no internals on screen
+
+
+async def test_palette_commands_run_the_screens_actions(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        commands = {c.title: c.callback for c in app.get_system_commands(app.screen)}
+        app.call_later(commands["Clients column"])  # as the palette runs a command
+        await wait_until(pilot, lambda: app.focused is app.clients, "the clients column")
+        app.call_later(commands["Help"])
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
