@@ -7,7 +7,8 @@ import argparse
 
 from xswitch.cli.context import Context, plain
 from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS
-from xswitch.core import actions, errors
+from xswitch.core import errors
+from xswitch.core.actions import uses as actions
 from xswitch.core.model import Credentials, Profile
 
 

@@ -13,7 +13,8 @@ import threading
 from datetime import datetime
 
 from xswitch.cli.context import Context
-from xswitch.core import actions, errors
+from xswitch.core import errors
+from xswitch.core.actions import uses as actions
 from xswitch.core.model import Catalog, SsoSession
 from xswitch.core.text import visible
 

@@ -191,7 +191,7 @@ class XswitchApp(App[None]):
 
     def _say_if_nested(self) -> None:
         """Started inside an xswitch shell: say so before anyone logs in (not a refusal)."""
-        from xswitch.core.actions import outer_subshell
+        from xswitch.core.actions.uses import outer_subshell
 
         where = outer_subshell(self.env)
         if where is None:

@@ -6,10 +6,10 @@ report back. The work itself is `core.actions` run by `ui.workers`.
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import SuspendNotSupported
 
-from xswitch.core import actions
 from xswitch.core.errors import SsoLoginRequired, XswitchError
 from xswitch.core.model import Credentials, Profile
 from xswitch.ui import workers
@@ -27,8 +27,18 @@ from xswitch.ui.messages import (
 )
 from xswitch.ui.view import PickerView
 
+if TYPE_CHECKING:
+    _View = PickerView
+else:
+    _View = object  # a mixin of PickerScreen (see ui.view)
 
-class ProfileActions(PickerView):
+if TYPE_CHECKING:
+    from xswitch.core.actions.uses import SubshellPlan
+
+# core.actions.uses is imported where it is used: not before the picker's first frame.
+
+
+class ProfileActions(_View):
     def action_login(self) -> None:
         profile = self._selected_or_say()
         if profile is not None:
@@ -95,7 +105,9 @@ class ProfileActions(PickerView):
         profile = self._selected_or_say()
         if profile is None:
             return
-        client = actions.production_client(self.catalog, profile)
+        from xswitch.core.actions.uses import production_client
+
+        client = production_client(self.catalog, profile)
         if client is None:
             self.start_login(profile.name, purpose)
             return
@@ -212,7 +224,9 @@ class ProfileActions(PickerView):
         self.app.push_screen(LinkScreen(title, message.note, message.url))
 
     def _run_subshell(self, profile: Profile, creds: Credentials) -> None:
-        outer = actions.outer_subshell(self.env)
+        from xswitch.core.actions.uses import outer_subshell, plan_subshell
+
+        outer = outer_subshell(self.env)
         if outer is not None:
             self.app.notify(
                 f"This picker runs inside the xswitch subshell for '{outer}'. Leave it ('exit') "
@@ -221,7 +235,7 @@ class ProfileActions(PickerView):
                 markup=False,
             )
             return
-        plan = actions.plan_subshell(self.catalog, profile, creds, self.env)
+        plan = plan_subshell(self.catalog, profile, creds, self.env)
         try:
             problem = self._hand_over(plan)
         except SuspendNotSupported:
@@ -231,7 +245,7 @@ class ProfileActions(PickerView):
             self.app.notify(str(problem), severity="error", markup=False)
         self._reload_sessions()
 
-    def _hand_over(self, plan: actions.SubshellPlan) -> XswitchError | None:
+    def _hand_over(self, plan: SubshellPlan) -> XswitchError | None:
         """The terminal to the subshell until it exits; what went wrong starting it, if anything."""
         from xswitch.core.shell import run_subshell
 
@@ -261,7 +275,9 @@ class ProfileActions(PickerView):
         )
 
     def _copy_exports(self, profile: Profile, creds: Credentials) -> None:
-        lines = actions.exports(self.catalog, profile, creds, self.env)
+        from xswitch.core.actions.uses import exports
+
+        lines = exports(self.catalog, profile, creds, self.env)
         what = f"{lines.shell} export lines for {profile.name}"
         work = partial(workers.clipboard, self.switcher, self, lines.lines, what)
         workers.start(self, workers.Job("clipboard"), work, group="clipboard", exclusive=True)

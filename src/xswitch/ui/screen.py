@@ -11,6 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.binding import BindingType
+from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -19,9 +20,10 @@ from xswitch.ui.closing import unless_closing
 from xswitch.ui.messages import Reloaded, ReloadFailed
 from xswitch.ui.profile_actions import ProfileActions
 from xswitch.ui.sync_actions import SyncActions
+from xswitch.ui.view import PickerView
 
 
-class PickerScreen(ProfileActions, SyncActions):
+class PickerScreen(ProfileActions, SyncActions, PickerView, Screen):
     BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings(on_app=False))
 
     # --- one place for failures -----------------------------------------------------------------

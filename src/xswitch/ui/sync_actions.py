@@ -6,6 +6,7 @@ same as `xswitch sso sync`; the provisional rows are `ui.sync.SyncPreview`.
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
@@ -17,8 +18,13 @@ from xswitch.ui.messages import SyncCancelled, SyncFailed, SyncFinished, SyncPro
 from xswitch.ui.sync import SYNCING_KEY, SyncPreview, progress_line, session_to_sync, summary_line
 from xswitch.ui.view import PickerView
 
+if TYPE_CHECKING:
+    _View = PickerView
+else:
+    _View = object  # a mixin of PickerScreen (see ui.view)
 
-class SyncActions(PickerView):
+
+class SyncActions(_View):
     def action_sso_sync(self) -> None:
         if self._sync is not None:
             self.app.notify(

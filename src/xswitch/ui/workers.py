@@ -14,7 +14,6 @@ from weakref import WeakKeyDictionary
 from textual.message import Message
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from xswitch.core import actions
 from xswitch.core.errors import CredentialError, PromptCancelled, XswitchError
 from xswitch.core.model import Credentials, Profile, SsoSession
 from xswitch.ui.messages import (
@@ -176,12 +175,13 @@ def obtain(
 def sync(app: XswitchApp, node: DOMNode, session: SsoSession, relogin: bool) -> None:
     """Discover and store the accounts of `session`; each account as it arrives, then the
     configuration read back."""
+    from xswitch.core.actions.uses import sync_sso
     from xswitch.core.profiles import load_catalog
 
     waiting = Waiting(app, abandon_on_cancel=True)
 
     def sync() -> tuple[Any, Any]:
-        return actions.sync_sso(
+        return sync_sso(
             session,
             app.env,
             waiting.prompter,
@@ -209,6 +209,8 @@ def reload(app: XswitchApp, node: DOMNode) -> None:
 
 def console(app: XswitchApp, node: DOMNode, profile: Profile, creds: Credentials) -> None:
     """A console sign-in link for `creds`: opened in a browser, else shown to be copied."""
+    from xswitch.core.actions import uses as actions
+
     endpoint = app.env.get("XSWITCH_SIGNIN_ENDPOINT")
     if app.demo and not endpoint:
         # The demo's local AWS has no console: show what the link would look like.
