@@ -25,6 +25,8 @@ from uitesting import (
 )
 
 from xswitch.core.errors import AwsError
+from xswitch.core.profiles import load_catalog
+from xswitch.core.sessions import SessionManager
 from xswitch.ui.app import XswitchApp
 from xswitch.ui.heap import paused_for_startup
 from xswitch.ui.screen import PickerScreen
@@ -599,3 +601,20 @@ async def test_palette_commands_run_the_screens_actions(world):
         await wait_until(pilot, lambda: app.focused is app.clients, "the clients column")
         app.call_later(commands["Help"])
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+
+
+async def test_no_color_in_the_given_environment_draws_in_greys(world):
+    # Textual reads NO_COLOR from os.environ only; the picker honours the environment it is given.
+    assert "NO_COLOR" not in os.environ
+    catalog = load_catalog(os.environ)
+    env = {**os.environ, "NO_COLOR": "1"}
+    app = XswitchApp(catalog, SessionManager(catalog, env), env=env)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        colours = {
+            segment.style.color.get_truecolor()
+            for strip in app.screen._compositor.render_strips()
+            for segment in strip
+            if segment.style is not None and segment.style.color is not None
+        }
+        assert colours and all(r == g == b for r, g, b in colours), colours
