@@ -1,18 +1,26 @@
-"""What the details pane says of a profile that takes a scan of every profile to find: its source
-chain, the profiles one MFA code unlocks, the live MFA session it is assumed from. Found once per
-profile and kept until the catalog changes (the MFA sessions: until the session board is read
-again)."""
+"""What the details pane says of a profile. What takes a scan of every profile to find (its
+source chain, the profiles one MFA code unlocks, the live MFA session it is assumed from) is found
+once per profile and kept until the catalog changes (the MFA sessions: until the session board is
+read again)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
 from xswitch.core.errors import XswitchError
-from xswitch.core.model import MfaSessionInfo, Profile
+from xswitch.core.model import Catalog, MfaSessionInfo, Profile
+from xswitch.ui.sync import SYNCING_KEY
+from xswitch.ui.widgets.details import details_text
 
 if TYPE_CHECKING:
     from xswitch.core.sessions import SessionManager
+    from xswitch.ui.board import SessionBoard
+
+# No configuration can produce this client key: the provisional rows of a running SSO sync.
 
 
 class ProfileFacts:
@@ -56,3 +64,36 @@ class ProfileFacts:
             except XswitchError:
                 self._mfa_sessions = []
         return live_mfa_session(profile.name, self._mfa_sessions, now)
+
+    def details(
+        self,
+        catalog: Catalog,
+        sessions: SessionManager,
+        board: SessionBoard,
+        profile: Profile,
+        notes: Sequence[tuple[str, str]],
+        now: datetime,
+        *,
+        provisional: bool = False,
+    ) -> Text:
+        """The details of `profile` (`provisional`: found by a sync not stored yet, which the
+        engine does not know; nor is a syncing row's MFA device worth a scan)."""
+        chain = [] if provisional else self.chain(sessions, profile)
+        error = board.errors.get(profile.name)
+        if isinstance(chain, XswitchError):
+            error, chain = error or chain, []
+        unlocks: list[str] = []
+        if profile.mfa_serial and profile.client != SYNCING_KEY:
+            unlocks = self.unlocks(sessions, profile)
+        return details_text(
+            profile,
+            catalog.client(profile.client),
+            chain,
+            unlocks,
+            board.row(profile.name, now),
+            board.expirations.get(profile.name),
+            error,
+            now,
+            notes=notes,
+            mfa=self.live_mfa(sessions, profile, now, board.loads),
+        )

@@ -25,7 +25,7 @@ from xswitch.ui.board import DirectoryWatch
 from xswitch.ui.closing import unless_closing
 from xswitch.ui.facts import ProfileFacts
 from xswitch.ui.jump import ClientNumber
-from xswitch.ui.sync import SYNCING_KEY, SyncPreview
+from xswitch.ui.sync import SyncPreview
 from xswitch.ui.widgets.client_list import ClientList
 from xswitch.ui.widgets.details import Details, details_text, no_profiles_text
 from xswitch.ui.widgets.filter_input import FilterInput
@@ -320,36 +320,17 @@ class PickerView(_Screen):
         elif profile is None:
             details.show(details_text(None, None, [], [], None, None, None, notes=notes))
         else:
-            details.show(self._profile_details(profile, notes))
-
-    def _profile_details(self, profile: Profile, notes: list[tuple[str, str]]) -> Text:
-        now = self.clock()
-        chain = self._chain(profile)
-        error = self.board.errors.get(profile.name)
-        if isinstance(chain, XswitchError):
-            error, chain = error or chain, []
-        return details_text(
-            profile,
-            self.catalog.client(profile.client),
-            chain,
-            self._unlocks(profile),
-            self.board.row(profile.name, now),
-            self.board.expirations.get(profile.name),
-            error,
-            now,
-            notes=notes,
-            mfa=self._facts.live_mfa(self.sessions, profile, now, self.board.loads),
-        )
-
-    def _chain(self, profile: Profile) -> list[str] | XswitchError:
-        if self._sync is not None and self._sync.is_provisional(profile.name):
-            return []  # the engine does not know it until the sync is stored
-        return self._facts.chain(self.sessions, profile)
-
-    def _unlocks(self, profile: Profile) -> list[str]:
-        if not profile.mfa_serial or profile.client == SYNCING_KEY:
-            return []
-        return self._facts.unlocks(self.sessions, profile)
+            provisional = self._sync is not None and self._sync.is_provisional(profile.name)
+            text = self._facts.details(
+                self.catalog,
+                self.sessions,
+                self.board,
+                profile,
+                notes,
+                self.clock(),
+                provisional=provisional,
+            )
+            details.show(text)
 
     # --- countdown ----------------------------------------------------------------------------
 
