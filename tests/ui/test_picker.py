@@ -24,8 +24,8 @@ from uitesting import (
     wait_until,
 )
 
+from xswitch.core.config import load_catalog
 from xswitch.core.errors import AwsError
-from xswitch.core.profiles import load_catalog
 from xswitch.core.sessions import SessionManager
 from xswitch.ui.app import XswitchApp
 from xswitch.ui.heap import paused_for_startup
@@ -317,7 +317,7 @@ async def test_subshell_runs_with_the_credentials_then_the_picker_refreshes(
     monkeypatch.setenv("SHELL", str(fake_shell))
     import os
 
-    from xswitch.core.profiles import load_catalog
+    from xswitch.core.config import load_catalog
     from xswitch.core.sessions import SessionManager
 
     catalog = load_catalog(os.environ)

@@ -247,7 +247,7 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def whoami(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.profiles import resolve
+    from xswitch.core.config import resolve
 
     profile = resolve(ctx.catalog(), args.profile)
     now = datetime.now(UTC)
@@ -288,7 +288,7 @@ def logout(args: argparse.Namespace, ctx: Context) -> int:
         )
     name = None
     if args.profile:
-        from xswitch.core.profiles import resolve
+        from xswitch.core.config import resolve
 
         name = resolve(ctx.catalog(), args.profile).name
     forgotten = ctx.sessions().logout(name)

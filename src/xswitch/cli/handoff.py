@@ -15,7 +15,7 @@ from xswitch.core.model import Credentials, Profile
 def obtain(
     ctx: Context, name: str, *, force: bool = False, min_seconds_left: int | None = None
 ) -> tuple[Profile, Credentials]:
-    from xswitch.core.profiles import resolve
+    from xswitch.core.config import resolve
 
     profile = resolve(ctx.catalog(), name)
     creds = ctx.sessions().credentials(
@@ -30,7 +30,7 @@ def confirm_production(ctx: Context, args: argparse.Namespace, name: str) -> Non
     At a terminal the name must be typed (case and surrounding spaces ignored); without one,
     `--yes` confirms. Called before any credential is obtained, so a refusal changes nothing.
     """
-    from xswitch.core.profiles import resolve
+    from xswitch.core.config import resolve
 
     profile = resolve(ctx.catalog(), name)
     client = actions.production_client(ctx.catalog(), profile)

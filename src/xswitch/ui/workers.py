@@ -176,7 +176,7 @@ def sync(app: XswitchApp, node: DOMNode, session: SsoSession, relogin: bool) -> 
     """Discover and store the accounts of `session`; each account as it arrives, then the
     configuration read back."""
     from xswitch.core.actions.uses import sync_sso
-    from xswitch.core.profiles import load_catalog
+    from xswitch.core.config import load_catalog
 
     waiting = Waiting(app, abandon_on_cancel=True)
 
@@ -202,7 +202,7 @@ def logout(app: XswitchApp, node: DOMNode, name: str) -> None:
 
 def reload(app: XswitchApp, node: DOMNode) -> None:
     """Re-read the configuration off the UI thread (thousands of profiles take a while)."""
-    from xswitch.core.profiles import load_catalog
+    from xswitch.core.config import load_catalog
 
     node.post_message(Reloaded(load_catalog(app.env)))
 
