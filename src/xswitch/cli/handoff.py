@@ -178,7 +178,7 @@ def console(args: argparse.Namespace, ctx: Context) -> int:
     if args.print:
         ctx.print(url)
         return 0
-    if open_in_browser(url):
+    if open_in_browser(url, ctx.env):
         ctx.note(f"Opened the AWS console for '{plain(profile.name)}'.")
         return 0
     raise errors.UsageError(

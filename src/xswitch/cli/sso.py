@@ -83,13 +83,13 @@ def _choices(sessions) -> str:
 
 
 def _open_browser(args: argparse.Namespace, ctx: Context) -> bool:
-    from xswitch.core.sso import NO_BROWSER_ENV
+    from xswitch.core.sso.auth import NO_BROWSER_ENV
 
     return not (getattr(args, "no_browser", False) or bool(ctx.env.get(NO_BROWSER_ENV)))
 
 
 def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
-    from xswitch.core.sso import SsoAuth
+    from xswitch.core.sso.auth import SsoAuth
 
     timeout = ctx.catalog().settings.network_timeout
     return SsoAuth(session, ctx.env, open_browser=_open_browser(args, ctx), timeout=timeout)

@@ -1,6 +1,7 @@
 """What the picker shows of an SSO sync (`S`, run by `ui.sync_actions`): which session to sync,
 the "syncing…" client whose rows appear as accounts arrive, and the one-line status shown in the
-header and the details view. The sync itself is `core.actions.sync_sso`, as for `xswitch sso sync`.
+header and the details view. The sync itself is `core.actions.uses.sync_sso` (as for `xswitch sso
+sync`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from xswitch.core.model import Catalog, Client, Kind, Origin, Profile, SsoSession
 
 if TYPE_CHECKING:
-    from xswitch.core.discovery import DiscoveredAccount, Discovery, Progress, SyncReport
+    from xswitch.core.sso.discovery import DiscoveredAccount, Discovery, Progress, SyncReport
 
 # No configuration can produce this key (config.toml keys are TOML bare or quoted strings shown
 # to people; a control character is refused there), so the provisional client never collides.
@@ -63,7 +64,7 @@ class SyncPreview:
 
     def add(self, account: DiscoveredAccount) -> list[str]:
         """Provisional profiles for the roles of `account` not configured yet; their names."""
-        from xswitch.core.discovery import profile_name
+        from xswitch.core.sso.discovery import profile_name
 
         names = []
         for role in account.roles:

@@ -162,7 +162,7 @@ def obtain(
         profile = app.catalog.profiles[name]
         session = app.catalog.sso_session_of(profile) if sso_login else None
         if session is not None:
-            from xswitch.core.sso import SsoAuth
+            from xswitch.core.sso.auth import SsoAuth
 
             SsoAuth(session, app.env).login(prompter)
         creds = app.sessions.credentials(name, prompter, force_refresh=force_refresh)

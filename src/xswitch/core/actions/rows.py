@@ -163,9 +163,9 @@ def whoami(
     mfa = live_mfa_session(profile.name, manager.mfa_sessions(), now)
     row = IdentityRow(
         profile=profile.name,
-        account=identity.get("Account"),
-        arn=identity.get("Arn"),
-        user_id=identity.get("UserId"),
+        account=identity.account,
+        arn=identity.arn,
+        user_id=identity.user_id,
         expires=info.expiration if info else None,
         mfa_session_cap=bool(info and info.mfa_session),
         mfa_session=MfaSessionRow.of(mfa, now) if mfa else None,

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from xswitch.core.model import Catalog, Client, Credentials, Profile, SsoSession
 
 if TYPE_CHECKING:
-    from xswitch.core.discovery import Discovery, Progress, SyncReport
     from xswitch.core.model import Prompter
+    from xswitch.core.sso.discovery import Discovery, Progress, SyncReport
 
 
 def production_client(catalog: Catalog, profile: Profile) -> Client | None:
@@ -127,12 +127,7 @@ def console_url(profile: Profile, creds: Credentials, env: Mapping[str, str]) ->
     """The console sign-in link for `creds` (a GetSigninToken call: blocking, bounded)."""
     from xswitch.core.console import chained_role, federation_login_url
 
-    return federation_login_url(
-        creds,
-        profile.region_in(env),
-        chained=chained_role(creds),
-        endpoint=env.get("XSWITCH_SIGNIN_ENDPOINT"),
-    )
+    return federation_login_url(creds, profile.region_in(env), chained=chained_role(creds), env=env)
 
 
 def demo_console_url(profile: Profile) -> str:
@@ -162,8 +157,8 @@ def sync_sso(
     Blocking. `relogin` starts a new device login whatever the saved token (after the portal
     refused it); `on_progress` sees each account as it arrives; `cancelled` stops the listing.
     """
-    from xswitch.core.discovery import discover, store
-    from xswitch.core.sso import SsoAuth
+    from xswitch.core.sso.auth import SsoAuth
+    from xswitch.core.sso.discovery import discover, store
 
     auth = SsoAuth(session, env, open_browser=open_browser, timeout=timeout)
     token = auth.login(prompter) if relogin else auth.token(prompter)
