@@ -156,6 +156,7 @@ class Settings:
     mfa_session_duration: int = 28800  # seconds an MFA GetSessionToken session lasts (a workday)
     network_timeout: int = 15  # seconds each attempt of an AWS call may take, all in all
     catalog_pull_hours: int = 24  # shared catalogs are pulled in the background this often; 0 never
+    keys: tuple[tuple[str, str], ...] = ()  # [keys]: picker action id -> key(s), as written
 
 
 @dataclass(frozen=True)
