@@ -169,7 +169,15 @@ def test_browser_is_opened_unless_told_not_to(isolated, sso_server, xswitch_cmd,
     env.pop("XSWITCH_NO_BROWSER")
     approving = approve_when_asked(sso_server)
     result = subprocess.run(
-        [*xswitch_cmd, "sso", "login", "acme", *(["--no-browser"] if no_browser else [])],
+        # The device code flow (a browser here would otherwise sign in with PKCE: test_pkce.py).
+        [
+            *xswitch_cmd,
+            "sso",
+            "login",
+            "acme",
+            "--use-device-code",
+            *(["--no-browser"] if no_browser else []),
+        ],
         capture_output=True,
         text=True,
         env=env,

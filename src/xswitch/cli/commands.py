@@ -443,8 +443,9 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def console(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.browser import open_in_browser
     from xswitch.core.config import resolve
-    from xswitch.core.console import chained_role, federation_login_url, open_in_browser
+    from xswitch.core.console import chained_role, federation_login_url
 
     confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
     profile, creds = _obtain(ctx, args.profile)

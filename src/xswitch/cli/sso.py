@@ -24,9 +24,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     sso = parser.add_subparsers(title="sso commands", metavar="ACTION", required=True)
 
-    login = sso.add_parser("login", help="log in to an SSO session (device code in the browser)")
+    login = sso.add_parser(
+        "login",
+        help="log in to an SSO session (in the browser, or with a device code)",
+        description="Log in to an SSO session: authorization code with PKCE in a browser on this "
+        "machine, or a device code to approve anywhere (--use-device-code, and automatically "
+        "when no browser can be opened here).",
+    )
     login.add_argument("session", nargs="?", metavar="SESSION")
-    login.add_argument("--no-browser", action="store_true", help="print the URL, open nothing")
+    login.add_argument(
+        "--no-browser", action="store_true", help="device code: print the URL, open nothing"
+    )
+    login.add_argument(
+        "--use-device-code",
+        action="store_true",
+        help="approve a code (on any device) instead of signing in with a browser here",
+    )
     login.set_defaults(func=login_command)
 
     sync = sso.add_parser(
@@ -42,6 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     sync.add_argument(
         "--no-browser", action="store_true", help="if a login is needed, open nothing"
+    )
+    sync.add_argument(
+        "--use-device-code", action="store_true", help="if a login is needed, use a device code"
     )
     sync.set_defaults(func=sync_command)
 
@@ -83,11 +99,19 @@ def _choices(sessions) -> str:
 
 
 def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
+    from xswitch.core.browser import browser_for
     from xswitch.core.sso.auth import NO_BROWSER_ENV, SsoAuth
 
     no_browser = getattr(args, "no_browser", False) or bool(ctx.env.get(NO_BROWSER_ENV))
-    timeout = ctx.catalog().settings.network_timeout
-    return SsoAuth(session, ctx.env, open_browser=not no_browser, timeout=timeout)
+    settings = ctx.catalog().settings
+    return SsoAuth(
+        session,
+        ctx.env,
+        open_browser=not no_browser,
+        timeout=settings.network_timeout,
+        browser=browser_for(settings.browser),
+        use_device_code=getattr(args, "use_device_code", False),
+    )
 
 
 def login_command(args: argparse.Namespace, ctx: Context) -> int:

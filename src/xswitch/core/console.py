@@ -215,21 +215,3 @@ def chained_role(creds: Credentials) -> bool:
     """True for a role assumed by another role: the sign-in service then refuses a
     SessionDuration (see `federation_login_url`)."""
     return sum(step.startswith("role:") for step in creds.via) > 1
-
-
-def open_in_browser(url: str, env: Mapping[str, str] = os.environ) -> bool:
-    """Open `url` in a graphical browser; False when none can be opened.
-
-    On Linux without a display nothing is tried: `webbrowser` would fall back to a text browser
-    (lynx, w3m) that takes over the terminal.
-    """
-    import sys
-    import webbrowser
-
-    graphical = env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
-    if sys.platform.startswith("linux") and not graphical:
-        return False
-    try:
-        return webbrowser.open(url, new=2)
-    except webbrowser.Error:
-        return False

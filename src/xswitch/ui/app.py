@@ -109,7 +109,7 @@ def _utc_now() -> datetime:
 
 
 def _opens_in_browser(url: str) -> bool:
-    from xswitch.core.console import open_in_browser  # not at start-up: the picker's first frame
+    from xswitch.core.browser import open_in_browser  # not at start-up: the picker's first frame
 
     return open_in_browser(url)
 

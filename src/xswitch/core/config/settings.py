@@ -35,8 +35,9 @@ SETTINGS_KEYS = (
     "sso_rate_limit",
     "mfa_session_duration",
     "network_timeout",
+    "browser",
 )
-CLIENT_KEYS = ("name", "color", "prod", "notes", "tags", "profiles", "match")
+CLIENT_KEYS = ("name", "color", "prod", "notes", "tags", "profiles", "match", "browser")
 SSO_SESSION_KEYS = ("start_url", "region", "scopes")
 # Keys of a [profiles.NAME] table that belong to xswitch; every other scalar key is an AWS setting
 # (AWS adds profile keys over time, so those are accepted as long as they are scalars).
@@ -140,6 +141,8 @@ class _Validator:
             self.integer(table["mfa_session_duration"], where + "mfa_session_duration", 900, 129600)
         if "network_timeout" in table:
             self.integer(table["network_timeout"], where + "network_timeout", 1, 300)
+        if "browser" in table:
+            self.browser(table["browser"], where + "browser")
 
     def client(self, client: Any, where: str) -> None:
         self.table(client, where)
@@ -149,6 +152,8 @@ class _Validator:
                 self.string(client[key], f"{where}.{key}")
         if "prod" in client:
             self.boolean(client["prod"], f"{where}.prod")
+        if "browser" in client:
+            self.browser(client["browser"], f"{where}.browser")
         for key in ("tags", "profiles", "match"):
             if key in client:
                 self.strings(client[key], f"{where}.{key}")
@@ -194,6 +199,14 @@ class _Validator:
         if not isinstance(value, str):
             raise self.fail(f"{where} must be a string (in quotes).")
         return value
+
+    def browser(self, value: Any, where: str) -> None:
+        from xswitch.core.browser import parse_browser
+
+        try:
+            parse_browser(self.string(value, where))
+        except ValueError as error:
+            raise self.fail(f"{where}: {error}.") from None
 
     def boolean(self, value: Any, where: str) -> None:
         if not isinstance(value, bool):
@@ -241,6 +254,7 @@ def validate_settings(doc: Mapping[str, Any], env: Mapping[str, str] = os.enviro
         sso_rate_limit=float(table.get("sso_rate_limit", Settings.sso_rate_limit)),
         mfa_session_duration=table.get("mfa_session_duration", Settings.mfa_session_duration),
         network_timeout=table.get("network_timeout", Settings.network_timeout),
+        browser=table.get("browser", Settings.browser),
     )
 
 

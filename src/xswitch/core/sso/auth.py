@@ -1,9 +1,10 @@
 """The token of one SSO session: read from the cache, refreshed, or obtained by a new login.
 
 One login per SSO session runs at a time across threads and processes (`session_lock`); whoever
-waited re-reads the cache. The interactive login is the OAuth device authorization grant
-(`SsoAuth._new_login` is where another grant would be chosen). botocore is imported only when a
-call to the SSO services is about to be made.
+waited re-reads the cache. The interactive login is the authorization code grant with PKCE and a
+loopback redirect when a browser can be opened (as the AWS CLI v2 does), else the device
+authorization grant (`SsoAuth._new_login` chooses). botocore is imported only when a call to the
+SSO services is about to be made.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xswitch.core import locks, paths
 from xswitch.core.aws.clients import unsigned_client
@@ -30,7 +32,12 @@ from xswitch.core.errors import (
     XswitchError,
 )
 from xswitch.core.model import DeviceAuthorization, Prompter, SsoSession
+from xswitch.core.sso import pkce
 from xswitch.core.sso.tokens import Registration, SsoToken, TokenCache, scopes_for
+from xswitch.core.text import visible
+
+if TYPE_CHECKING:
+    from xswitch.core.browser import Browser
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,7 @@ SLOW_DOWN_DELAY = 5  # seconds added to the poll interval on SlowDownException (
 DEFAULT_INTERVAL = 5
 CLIENT_NAME = "xswitch"
 NO_BROWSER_ENV = "XSWITCH_NO_BROWSER"
+BROWSER_LOGIN_WAIT = 10 * 60  # seconds the browser sign-in may take before it is given up
 
 
 # What each answer must hold (key -> type); anything else is the endpoint's fault.
@@ -103,6 +111,8 @@ class SsoAuth:
         sleep: Callable[[float], None] = time.sleep,
         open_browser: bool | None = None,
         timeout: float | None = None,
+        browser: Browser | None = None,
+        use_device_code: bool = False,
     ) -> None:
         if not session.start_url or not session.region:
             raise ConfigError(
@@ -115,6 +125,8 @@ class SsoAuth:
         self.cache = cache or TokenCache()
         self._sleep = sleep
         self.open_browser = (not env.get(NO_BROWSER_ENV)) if open_browser is None else open_browser
+        self.browser = browser
+        self.use_device_code = use_device_code
 
     # --- reading ---
 
@@ -215,9 +227,86 @@ class SsoAuth:
     # --- a new login ---
 
     def _new_login(self, prompter: Prompter) -> SsoToken:
-        """The interactive login, called with the session lock held: where a grant other than
-        the device authorization (PKCE) would be chosen."""
+        """The interactive login, called with the session lock held: authorization code + PKCE
+        in a browser when one can be opened here, else the device code (a URL and a code to
+        approve on any device)."""
+        from xswitch.core.browser import Browser, can_open
+
+        browser = self.browser or Browser("default")
+        if self.open_browser and not self.use_device_code and can_open(browser, self.env):
+            token = self._browser_login(prompter, browser)
+            if token is not None:
+                return token
+            log.info("No browser opened for SSO session %s: device code", self.session.name)
         return self._device_login(prompter)
+
+    def _browser_login(self, prompter: Prompter, browser: Browser) -> SsoToken | None:
+        """Authorization code + PKCE; None when the browser could not be opened at all."""
+        from xswitch.core.browser import open_url
+
+        registration = self._registration(auth_code=True)
+        verifier = pkce.new_verifier()
+        state = secrets.token_urlsafe(24)
+        oidc = self._client("sso-oidc")
+        with pkce.LoopbackListener(state) as listener:
+            url = pkce.authorize_url(
+                oidc.meta.endpoint_url,
+                registration.client_id,
+                listener.redirect_uri,
+                state,
+                pkce.challenge_of(verifier),
+                scopes_for(self.session),
+            )
+            if not open_url(url, browser, env=self.env):
+                return None
+            prompter.sso_browser_login(self.session.name, url)
+            redirect = listener.wait(BROWSER_LOGIN_WAIT, lambda: _check_cancelled(prompter))
+        if redirect is None:
+            raise SsoDeviceCodeExpired(
+                f"The browser sign-in to SSO session '{self.session.name}' was not completed "
+                f"within {BROWSER_LOGIN_WAIT // 60} minutes.",
+                f"Run 'xswitch sso login {self.session.name}' again and approve it in the "
+                "browser, or add --use-device-code to approve a code on another device.",
+            )
+        if not redirect.code:
+            raise SsoDeviceCodeExpired(
+                f"The sign-in to SSO session '{self.session.name}' was refused in the browser "
+                f"({visible(redirect.error)}"
+                + (f": {visible(redirect.description[:200])}" if redirect.description else "")
+                + ").",
+                f"Run 'xswitch sso login {self.session.name}' again and approve it; if it is "
+                "refused again, ask your Identity Center administrator.",
+            )
+        return self._redeem_code(registration, redirect.code, listener.redirect_uri, verifier)
+
+    def _redeem_code(
+        self, registration: Registration, code: str, redirect_uri: str, verifier: str
+    ) -> SsoToken:
+        step = "CreateToken (authorization code)"
+        oidc = self._client("sso-oidc", attempts=1)  # a code is good only once
+        try:
+            answer = oidc.create_token(
+                grantType=pkce.AUTH_CODE_GRANT,
+                clientId=registration.client_id,
+                clientSecret=registration.client_secret,
+                code=code,
+                redirectUri=redirect_uri,
+                codeVerifier=verifier,
+            )
+        except call_failures() as error:
+            explained = translate(error, self._call(step, oidc))
+            if error_code(error) == "InvalidGrantException":
+                raise SsoLoginRequired(
+                    self.session.name,
+                    f"Identity Center refused the sign-in code of SSO session "
+                    f"'{self.session.name}' (InvalidGrantException): it was used already, it "
+                    "expired, or it was not issued to this login.",
+                ) from None
+            raise explained from None
+        answer = checked_answer(answer, self._call(step, oidc), _TOKEN_ANSWER)
+        return self._issued(
+            answer, registration.client_id, registration.client_secret, registration.expires_at
+        )
 
     def _device_login(self, prompter: Prompter) -> SsoToken:
         registration = self._registration()
@@ -238,14 +327,14 @@ class SsoAuth:
             )
         )
         if self.open_browser:
-            from xswitch.core.console import open_in_browser
+            from xswitch.core.browser import Browser, open_url
 
-            open_in_browser(verification, self.env)
+            open_url(verification, self.browser or Browser("default"), env=self.env)
         return self._poll(prompter, registration, authorization)
 
-    def _registration(self, force: bool = False) -> Registration:
+    def _registration(self, force: bool = False, auth_code: bool = False) -> Registration:
         if not force:
-            cached = self.cache.load_registration(self.session)
+            cached = self.cache.load_registration(self.session, auth_code=auth_code)
             if cached is not None and (cached.expires_at - _now()).total_seconds() > REFRESH_WINDOW:
                 return cached
         scopes = scopes_for(self.session)
@@ -253,6 +342,10 @@ class SsoAuth:
         arguments: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public"}
         if scopes:
             arguments["scopes"] = list(scopes)
+        if auth_code:
+            arguments["grantTypes"] = [pkce.AUTH_CODE_GRANT, REFRESH_GRANT]
+            arguments["redirectUris"] = [pkce.REGISTERED_REDIRECT_URI]
+            arguments["issuerUrl"] = self.session.start_url
         try:
             answer = oidc.register_client(**arguments)
         except call_failures() as error:
@@ -264,7 +357,7 @@ class SsoAuth:
             expires_at=datetime.fromtimestamp(int(answer["clientSecretExpiresAt"]), UTC),
             scopes=scopes,
         )
-        self.cache.save_registration(self.session, registration)
+        self.cache.save_registration(self.session, registration, auth_code=auth_code)
         return registration
 
     def _start(self, registration: Registration) -> dict[str, Any]:
