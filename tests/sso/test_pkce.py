@@ -41,7 +41,7 @@ sso_registration_scopes = sso:account:access
 
 @pytest.fixture
 def signed_in_env(isolated, sso_server, browser, moto, monkeypatch) -> dict[str, str]:
-    """An SSO profile, the stand-in as the browser, a real browser allowed (no XSWITCH_NO_BROWSER)."""
+    """An SSO profile, the stand-in as the browser; browsers allowed (no XSWITCH_NO_BROWSER)."""
     monkeypatch.delenv("XSWITCH_NO_BROWSER")
     isolated.write_aws_config(CONFIG)
     isolated.write_xswitch_config(f"[settings]\nbrowser = {json.dumps(browser.template)}\n")
@@ -292,9 +292,7 @@ def test_server_never_redirects_to_a_foreign_redirect_uri(sso_server, code_clien
 def test_registering_the_code_grant_needs_redirect_uris_and_issuer(sso_server):
     oidc = _oidc(sso_server)
     with pytest.raises(oidc.exceptions.InvalidRedirectUriException):
-        oidc.register_client(
-            clientName="t", clientType="public", grantTypes=["authorization_code"]
-        )
+        oidc.register_client(clientName="t", clientType="public", grantTypes=["authorization_code"])
     with pytest.raises(oidc.exceptions.InvalidRequestException):
         oidc.register_client(
             clientName="t",
