@@ -11,6 +11,7 @@ from pathlib import Path
 from xswitch.cli.context import Context, plain
 from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
 from xswitch.core import errors
+from xswitch.core.console import SERVICES as CONSOLE_SERVICES
 from xswitch.core.model import Credentials, MfaSessionInfo, Profile
 from xswitch.core.shell import SHELLS
 from xswitch.core.text import visible
@@ -78,12 +79,37 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     with_mfa(parser)
     parser.set_defaults(func=whoami)
 
-    parser = profile_command("console", "open the AWS console signed in as the profile")
+    parser = profile_command(
+        "console",
+        "open the AWS console signed in as the profile ('console bookmarks': switch-role "
+        "bookmarks)",
+    )
+    parser.add_argument("--region", metavar="R", help="the console's region (default: profile's)")
+    page = parser.add_mutually_exclusive_group()
+    page.add_argument(
+        "--service",
+        metavar="S",
+        help="open this service's page: " + ", ".join(CONSOLE_SERVICES),
+    )
+    page.add_argument("--path", metavar="/PATH", help="open this console path (after the host)")
     parser.add_argument(
         "--print",
         action="store_true",
         help="print the sign-in link (valid for 15 minutes, once) instead of opening a browser",
     )
+    parser.add_argument(
+        "--browser",
+        metavar="NAME",
+        help="default, firefox-container, chromium, chrome, brave, edge, vivaldi, or a "
+        "command template with {url} (default: the client's browser setting)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("html", "aesr"),
+        default="html",
+        help="bookmarks only: a Netscape bookmark file, or AWS Extend Switch Roles' configuration",
+    )
+    parser.add_argument("--output", metavar="FILE", help="bookmarks only: write FILE, not stdout")
     with_mfa(parser)
     with_yes(parser)
     parser.set_defaults(func=console)
@@ -442,30 +468,83 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def console(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.browser import open_in_browser
-    from xswitch.core.config import resolve
-    from xswitch.core.console import chained_role, federation_login_url
+CONSOLE_HANDOFF_WAIT = 60  # seconds the command waits for the browser to pick up the link
 
-    confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
+
+def console(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.browser import browser_for, open_secret_url
+    from xswitch.core.config import resolve
+    from xswitch.core.console import console_link, destination_for
+
+    catalog = ctx.catalog()
+    if args.profile == "bookmarks" and "bookmarks" not in catalog.profiles:
+        return console_bookmarks(args, ctx)
+    profile = resolve(catalog, args.profile)
+    client = catalog.client(profile.client)
+    # Everything the command line can get wrong is refused before any login or prompt.
+    destination_for(args.region or _region(ctx, profile), args.service, args.path)
+    browser = browser_for(catalog.settings.browser, client, args.browser)
+    confirm_production(ctx, args, profile)
     profile, creds = _obtain(ctx, args.profile)
-    url = federation_login_url(
+    link = console_link(
+        profile,
         creds,
-        _region(ctx, profile),
-        chained=chained_role(creds),
+        catalog,
+        region=args.region,
+        service=args.service,
+        path=args.path,
         env=ctx.env,
     )
+    if link.chained:
+        ctx.note(plain(link.chained_notice(profile.name)))
     if args.print:
-        ctx.print(url)
+        ctx.print(link.url)
         return 0
-    if open_in_browser(url, ctx.env):
-        ctx.note(f"Opened the AWS console for '{plain(profile.name)}'.")
+    handoff = open_secret_url(link.url, browser, client, ctx.env, profile.name)
+    if handoff is None:
+        raise errors.UsageError(
+            "No web browser could be opened here, so the console was not opened.",
+            f"Run 'xswitch console {plain(args.profile)} --print' for the sign-in link (valid "
+            "for 15 minutes, once) and open it in a browser yourself, or set a browser command "
+            "(the browser setting, or --browser).",
+        )
+    try:
+        if not handoff.wait(CONSOLE_HANDOFF_WAIT):
+            raise errors.UsageError(
+                f"The browser was started but did not open the sign-in link within "
+                f"{CONSOLE_HANDOFF_WAIT} s.",
+                "Check the browser setting: with firefox-container, the 'Open external links "
+                "in a container' extension must be installed; a command template must open "
+                "its {url}. Or use --print and open the link yourself.",
+            )
+    finally:
+        handoff.close()
+    where = f" ({args.service})" if args.service else ""
+    ctx.note(f"Opened the AWS console for '{plain(profile.name)}'{where}.")
+    return 0
+
+
+def console_bookmarks(args: argparse.Namespace, ctx: Context) -> int:
+    """`xswitch console bookmarks`: switch-role links for the browser's own Switch Role."""
+    from xswitch.core.bookmarks import aesr_config, bookmark_file
+
+    catalog = ctx.catalog()
+    text = aesr_config(catalog) if args.format == "aesr" else bookmark_file(catalog)
+    if not args.output:
+        ctx.print(text.rstrip("\n"))
         return 0
-    raise errors.UsageError(
-        "No web browser could be opened here, so the console was not opened.",
-        f"Run 'xswitch console {plain(args.profile)} --print' for the sign-in link (valid for "
-        "15 minutes, once) and open it in a browser yourself.",
-    )
+    from xswitch.core import fs
+
+    target = Path(args.output).expanduser()
+    try:
+        fs.write_private(target, text.encode("utf-8"))
+    except OSError as error:
+        raise errors.UsageError(
+            f"Could not write {plain(str(target))} ({error.strerror or error}).",
+            "Check that its directory exists and is writable.",
+        ) from None
+    ctx.note(f"Wrote {plain(str(target))}.")
+    return 0
 
 
 def whoami(args: argparse.Namespace, ctx: Context) -> int:
