@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every module of core, in its packages too (core/actions/...).
 CORE_MODULES = sorted(
-    f"xswitch.core.{p.stem}"
-    for p in (ROOT / "src" / "xswitch" / "core").glob("*.py")
-    if p.stem != "__init__"
+    ".".join(p.relative_to(ROOT / "src").with_suffix("").parts).removesuffix(".__init__")
+    for p in (ROOT / "src" / "xswitch" / "core").rglob("*.py")
 )
 
 
@@ -93,3 +93,79 @@ def test_type_check_uses_the_project_settings(tmp_path: Path, mypy_cache: Path) 
     result = _mypy(str(sample), cache=mypy_cache)
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'Unsupported operand types for + ("int" and "str")' in result.stdout
+
+
+def _imported_modules(path: Path) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("front", ["cli", "ui"])
+def test_front_ends_import_no_aws_sdk_directly(front: str) -> None:
+    """The CLI and the picker present; AWS calls (and their errors) belong to core, so neither
+    imports boto3 or botocore anywhere, not even inside a function."""
+    files = sorted((ROOT / "src" / "xswitch" / front).rglob("*.py"))
+    assert len(files) >= 5
+    direct = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in files
+        for module in _imported_modules(path)
+        if module.split(".")[0] in {"boto3", "botocore"}
+    )
+    assert direct == [], f"the {front} imports the AWS SDK itself: {direct[:5]}"
+
+
+def test_lint_is_clean() -> None:
+    """ruff with pyproject's rules (complexity C901 at most 12 included) over the whole project."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+MAX_FUNCTION_LINES = 60
+MAX_MODULE_LINES = 400
+LONG_MODULE_REASON = "Over 400 lines"
+
+
+def _source_files() -> list[Path]:
+    return sorted((ROOT / "src" / "xswitch").rglob("*.py"))
+
+
+def test_no_function_is_longer_than_a_screen() -> None:
+    import ast
+
+    long = []
+    for path in _source_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines})")
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines (split into named steps): {long}"
+
+
+def test_long_modules_say_why_at_the_top() -> None:
+    import ast
+
+    unexplained = []
+    for path in _source_files():
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_MODULE_LINES:
+            docstring = ast.get_docstring(ast.parse(text)) or ""
+            if LONG_MODULE_REASON not in docstring:
+                unexplained.append(str(path.relative_to(ROOT)))
+    assert not unexplained, (
+        f"modules over {MAX_MODULE_LINES} lines without an '{LONG_MODULE_REASON} ...' paragraph "
+        f"in their docstring saying why: {unexplained}"
+    )

@@ -157,6 +157,7 @@ class Settings:
     mfa_session_duration: int = 28800  # seconds an MFA GetSessionToken session lasts (a workday)
     network_timeout: int = 15  # seconds each attempt of an AWS call may take, all in all
     browser: str = "default"  # how URLs open unless a client says otherwise (core.browser)
+    keys: tuple[tuple[str, str], ...] = ()  # [keys]: picker action id -> key(s), as written
 
 
 @dataclass(frozen=True)
