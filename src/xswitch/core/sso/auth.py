@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -34,7 +33,6 @@ from xswitch.core.errors import (
 from xswitch.core.model import DeviceAuthorization, Prompter, SsoSession
 from xswitch.core.sso import pkce
 from xswitch.core.sso.tokens import Registration, SsoToken, TokenCache, scopes_for
-from xswitch.core.text import visible
 
 if TYPE_CHECKING:
     from xswitch.core.browser import Browser
@@ -52,7 +50,7 @@ BROWSER_LOGIN_WAIT = 10 * 60  # seconds the browser sign-in may take before it i
 
 
 # What each answer must hold (key -> type); anything else is the endpoint's fault.
-_TOKEN_ANSWER = {"accessToken": str, "expiresIn": int}
+TOKEN_ANSWER = {"accessToken": str, "expiresIn": int}
 _REGISTRATION_ANSWER = {"clientId": str, "clientSecret": str, "clientSecretExpiresAt": int}
 _DEVICE_ANSWER = {
     "deviceCode": str,
@@ -78,20 +76,20 @@ def session_lock(
     with _THREAD_LOCKS_GUARD:
         thread_lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
     while not thread_lock.acquire(timeout=0.2):
-        _check_cancelled(prompter)
+        check_cancelled(prompter)
     try:
         with locks.held(
             paths.cache_dir(env) / f"sso-{key}.lock",
             timeout=None,
             busy=lambda: PromptCancelled("The SSO login"),
-            check=lambda: _check_cancelled(prompter),
+            check=lambda: check_cancelled(prompter),
         ):
             yield
     finally:
         thread_lock.release()
 
 
-def _check_cancelled(prompter: Prompter | None) -> None:
+def check_cancelled(prompter: Prompter | None) -> None:
     if prompter is not None and prompter.cancelled():
         raise PromptCancelled("The SSO login")
 
@@ -190,18 +188,18 @@ class SsoAuth:
 
     # --- refresh ---
 
-    def _client(self, service: str, attempts: int = 3) -> Any:
+    def client(self, service: str, attempts: int = 3) -> Any:
         return unsigned_client(
             service, self.session.region, self.env, timeout=self.timeout, attempts=attempts
         )
 
-    def _call(self, step: str, client: Any) -> Call:
+    def call(self, step: str, client: Any) -> Call:
         """An Identity Center login call (`sso-oidc`), for `translate` and `checked_answer`."""
         return Call("sso-oidc", step, sso_session=self.session, client=client, env=self.env)
 
     def _refresh(self, token: SsoToken) -> SsoToken:
         step = "CreateToken (refresh)"
-        oidc = self._client("sso-oidc", attempts=1)  # a refresh token may be good only once
+        oidc = self.client("sso-oidc", attempts=1)  # a refresh token may be good only once
         try:
             answer = oidc.create_token(
                 grantType=REFRESH_GRANT,
@@ -210,7 +208,7 @@ class SsoAuth:
                 refreshToken=token.refresh_token,
             )
         except call_failures() as error:
-            explained = translate(error, self._call(step, oidc))
+            explained = translate(error, self.call(step, oidc))
             code = error_code(error)
             if code and not isinstance(explained, EndpointMisbehaved | EndpointUnreachable):
                 raise SsoLoginRequired(
@@ -219,8 +217,8 @@ class SsoAuth:
                     f"'{self.session.name}' ({code}): the session ended or was revoked.",
                 ) from None
             raise explained from None
-        answer = checked_answer(answer, self._call(step, oidc), _TOKEN_ANSWER)
-        return self._issued(
+        answer = checked_answer(answer, self.call(step, oidc), TOKEN_ANSWER)
+        return self.issued(
             answer, token.client_id, token.client_secret, token.registration_expires_at, token
         )
 
@@ -234,87 +232,19 @@ class SsoAuth:
 
         browser = self.browser or Browser("default")
         if self.open_browser and not self.use_device_code and can_open(browser, self.env):
-            token = self._browser_login(prompter, browser)
+            token = pkce.browser_login(self, prompter, browser)
             if token is not None:
                 return token
             log.info("No browser opened for SSO session %s: device code", self.session.name)
         return self._device_login(prompter)
 
-    def _browser_login(self, prompter: Prompter, browser: Browser) -> SsoToken | None:
-        """Authorization code + PKCE; None when the browser could not be opened at all."""
-        from xswitch.core.browser import open_url
-
-        registration = self._registration(auth_code=True)
-        verifier = pkce.new_verifier()
-        state = secrets.token_urlsafe(24)
-        oidc = self._client("sso-oidc")
-        with pkce.LoopbackListener(state) as listener:
-            url = pkce.authorize_url(
-                oidc.meta.endpoint_url,
-                registration.client_id,
-                listener.redirect_uri,
-                state,
-                pkce.challenge_of(verifier),
-                scopes_for(self.session),
-            )
-            if not open_url(url, browser, env=self.env):
-                return None
-            prompter.sso_browser_login(self.session.name, url)
-            redirect = listener.wait(BROWSER_LOGIN_WAIT, lambda: _check_cancelled(prompter))
-        if redirect is None:
-            raise SsoDeviceCodeExpired(
-                f"The browser sign-in to SSO session '{self.session.name}' was not completed "
-                f"within {BROWSER_LOGIN_WAIT // 60} minutes.",
-                f"Run 'xswitch sso login {self.session.name}' again and approve it in the "
-                "browser, or add --use-device-code to approve a code on another device.",
-            )
-        if not redirect.code:
-            raise SsoDeviceCodeExpired(
-                f"The sign-in to SSO session '{self.session.name}' was refused in the browser "
-                f"({visible(redirect.error)}"
-                + (f": {visible(redirect.description[:200])}" if redirect.description else "")
-                + ").",
-                f"Run 'xswitch sso login {self.session.name}' again and approve it; if it is "
-                "refused again, ask your Identity Center administrator.",
-            )
-        return self._redeem_code(registration, redirect.code, listener.redirect_uri, verifier)
-
-    def _redeem_code(
-        self, registration: Registration, code: str, redirect_uri: str, verifier: str
-    ) -> SsoToken:
-        step = "CreateToken (authorization code)"
-        oidc = self._client("sso-oidc", attempts=1)  # a code is good only once
-        try:
-            answer = oidc.create_token(
-                grantType=pkce.AUTH_CODE_GRANT,
-                clientId=registration.client_id,
-                clientSecret=registration.client_secret,
-                code=code,
-                redirectUri=redirect_uri,
-                codeVerifier=verifier,
-            )
-        except call_failures() as error:
-            explained = translate(error, self._call(step, oidc))
-            if error_code(error) == "InvalidGrantException":
-                raise SsoLoginRequired(
-                    self.session.name,
-                    f"Identity Center refused the sign-in code of SSO session "
-                    f"'{self.session.name}' (InvalidGrantException): it was used already, it "
-                    "expired, or it was not issued to this login.",
-                ) from None
-            raise explained from None
-        answer = checked_answer(answer, self._call(step, oidc), _TOKEN_ANSWER)
-        return self._issued(
-            answer, registration.client_id, registration.client_secret, registration.expires_at
-        )
-
     def _device_login(self, prompter: Prompter) -> SsoToken:
-        registration = self._registration()
+        registration = self.registration()
         try:
             authorization = self._start(registration)
         except SsoLoginRequired:
             # The identity provider forgot our client (expired or revoked): register again once.
-            registration = self._registration(force=True)
+            registration = self.registration(force=True)
             authorization = self._start(registration)
         verification = authorization["verificationUriComplete"]
         prompter.sso_device_code(
@@ -332,13 +262,13 @@ class SsoAuth:
             open_url(verification, self.browser or Browser("default"), env=self.env)
         return self._poll(prompter, registration, authorization)
 
-    def _registration(self, force: bool = False, auth_code: bool = False) -> Registration:
+    def registration(self, force: bool = False, auth_code: bool = False) -> Registration:
         if not force:
             cached = self.cache.load_registration(self.session, auth_code=auth_code)
             if cached is not None and (cached.expires_at - _now()).total_seconds() > REFRESH_WINDOW:
                 return cached
         scopes = scopes_for(self.session)
-        oidc = self._client("sso-oidc")
+        oidc = self.client("sso-oidc")
         arguments: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public"}
         if scopes:
             arguments["scopes"] = list(scopes)
@@ -349,8 +279,8 @@ class SsoAuth:
         try:
             answer = oidc.register_client(**arguments)
         except call_failures() as error:
-            raise translate(error, self._call("RegisterClient", oidc)) from None
-        answer = checked_answer(answer, self._call("RegisterClient", oidc), _REGISTRATION_ANSWER)
+            raise translate(error, self.call("RegisterClient", oidc)) from None
+        answer = checked_answer(answer, self.call("RegisterClient", oidc), _REGISTRATION_ANSWER)
         registration = Registration(
             client_id=answer["clientId"],
             client_secret=answer["clientSecret"],
@@ -362,7 +292,7 @@ class SsoAuth:
 
     def _start(self, registration: Registration) -> dict[str, Any]:
         step = "StartDeviceAuthorization"
-        oidc = self._client("sso-oidc")
+        oidc = self.client("sso-oidc")
         try:
             answer = oidc.start_device_authorization(
                 clientId=registration.client_id,
@@ -370,13 +300,13 @@ class SsoAuth:
                 startUrl=self.session.start_url,
             )
         except call_failures() as error:
-            raise translate(error, self._call(step, oidc)) from None
-        return dict(checked_answer(answer, self._call(step, oidc), _DEVICE_ANSWER))
+            raise translate(error, self.call(step, oidc)) from None
+        return dict(checked_answer(answer, self.call(step, oidc), _DEVICE_ANSWER))
 
     def _poll(
         self, prompter: Prompter, registration: Registration, authorization: Mapping[str, Any]
     ) -> SsoToken:
-        oidc = self._client("sso-oidc")
+        oidc = self.client("sso-oidc")
         interval = authorization.get("interval")
         if not isinstance(interval, int | float) or isinstance(interval, bool):
             interval = DEFAULT_INTERVAL
@@ -387,7 +317,7 @@ class SsoAuth:
             if not first:
                 self._wait(interval, prompter)
             first = False
-            _check_cancelled(prompter)
+            check_cancelled(prompter)
             if time.monotonic() >= deadline:
                 raise self._expired()
             try:
@@ -412,13 +342,13 @@ class SsoAuth:
                         "browser.",
                         f"Run 'xswitch sso login {self.session.name}' again and approve it.",
                     ) from None
-                raise translate(error, self._call("CreateToken", oidc)) from None
-            answer = checked_answer(answer, self._call("CreateToken", oidc), _TOKEN_ANSWER)
-            return self._issued(
+                raise translate(error, self.call("CreateToken", oidc)) from None
+            answer = checked_answer(answer, self.call("CreateToken", oidc), TOKEN_ANSWER)
+            return self.issued(
                 answer, registration.client_id, registration.client_secret, registration.expires_at
             )
 
-    def _issued(
+    def issued(
         self,
         answer: Mapping[str, Any],
         client_id: str,
@@ -449,7 +379,7 @@ class SsoAuth:
             step = min(0.25, remaining)
             self._sleep(step)
             remaining -= step
-            _check_cancelled(prompter)
+            check_cancelled(prompter)
 
     def _expired(self) -> SsoDeviceCodeExpired:
         return SsoDeviceCodeExpired(

@@ -2,6 +2,7 @@
 (RFC 8252): the verifier and its challenge, the `/authorize` URL, and the one-shot listener on
 127.0.0.1 that receives the code.
 
+`browser_login` is the whole login that `SsoAuth` runs with this grant.
 The listener takes the first request on its callback path: a code with the `state` it was given,
 or a refusal (the identity provider's `error`, or a state that does not match, whose code is never
 redeemed). It shows a short page and is closed by its owner; other paths get a 404.
@@ -18,6 +19,16 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+from xswitch.core.errors import SsoDeviceCodeExpired, SsoLoginRequired
+from xswitch.core.text import visible
+
+if TYPE_CHECKING:
+    from xswitch.core.browser import Browser
+    from xswitch.core.model import Prompter
+    from xswitch.core.sso.auth import SsoAuth
+    from xswitch.core.sso.tokens import Registration, SsoToken
 
 AUTH_CODE_GRANT = "authorization_code"
 LOOPBACK_HOST = "127.0.0.1"
@@ -153,3 +164,84 @@ class LoopbackListener:
             if time.monotonic() >= deadline:
                 return None
         return self._result
+
+
+# --- the login: what SsoAuth runs when a browser can be opened here ---------------------------
+
+
+def browser_login(auth: SsoAuth, prompter: Prompter, browser: Browser) -> SsoToken | None:
+    """Authorization code + PKCE for `auth`'s session, with its lock held; None when the browser
+    could not be opened at all (the caller then uses a device code)."""
+    from xswitch.core.browser import open_url
+    from xswitch.core.sso.auth import BROWSER_LOGIN_WAIT, check_cancelled
+    from xswitch.core.sso.tokens import scopes_for
+
+    name = auth.session.name
+    registration = auth.registration(auth_code=True)
+    verifier = new_verifier()
+    state = secrets.token_urlsafe(24)
+    oidc = auth.client("sso-oidc")
+    with LoopbackListener(state) as listener:
+        url = authorize_url(
+            oidc.meta.endpoint_url,
+            registration.client_id,
+            listener.redirect_uri,
+            state,
+            challenge_of(verifier),
+            scopes_for(auth.session),
+        )
+        if not open_url(url, browser, env=auth.env):
+            return None
+        prompter.sso_browser_login(name, url)
+        redirect = listener.wait(BROWSER_LOGIN_WAIT, lambda: check_cancelled(prompter))
+    if redirect is None:
+        raise SsoDeviceCodeExpired(
+            f"The browser sign-in to SSO session '{name}' was not completed within "
+            f"{BROWSER_LOGIN_WAIT // 60} minutes.",
+            f"Run 'xswitch sso login {name}' again and approve it in the browser, or add "
+            "--use-device-code to approve a code on another device.",
+        )
+    if not redirect.code:
+        raise SsoDeviceCodeExpired(
+            f"The sign-in to SSO session '{name}' was refused in the browser "
+            f"({visible(redirect.error)}"
+            + (f": {visible(redirect.description[:200])}" if redirect.description else "")
+            + ").",
+            f"Run 'xswitch sso login {name}' again and approve it; if it is refused again, ask "
+            "your Identity Center administrator.",
+        )
+    return _redeem(auth, registration, redirect.code, listener.redirect_uri, verifier)
+
+
+def _redeem(
+    auth: SsoAuth, registration: Registration, code: str, redirect_uri: str, verifier: str
+) -> SsoToken:
+    """CreateToken with the code and its verifier (one attempt: a code is good only once)."""
+    from xswitch.core.aws.errors import call_failures, checked_answer, error_code, translate
+    from xswitch.core.sso.auth import TOKEN_ANSWER
+
+    step = "CreateToken (authorization code)"
+    oidc = auth.client("sso-oidc", attempts=1)
+    try:
+        answer = oidc.create_token(
+            grantType=AUTH_CODE_GRANT,
+            clientId=registration.client_id,
+            clientSecret=registration.client_secret,
+            code=code,
+            redirectUri=redirect_uri,
+            codeVerifier=verifier,
+        )
+    except call_failures() as error:
+        explained = translate(error, auth.call(step, oidc))
+        if error_code(error) == "InvalidGrantException":
+            raise SsoLoginRequired(
+                auth.session.name,
+                f"Identity Center refused the sign-in code of SSO session "
+                f"'{auth.session.name}' (InvalidGrantException): it was used already, it "
+                "expired, or it was not issued to this login.",
+            ) from None
+        raise explained from None
+    answer = checked_answer(answer, auth.call(step, oidc), TOKEN_ANSWER)
+    return auth.issued(
+        answer, registration.client_id, registration.client_secret, registration.expires_at
+    )
