@@ -176,7 +176,24 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(f"  ... and {len(report.added) - 20} more")
     for name in report.stale:
         ctx.print(f"  - {visible(name)} (stale: the role is no longer assigned)")
+    _offer_aws_config(ctx)
     return 0
+
+
+def _offer_aws_config(ctx: Context) -> None:
+    """Once the user opted in (the block exists), keep it current; else say how to opt in."""
+    from xswitch.core.config import load_catalog
+    from xswitch.core.config.awsblock import has_block, sync
+
+    if has_block(ctx.env):
+        from xswitch.cli.awsconfig import say
+
+        say(ctx, sync(load_catalog(ctx.env), ctx.env))
+    else:
+        ctx.note(
+            "To use these profiles from the AWS CLI, SDKs and other tools by name, run "
+            "'xswitch aws-config sync' (it adds one generated block to ~/.aws/config)."
+        )
 
 
 class ProgressBar:
