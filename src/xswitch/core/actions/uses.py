@@ -27,6 +27,15 @@ def production_client(catalog: Catalog, profile: Profile) -> Client | None:
     return client if client is not None and client.prod else None
 
 
+def confirms_production(typed: str, client: Client) -> bool:
+    """Whether `typed` is the production client's name: case and surrounding spaces ignored, and a
+    name with control characters counts in its escaped form, as shown (it cannot be typed)."""
+    from xswitch.core.text import visible
+
+    wanted = {client.name.strip().casefold(), visible(client.name).strip().casefold()}
+    return typed.strip().casefold() in wanted
+
+
 # --- subshell -------------------------------------------------------------------------------
 
 
