@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import urllib.error
 import urllib.request
 
@@ -108,6 +109,26 @@ def test_handoff_redirects_once_and_nothing_else():
     assert first.value.code == 302
     assert first.value.headers["Location"] == "https://signin.test/federation?SigninToken=secret"
     assert handoff.wait(5)
-    with pytest.raises((urllib.error.HTTPError, urllib.error.URLError)):  # served once, closed
-        opener.open(handoff.url, timeout=5)
+    with pytest.raises(OSError) as second:  # 404, refused, or no answer while it closes
+        opener.open(handoff.url, timeout=2)
+    assert getattr(second.value, "code", None) != 302  # never a second redirect
+    handoff.close()
+
+
+def test_the_handoff_serves_only_its_own_users_connections(monkeypatch):
+    import socket
+
+    from xswitch.core import browser as browser_module
+
+    if not os.path.exists("/proc/net/tcp"):
+        pytest.skip("the kernel's socket table is Linux's")
+    handoff = Handoff("https://signin.test/x")
+    port = int(handoff.url.split(":")[2].split("/")[0])
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        client_port = connection.getsockname()[1]
+        assert browser_module._own_connection(client_port, port)
+        # The same connection seen by a process of another user: not its own.
+        real = os.getuid()
+        monkeypatch.setattr(browser_module.os, "getuid", lambda: real + 4242)
+        assert not browser_module._own_connection(client_port, port)
     handoff.close()

@@ -12,7 +12,8 @@ The `browser` setting (in `[settings]` as the default, in `[clients.KEY]` per cl
 
 Browsers are started detached (their own session, no terminal) and never waited for. A URL that
 is a secret (a console sign-in link) never goes on a command line, where `ps` shows it: the
-browser is given a one-time loopback address (`Handoff`) that redirects to it once.
+browser is given a one-time loopback address (`Handoff`) that redirects to it once, and (on
+Linux) only to a connection of the same user.
 """
 
 from __future__ import annotations
@@ -266,7 +267,11 @@ class Handoff:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if self.path != handoff._path or handoff.fetched.is_set():
+                if (
+                    self.path != handoff._path
+                    or handoff.fetched.is_set()
+                    or not _own_connection(self.client_address[1], handoff.port)
+                ):
                     self.send_response(404)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
@@ -285,6 +290,7 @@ class Handoff:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        self.port: int = self._server.server_address[1]
         self._closed = threading.Event()
         threading.Thread(
             target=self._server.serve_forever, args=(0.1,), name="xswitch-handoff", daemon=True
@@ -295,7 +301,7 @@ class Handoff:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{self._path}"
+        return f"http://127.0.0.1:{self.port}{self._path}"
 
     def wait(self, seconds: float) -> bool:
         """Whether the browser fetched the address within `seconds`."""
@@ -307,6 +313,23 @@ class Handoff:
             self._timer.cancel()
             self._server.shutdown()
             self._server.server_close()
+
+
+def _own_connection(client_port: int, server_port: int) -> bool:
+    """Whether the connection from `client_port` belongs to this user. On Linux the kernel's
+    socket table says whose it is (another user who read the address in a process list gets
+    nothing); elsewhere, or when the table does not tell, the one-time path is the guard."""
+    try:
+        with open("/proc/net/tcp", encoding="ascii") as table:
+            rows = table.read().splitlines()[1:]
+    except OSError:
+        return True
+    local, remote = f":{client_port:04X}", f":{server_port:04X}"
+    for row in rows:
+        fields = row.split()
+        if len(fields) > 7 and fields[1].endswith(local) and fields[2].endswith(remote):
+            return fields[7] == str(os.getuid())
+    return True
 
 
 def open_secret_url(
