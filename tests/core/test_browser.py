@@ -9,7 +9,6 @@ import urllib.request
 import pytest
 
 from xswitch.core.browser import (
-    Handoff,
     browser_for,
     command_for,
     container_color,
@@ -18,6 +17,7 @@ from xswitch.core.browser import (
     parse_browser,
 )
 from xswitch.core.errors import ConfigError, UsageError
+from xswitch.core.handoff import Handoff
 from xswitch.core.model import Client
 
 
@@ -118,7 +118,7 @@ def test_handoff_redirects_once_and_nothing_else():
 def test_the_handoff_serves_only_its_own_users_connections(monkeypatch):
     import socket
 
-    from xswitch.core import browser as browser_module
+    from xswitch.core import handoff as browser_module
 
     if not os.path.exists("/proc/net/tcp"):
         pytest.skip("the kernel's socket table is Linux's")

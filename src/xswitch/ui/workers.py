@@ -247,7 +247,8 @@ def console(
 def _open_console(app: XswitchApp, profile: Profile, url: str) -> bool:
     if app.open_in_browser is not None:  # a test's stand-in
         return app.open_in_browser(url)
-    from xswitch.core.browser import browser_for, open_secret_url
+    from xswitch.core.browser import browser_for
+    from xswitch.core.handoff import open_secret_url
 
     client = app.catalog.client(profile.client)
     browser = browser_for(app.catalog.settings.browser, client)
