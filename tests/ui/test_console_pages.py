@@ -51,6 +51,12 @@ async def test_a_chained_role_says_its_limit_and_the_switch_role_way(world, moto
     opened = recording_browser(app)
     async with app.run_test(size=SIZE) as pilot:
         app.select_profile("acme-chain")
+        # Said before anything is opened: the details pane knows it from the configuration.
+        await wait_until(
+            pilot,
+            lambda: "at most 1 hour" in str(app.screen.query_one("#details").render()),
+            "the details note",
+        )
         await pilot.press("o")
         await wait_until(pilot, lambda: opened, "the browser to be asked")
         await wait_until(

@@ -170,6 +170,15 @@ class ConsoleLink:
         return text
 
 
+def role_from_role(profile: Profile, catalog: Catalog) -> bool:
+    """Whether the configuration makes `profile` a chained role (its source assumes a role
+    itself): its console is capped at one hour, which the picker says before it is opened."""
+    if not profile.role_arn or not profile.source_profile:
+        return False
+    source = catalog.profiles.get(profile.source_profile)
+    return source is not None and source is not profile and bool(source.role_arn)
+
+
 def session_duration(profile: Profile, creds: Credentials) -> int:
     """The console session's length: the profile's duration_seconds when it has one, else as
     long as the credentials last; within what the sign-in service accepts."""
