@@ -9,12 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from xswitch.core.console import (
-    console_home,
-    federation_login_url,
-    signin_endpoint,
-    switch_role_url,
-)
+from xswitch.core.console import federation_login_url, signin_endpoint, switch_role_url
+from xswitch.core.console_pages import console_home
 from xswitch.core.errors import CredentialError, EndpointUnreachable
 from xswitch.core.model import Credentials
 

@@ -12,7 +12,7 @@ from xswitch.cli.context import Context, plain
 from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
 from xswitch.core import errors
 from xswitch.core.actions import rows as listing
-from xswitch.core.console import SERVICES as CONSOLE_SERVICES
+from xswitch.core.console_pages import SERVICES as CONSOLE_SERVICES
 from xswitch.core.model import MfaSessionInfo
 from xswitch.core.shell import SHELLS
 from xswitch.core.text import visible

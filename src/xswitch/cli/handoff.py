@@ -175,7 +175,7 @@ CONSOLE_HANDOFF_WAIT = 60  # seconds the command waits for the browser to pick u
 def console(args: argparse.Namespace, ctx: Context) -> int:
     from xswitch.core.browser import browser_for
     from xswitch.core.config import resolve
-    from xswitch.core.console import destination_for
+    from xswitch.core.console_pages import destination_for
     from xswitch.core.handoff import open_secret_url
 
     catalog = ctx.catalog()

@@ -174,7 +174,7 @@ class XswitchApp(App[None]):
         for action, help_text in self.keys.palette(len(self.catalog.clients)):
             run = partial(self.picker.run_action, action.action)
             yield SystemCommand(action.description, help_text, run)
-        from xswitch.core.console import SERVICES
+        from xswitch.core.console_pages import SERVICES
 
         for service in SERVICES:
             yield SystemCommand(

@@ -299,7 +299,7 @@ class PickerView(_Screen):
         self._update_details()
 
     def _notes(self, profile: Profile | None) -> list[tuple[str, str]]:
-        from xswitch.core.console import role_from_role
+        from xswitch.core.console import console_limit
 
         notes = [("sso sync", self._sync_status)] if self._sync_status else []
         if notes and self._sync is None and profile is not None:
@@ -309,14 +309,8 @@ class PickerView(_Screen):
                 notes = []
         if profile is not None and profile.name in self._console_problems:
             notes.insert(0, ("console", str(self._console_problems[profile.name])))
-        elif profile is not None and role_from_role(profile, self.catalog):
-            notes.append(
-                (
-                    "console",
-                    "at most 1 hour (a role assumed from a role); for longer, open the console "
-                    f"as {profile.source_profile} and switch role",
-                )
-            )
+        elif profile is not None and (limit := console_limit(profile, self.catalog)):
+            notes.append(("console", limit))
         return notes
 
     def _update_details(self) -> None:
