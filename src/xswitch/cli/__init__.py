@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import commands, demo, keys, sso
+    from xswitch.cli import client, commands, demo, doctor, keys, sso
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     commands.add_parsers(subparsers)
     keys.add_parser(subparsers)
+    client.add_parser(subparsers)
+    doctor.add_parser(subparsers)
     sso.add_parser(subparsers)
     demo.add_parser(subparsers)
     return parser
