@@ -441,11 +441,11 @@ def client_policy(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(pretty(found.trust))
     ctx.print()
     ctx.print("# 2. Your side (often missed): allow yourself sts:AssumeRole on the role.")
-    ctx.print("#    Attach it to " + plain(found.caller_arn) + ", e.g.:")
-    ctx.print(
-        "#    aws iam put-user-policy --user-name YOU --policy-name xswitch-assume-role "
-        "--policy-document file://identity.json"
-    )
+    from xswitch.core.iam import Caller
+
+    owner = Caller(found.caller_arn, "").principal_arn
+    ctx.print("#    Attach it to " + plain(owner) + ", e.g. with:")
+    ctx.print("#    " + plain(found.attach_command("identity.json")))
     ctx.print(pretty(found.identity))
     ctx.print()
     ctx.print("# 3. A request to paste into an email:")

@@ -77,6 +77,17 @@ class PolicySet:
     def identity(self) -> dict[str, Any]:
         return identity_policy(self.allowed_arns)
 
+    def attach_command(self, document: str) -> str:
+        """The AWS CLI command that attaches the identity policy (saved as `document`) to the
+        caller: a user gets a user policy, a role a role policy."""
+        kind, _, rest = self.caller_arn.split(":", 5)[-1].partition("/")
+        name = rest.split("/")[-1] if kind == "user" else rest.split("/")[0]
+        verb = "put-user-policy --user-name" if kind == "user" else "put-role-policy --role-name"
+        return (
+            f"aws iam {verb} {name or 'NAME'} --policy-name xswitch-assume-role "
+            f"--policy-document file://{document}"
+        )
+
     def request(self) -> str:
         """A plain-text request to paste into an email to the client."""
         roles = "\n".join(f"  {arn}" for arn in self.role_arns)
