@@ -159,7 +159,7 @@ def diagnose(
             _mfa_device(walk, creds, caller.user_name, serials, region, timeout)
     walk.principal = caller.principal_arn
     # The rest of the chain, each link recorded by its wrapper as it is obtained.
-    leaf.retrieve = lambda: creds  # type: ignore[method-assign]
+    leaf.retrieve = lambda: creds
     try:
         chain.retrieve()
     except XswitchError as error:
@@ -341,14 +341,14 @@ def _key_age(walk: _Walk, creds: Credentials, user: str, region: str, timeout: f
         walk.add(
             "key age",
             Status.WARN,
-            f"{_masked(key.key_id)} is {age} days old (over {KEY_AGE_LIMIT})",
+            f"{iam.masked(key.key_id)} is {age} days old (over {KEY_AGE_LIMIT})",
             cause="Long-lived keys should be rotated regularly; an old key has had more chances "
             "to leak.",
             fix="Rotate it: 'xswitch keys rotate NAME' (NAME: the keys' name in 'xswitch keys "
             "list').",
         )
     else:
-        walk.add("key age", Status.OK, f"{_masked(key.key_id)} is {age} days old")
+        walk.add("key age", Status.OK, f"{iam.masked(key.key_id)} is {age} days old")
 
 
 def _mfa_device(
@@ -383,10 +383,6 @@ def _mfa_device(
                 )
                 + ".",
             )
-
-
-def _masked(key_id: str) -> str:
-    return key_id[:4] + "…" + key_id[-4:]
 
 
 def proxy_summary(env: Mapping[str, str]) -> str:

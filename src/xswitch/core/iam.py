@@ -74,6 +74,11 @@ class AccessKey:
         return int(((now or datetime.now(UTC)) - self.created).total_seconds() // 86400)
 
 
+def masked(key_id: str) -> str:
+    """An access key ID as it may be shown: its first and last four characters."""
+    return key_id[:4] + "…" + key_id[-4:]
+
+
 def client(
     service: str, creds: Credentials, env: Mapping[str, str], *, timeout: float, region: str
 ) -> Any:

@@ -235,7 +235,7 @@ def spec_of(catalog: Catalog, key: str, profile: str | None = None) -> ClientSpe
 def edited(spec: ClientSpec, changes: Mapping[str, Any]) -> ClientSpec:
     """`spec` with the given fields changed ("" clears an optional one)."""
     known = {f.name for f in fields(ClientSpec)}
-    values = {
+    values: dict[str, Any] = {
         key: (None if value == "" and key not in ("key", "role_arn", "source_profile") else value)
         for key, value in changes.items()
         if key in known and value is not None
