@@ -683,6 +683,9 @@ def build_chain(
         session_name = current.role_session_name or settings.session_name or DEFAULT_SESSION_NAME
         serial = current.mfa_serial
         direct = (current.get("mfa_mode") or "").lower() == "direct"
+        from xswitch.core.mfaprocess import with_mfa_process
+
+        asker = with_mfa_process(prompter, current, env)  # mfa_process before anyone is asked
         mfa_session = bool(serial and not direct and not source.temporary)
         if mfa_session:
             assert serial is not None
@@ -690,7 +693,7 @@ def build_chain(
                 SessionTokenProvider(
                     source,
                     serial,
-                    prompter,
+                    asker,
                     settings.mfa_session_duration,
                     region=region,
                     env=env,
@@ -709,7 +712,7 @@ def build_chain(
             external_id=current.external_id,
             mfa_serial=None if mfa_session else serial,
             duration=current.duration_seconds,
-            prompter=prompter,
+            prompter=asker,
             region=region,
             env=env,
             profile=current,
