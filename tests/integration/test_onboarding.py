@@ -338,3 +338,83 @@ def test_doctor_needs_a_profile_or_all(isolated):
     done = xswitch("doctor")
     assert done.returncode == 2
     assert "doctor needs one profile name, or --all" in done.stderr
+
+
+def test_doctor_warns_about_an_old_key_and_still_passes(local_sts):
+    listing = (
+        b'<ListAccessKeysResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+        b"<ListAccessKeysResult><IsTruncated>false</IsTruncated><AccessKeyMetadata><member>"
+        b"<UserName>me</UserName><AccessKeyId>AKIAIOSFODNN7EXAMPLE</AccessKeyId>"
+        b"<Status>Active</Status><CreateDate>2020-01-02T03:04:05Z</CreateDate></member>"
+        b"</AccessKeyMetadata></ListAccessKeysResult>"
+        b"<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></ListAccessKeysResponse>"
+    )
+
+    def behave(sock, request):
+        body = listing if b"Action=ListAccessKeys" in request else _IDENTITY
+        local_sts.answer(200, body, {"Date": http_date(), "Content-Type": "text/xml"})(
+            sock, request
+        )
+
+    local_sts.behave = behave
+    done = xswitch("doctor", "me")
+    assert done.returncode == 0, done.stdout + done.stderr
+    status, summary = check(done.stdout, "key age")
+    assert status == "warn"
+    assert re.fullmatch(r"AKIA…MPLE is \d+ days old \(over 90\)", summary)
+    assert "xswitch keys rotate" in done.stdout
+
+
+def test_doctor_on_expired_source_session_credentials(local_sts):
+    local_sts.behave = local_sts.answer(
+        403,
+        _sts_error("ExpiredToken", "The security token included in the request is expired"),
+        {"Date": http_date(), "Content-Type": "text/xml"},
+    )
+    done = xswitch(
+        "doctor",
+        "env-role",
+        AWS_CONFIG_FILE=str(local_sts_config()),
+        AWS_ACCESS_KEY_ID="ASIAEXPIREDKEY000001",
+        AWS_SECRET_ACCESS_KEY="z" * 40,
+        AWS_SESSION_TOKEN="t" * 100,
+    )
+    assert done.returncode == 1
+    status, _ = check(done.stdout, "source credentials work")
+    assert status == "fail"
+    assert "temporary and have expired" in done.stdout
+    assert "t" * 100 not in done.stdout + done.stderr
+
+
+def local_sts_config() -> Path:
+    path = Path(os.environ["HOME"]) / "env-config"
+    path.write_text(f"[profile env-role]\nrole_arn = {ROLE}\ncredential_source = Environment\n")
+    return path
+
+
+def test_doctor_warns_when_a_chained_role_is_capped_to_one_hour(moto, isolated):
+    isolated.write_aws_credentials(
+        """
+        [me]
+        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+        """
+    )
+    isolated.write_aws_config(
+        f"""
+        [profile hub]
+        role_arn = arn:aws:iam::123456789012:role/Hub
+        source_profile = me
+
+        [profile spoke]
+        role_arn = {ROLE}
+        source_profile = hub
+        duration_seconds = 7200
+        """
+    )
+    done = xswitch("doctor", "spoke")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert check(done.stdout, "AssumeRole arn:aws:iam::123456789012:role/Hub")[0] == "ok"
+    status, summary = check(done.stdout, "session duration")
+    assert status == "warn" and "capped to 1 hour" in summary
+    assert "role chaining" in done.stdout
