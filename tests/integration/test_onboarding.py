@@ -418,3 +418,43 @@ def test_doctor_warns_when_a_chained_role_is_capped_to_one_hour(moto, isolated):
     status, summary = check(done.stdout, "session duration")
     assert status == "warn" and "capped to 1 hour" in summary
     assert "role chaining" in done.stdout
+
+
+def test_client_edit_and_remove_keep_the_rest_of_config_toml(isolated):
+    isolated.write_aws_credentials(
+        """
+        [me]
+        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+        """
+    )
+    isolated.write_xswitch_config(
+        """
+        # my settings, by hand
+        [settings]
+        refresh_margin = 900  # fifteen minutes
+        """
+    )
+    added = xswitch(
+        "client", "add", "acme", "--role-arn", ROLE, "--source-profile", "me",
+        "--duration", "7200", "--no-check",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    done = xswitch(
+        "client", "edit", "acme", "--external-id", "CaseMatters-1", "--duration", "", "--no-check"
+    )
+    assert done.returncode == 0, done.stderr
+    text = isolated.xswitch_config.read_text()
+    assert "# my settings, by hand" in text and "refresh_margin = 900  # fifteen minutes" in text
+    assert 'external_id = "CaseMatters-1"' in text and "duration_seconds" not in text
+
+    refused = xswitch("client", "edit", "acme", "--role-arn", "arn:aws:iam::12:role/x")
+    assert refused.returncode == 2 and "is not the ARN of an IAM role" in refused.stderr
+    assert isolated.xswitch_config.read_text() == text  # nothing written
+
+    not_asked = xswitch("client", "remove", "acme")  # no terminal, no --yes
+    assert not_asked.returncode == 2 and "--yes" in not_asked.stderr
+    removed = xswitch("client", "remove", "acme", "--yes")
+    assert removed.returncode == 0, removed.stderr
+    text = isolated.xswitch_config.read_text()
+    assert "acme" not in text and "refresh_margin = 900  # fifteen minutes" in text

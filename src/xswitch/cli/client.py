@@ -93,7 +93,7 @@ def _flag_values(args: argparse.Namespace) -> dict[str, Any]:
         "external_id": args.external_id,
         "mfa_serial": args.mfa_serial,
         "session_name": args.session_name,
-        "duration": parse_duration(args.duration) if args.duration else None,
+        "duration": parse_duration(args.duration) if args.duration else args.duration,
         "region": args.region,
         "prod": args.prod,
         "color": args.color,

@@ -259,6 +259,9 @@ def remove_client(path: Path, key: str) -> list[str]:
         removed = [name for name, table in profiles.items() if table.get("client") == key]
         for name in removed:
             del profiles[name]
+        for table in ("clients", "profiles"):
+            if table in doc and not doc[table]:
+                del doc[table]  # an empty table left behind would only be noise
     return removed
 
 
