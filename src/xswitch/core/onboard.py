@@ -80,17 +80,17 @@ def check_spec(spec: ClientSpec, catalog: Catalog, *, editing: bool = False) -> 
     """Raise UsageError for the first value AWS or xswitch would refuse."""
 
     def refuse(message: str, hint: str) -> UsageError:
-        return UsageError(message, hint + " Nothing was written.")
+        return UsageError(message, (hint + " Nothing was written.").strip())
 
     if not CLIENT_KEY.match(spec.key):
         raise refuse(
             f"'{spec.key}' cannot be a client name.",
             "Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit "
-            "(e.g. acme or acme-prod); --display-name can hold any text.",
+            "(e.g. acme or acme-prod); the name shown in the picker can be any text.",
         )
     problem = role_arn_problem(spec.role_arn)
     if problem:
-        raise refuse(problem, "Check --role-arn.")
+        raise refuse(problem, "")
     if spec.external_id is not None and not EXTERNAL_ID.match(spec.external_id):
         raise refuse(
             "The external ID is not one AWS accepts.",

@@ -63,6 +63,7 @@ from xswitch.ui.messages import (
     SyncFinished,
     SyncProgress,
 )
+from xswitch.ui.onboarding import Onboarding
 from xswitch.ui.palette import ClientProvider, ProfileProvider
 from xswitch.ui.prompter import Abandoned, UiPrompter, call_abandonable
 from xswitch.ui.sync import (
@@ -185,6 +186,8 @@ class XswitchApp(App[None]):
         Binding("S", "sso_sync", "SSO sync", id="sso-sync"),
         Binding("x", "logout", "Log out", id="logout"),
         Binding("R", "reload", "Reload config", id="reload", show=False),
+        Binding("d", "doctor", "Doctor", id="doctor", show=False),
+        Binding("a", "add_client", "Add client", id="add-client", show=False),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         # Textual only hints at another key on Ctrl+C; here it quits, in dialogs too.
@@ -257,6 +260,7 @@ class XswitchApp(App[None]):
         self._mfa_read = -1
         # Sessions whose saved SSO login the portal refused during a sync: `S` logs in anew.
         self._sync_refused: set[str] = set()
+        self.onboarding = Onboarding(self)  # d: doctor, a: add a client
         if catalog.settings.theme == "light":
             self.theme = "textual-light"
         if env.get("NO_COLOR") is not None and not self.no_color:
@@ -527,6 +531,7 @@ class XswitchApp(App[None]):
         error = self.board.errors.get(profile.name)
         if isinstance(chain, XswitchError):
             error, chain = error or chain, []
+        diagnosis = self.onboarding.details(profile.name)
         details.show(
             details_text(
                 profile,
@@ -540,6 +545,7 @@ class XswitchApp(App[None]):
                 notes=notes,
                 mfa=self._live_mfa(profile, now),
             )
+            + (Text("\n\n") + diagnosis if diagnosis else Text())
         )
 
     def _live_mfa(self, profile: Profile, now: datetime) -> MfaSessionInfo | None:
@@ -774,6 +780,12 @@ class XswitchApp(App[None]):
             markup=False,
         )
 
+    def action_doctor(self) -> None:
+        self.onboarding.doctor(self._selected_or_say())
+
+    def action_add_client(self) -> None:
+        self.onboarding.add_client()
+
     def action_logout(self) -> None:
         profile = self._selected_or_say()
         if profile is not None:
@@ -815,8 +827,16 @@ class XswitchApp(App[None]):
                 if binding.id == "jump-client-1":
                     keys.append(("1–9", "Jump to client N"))
                 continue
-            if binding.id in ("column-profiles", "column-clients", "client-number"):
-                continue  # said once below
+            skipped = ("column-profiles", "column-clients", "client-number", "add-client")
+            if binding.id in (*skipped, "quit-ctrl-c"):
+                continue  # said once below, or on the row of a key that does the same
+            # Rows shared by two keys: help fits a 24-line terminal.
+            if binding.id == "doctor":
+                keys.append(("d  a", "Doctor: test the profile against AWS · a: add a client"))
+                continue
+            if binding.id == "quit":
+                keys.append(("q  ctrl+c", binding.description))
+                continue
             description = LONG_DESCRIPTIONS.get(binding.id or "", binding.description)
             keys.append((self.get_key_display(binding), description))
         keys += [

@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
@@ -25,7 +25,7 @@ from xswitch.core.text import visible
 
 # (field id, label, placeholder)
 FIELDS = (
-    ("name", "Client name", "acme"),
+    ("name", "Client name", "e.g. acme"),
     ("role-arn", "Role ARN", "arn:aws:iam::123456789012:role/Contractor"),
     ("external-id", "External ID", "as given (case-sensitive), or 'generate'"),
     ("source-profile", "Source profile", "your profile with credentials"),
@@ -43,6 +43,9 @@ class ClientFormScreen(ModalScreen[tuple[ClientSpec, bool] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="client-form.cancel"),
         Binding("ctrl+s", "save", "Save", id="client-form.save"),
+        # A priority binding runs as the key is read, before the keys typed after it are routed:
+        # type-ahead after Enter lands in the next field (a Submitted message would come late).
+        Binding("enter", "next_field", "Next field", id="client-form.next", priority=True),
     ]
 
     def __init__(self, catalog: Catalog) -> None:
@@ -53,20 +56,30 @@ class ClientFormScreen(ModalScreen[tuple[ClientSpec, bool] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="client-form-dialog", classes="dialog"):
             yield Label("Add a client", classes="dialog-title")
-            with VerticalScroll(id="client-form-fields"):
+            with VerticalScroll(id="client-form-fields", can_focus=False):
                 for field, label, placeholder in FIELDS:
-                    yield Label(label)
                     value = self.sources[0] if field == "source-profile" and self.sources else ""
-                    yield Input(value=visible(value), placeholder=placeholder, id=f"cf-{field}")
-                yield Checkbox("Production (asks before each use)", id="cf-prod")
+                    with Horizontal(classes="cf-row"):
+                        yield Label(label, classes="cf-label")
+                        yield Input(
+                            value=visible(value),
+                            placeholder=placeholder,
+                            id=f"cf-{field}",
+                            compact=True,
+                            select_on_focus=False,
+                        )
+                yield Checkbox("Production (asks before each use)", id="cf-prod", compact=True)
             yield Static("", id="client-form-problem", classes="problem")
             yield Static(
                 Text("Enter: next field · Ctrl+S: save and try the role · Esc: cancel", "dim")
             )
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == f"cf-{FIELDS[-1][0]}":
+    def on_mount(self) -> None:
+        self.query_one(f"#cf-{FIELDS[0][0]}", Input).focus()
+
+    def action_next_field(self) -> None:
+        """Enter: the next field, or save after the last one."""
+        if self.focused is not None and self.focused.id == f"cf-{FIELDS[-1][0]}":
             self.action_save()
         else:
             self.focus_next()
