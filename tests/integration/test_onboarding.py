@@ -458,3 +458,30 @@ def test_client_edit_and_remove_keep_the_rest_of_config_toml(isolated):
     assert removed.returncode == 0, removed.stderr
     text = isolated.xswitch_config.read_text()
     assert "acme" not in text and "refresh_margin = 900  # fifteen minutes" in text
+
+
+def test_doctor_all_checks_every_profile_and_names_missing_keys(moto, isolated):
+    store_keys("me", user_with_key(moto, "me"))
+    isolated.write_aws_config(
+        """
+        [profile lost\x1b]0;pwned\x07]
+        role_arn = arn:aws:iam::123456789012:role/Lost
+        source_profile = gone
+
+        [profile gone]
+        region = eu-west-1
+        aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+        """
+    )
+    done = xswitch("doctor", "--all")
+    assert done.returncode == 1
+    assert "\x1b" not in done.stdout
+    sections = re.split(r"^(\S.*):$", done.stdout, flags=re.M)[1:]
+    by_profile = dict(zip(sections[::2], sections[1::2], strict=True))
+    assert set(by_profile) == {"lost\\x1b]0;pwned\\x07", "gone", "me"}
+    assert "fail" not in by_profile["me"]
+    for name in ("gone", "lost\\x1b]0;pwned\\x07"):
+        assert (
+            "fail  source credentials: none found: Profile 'gone' has no access keys"
+            in (by_profile[name])
+        )

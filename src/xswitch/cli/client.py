@@ -15,6 +15,7 @@ from typing import Any
 from xswitch.cli.context import Context, plain
 from xswitch.core import errors
 from xswitch.core.onboard import GENERATE, ClientSpec
+from xswitch.core.text import visible
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -198,7 +199,7 @@ class _Wizard:
         tty = open_tty()
         if tty is not None:
             with tty:
-                tty.write(plain(text).replace("\\n", "\n") + "\n")
+                tty.write(visible(text, keep_newlines=True) + "\n")
 
     def run(self) -> tuple[ClientSpec, bool]:
         from xswitch.core import onboard
@@ -434,7 +435,7 @@ def client_policy(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(pretty(found.identity))
         return 0
     if args.only == "request":
-        ctx.print(plain_block(found.request()))
+        ctx.print(visible(found.request(), keep_newlines=True))
         return 0
     ctx.print("# 1. The trust policy: the client sets it on the role, in the Trust relationships")
     ctx.print("#    tab (not the permissions). It trusts " + plain(found.principal) + ".")
@@ -449,10 +450,5 @@ def client_policy(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(pretty(found.identity))
     ctx.print()
     ctx.print("# 3. A request to paste into an email:")
-    ctx.print(plain_block(found.request()))
+    ctx.print(visible(found.request(), keep_newlines=True))
     return 0
-
-
-def plain_block(text: str) -> str:
-    """Several lines of text with untrusted parts: each line shown without control characters."""
-    return "\n".join(plain(line) for line in text.split("\n"))

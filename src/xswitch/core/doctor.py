@@ -137,6 +137,10 @@ def diagnose(
         chain = build_chain(
             profile, catalog, env, _NoDeviceLogin(prompter), catalog.settings, wrap=wrap
         )
+    except MissingSourceKeys as error:
+        walk.add("configuration", Status.OK, "the profile resolves")
+        walk.add("source credentials", Status.FAIL, f"none found: {error.message}", fix=error.hint)
+        return walk.checks
     except XswitchError as error:
         walk.add("configuration", Status.FAIL, error.message, fix=error.hint)
         return walk.checks

@@ -53,7 +53,9 @@ def rotate(
     if old is None:
         raise UsageError(
             f"No keys are stored under '{name}'.",
-            "See 'xswitch keys list'; only keys in xswitch's keyring can be rotated.",
+            "See 'xswitch keys list'. Only keys in xswitch's keyring are rotated: keys written "
+            "in ~/.aws/credentials can be moved there with 'xswitch keys add NAME' (then "
+            "removed from the file).",
         )
     if old.session_token:
         raise UsageError(
