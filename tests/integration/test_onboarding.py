@@ -485,3 +485,33 @@ def test_doctor_all_checks_every_profile_and_names_missing_keys(moto, isolated):
             "fail  source credentials: none found: Profile 'gone' has no access keys"
             in (by_profile[name])
         )
+
+
+def test_policy_names_a_role_source_by_its_arn_with_its_path(moto, isolated):
+    iam = moto.client("iam")
+    iam.create_role(
+        RoleName="Hub",
+        Path="/team/",
+        AssumeRolePolicyDocument=json.dumps(ADMIN | {"Statement": []}),
+    )
+    store_keys("me", user_with_key(moto, "me"))
+    isolated.write_aws_config(
+        """
+        [profile hub]
+        role_arn = arn:aws:iam::123456789012:role/team/Hub
+        source_profile = me
+        """
+    )
+    done = xswitch(
+        "client", "add", "acme", "--role-arn", ROLE, "--source-profile", "hub", "--no-check"
+    )
+    assert done.returncode == 0, done.stderr
+    done = xswitch("client", "policy", "acme", "--only", "trust")
+    assert done.returncode == 0, done.stderr
+    trust = json.loads(done.stdout)
+    assert trust["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::123456789012:role/team/Hub"}
+    assert "Condition" not in trust["Statement"][0]  # no external ID, no MFA asked for
+    done = xswitch("client", "policy", "acme", "--account", "--mfa", "--only", "trust")
+    statement = json.loads(done.stdout)["Statement"][0]
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}

@@ -273,6 +273,33 @@ def source_identity(sessions: Any, source: str, prompter: Prompter) -> str:
     return sessions.caller_identity(source, prompter)["Arn"]
 
 
+def _role_with_path(sessions: Any, source: str, caller: Any, prompter: Prompter) -> str:
+    """The principal for `caller`: a session of a role is named by the role's ARN, with the
+    path the role has (SSO roles live under aws-reserved/...), which IAM GetRole tells when the
+    role may read it; without it, the ARN without a path."""
+    from xswitch.core import iam
+    from xswitch.core.errors import XswitchError
+    from xswitch.core.providers import region_for
+
+    principal = str(caller.principal_arn)
+    if principal == caller.arn or ":role/" not in principal:
+        return principal  # a user (or the account) is named as it is
+    try:
+        profile = sessions.profile(source)
+        creds = sessions.credentials(profile, prompter)
+        client = iam.client(
+            "iam",
+            creds,
+            sessions.env,
+            timeout=sessions.settings.network_timeout,
+            region=region_for(profile, sessions.env),
+        )
+        role = iam.call("GetRole", client.get_role, RoleName=principal.rsplit("/", 1)[-1])
+        return str(role["Role"]["Arn"])
+    except (XswitchError, KeyError, TypeError):
+        return principal
+
+
 def mfa_devices_of(sessions: Any, source: str, prompter: Prompter) -> list[str]:
     """The MFA devices of the source profile's IAM user; empty when it is not a user or IAM does
     not allow ListMFADevices (the caller then asks for the serial by hand)."""
@@ -331,10 +358,11 @@ def client_policies(
             f"({source}, {', '.join(others)}): one trust policy cannot name them all.",
             "Give them one source profile, or ask for the policies of each separately.",
         )
-    caller = Caller(source_identity(sessions, source, prompter), "")
-    arn_account = caller.arn.split(":")[4] if caller.arn.count(":") >= 5 else ""
-    caller = Caller(caller.arn, arn_account)
-    principal = caller.root_arn() if account else caller.principal_arn
+    arn = source_identity(sessions, source, prompter)
+    caller = Caller(arn, arn.split(":")[4] if arn.count(":") >= 5 else "")
+    principal = (
+        caller.root_arn() if account else _role_with_path(sessions, source, caller, prompter)
+    )
     external_ids = [p.external_id for p in roles if p.external_id]
     if len(set(external_ids)) > 1:
         raise UsageError(
