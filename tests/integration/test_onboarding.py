@@ -515,3 +515,27 @@ def test_policy_names_a_role_source_by_its_arn_with_its_path(moto, isolated):
     statement = json.loads(done.stdout)["Statement"][0]
     assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
     assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+def test_doctor_fails_an_mfa_serial_that_is_not_the_users_device(moto, isolated):
+    iam = moto.client("iam")
+    store_keys("me", user_with_key(moto, "me"))
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="phone")["VirtualMFADevice"]
+    iam.enable_mfa_device(
+        UserName="me", SerialNumber=device["SerialNumber"], AuthenticationCode1="123456",
+        AuthenticationCode2="654321",
+    )  # fmt: skip
+    isolated.write_aws_config(
+        f"""
+        [profile acme]
+        role_arn = {ROLE}
+        source_profile = me
+        mfa_serial = arn:aws:iam::123456789012:mfa/someone-else
+        """
+    )
+    done = xswitch("doctor", "acme", "--mfa-code", "123456")
+    assert done.returncode == 1
+    status, summary = check(done.stdout, "MFA device")
+    assert status == "fail"
+    assert summary == "arn:aws:iam::123456789012:mfa/someone-else is not an MFA device of me"
+    assert f"Set mfa_serial to one of: {device['SerialNumber']}." in done.stdout

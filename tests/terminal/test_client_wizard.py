@@ -74,6 +74,7 @@ def test_wizard_asks_checks_offers_mfa_devices_and_tries_the_role(term, isolated
     err = (term.tmp_path / "err.txt").read_text()
     assert f"ok    AssumeRole {ROLE}: assumed as profile 'acme'" in out, out + err
     assert "ok    MFA session: code accepted" in out
+    assert f"ok    MFA device: {me_with_mfa} belongs to me" in out
     external_id = out.split("External ID (generated; send it to the client): ")[1].split()[0]
     config = tomllib.loads(isolated.xswitch_config.read_text())
     assert config["clients"]["acme"] == {"name": "acme", "prod": True, "color": "#e5484d"}
