@@ -159,8 +159,8 @@ def _try_role(args: argparse.Namespace, ctx: Context, spec: ClientSpec) -> int:
     if args.no_check:
         return 0
     from xswitch.cli.doctor import show_checks
+    from xswitch.core.config.catalog import load_catalog
     from xswitch.core.doctor import Status, diagnose
-    from xswitch.core.profiles import load_catalog
 
     catalog = load_catalog(ctx.env)
     ctx.note(f"Trying the role of '{spec.profile_name}'...")

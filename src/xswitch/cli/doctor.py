@@ -27,8 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def doctor(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.config.names import resolve
     from xswitch.core.doctor import Check, Status, diagnose, doctor_profiles, failed
-    from xswitch.core.profiles import resolve
 
     if bool(args.profile) == bool(args.all):
         raise errors.UsageError(

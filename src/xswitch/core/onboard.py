@@ -99,7 +99,7 @@ def check_spec(spec: ClientSpec, catalog: Catalog, *, editing: bool = False) -> 
         )
     source = catalog.profiles.get(spec.source_profile)
     if source is None:
-        from xswitch.core.profiles import suggest
+        from xswitch.core.config.names import suggest
 
         close = suggest(catalog, spec.source_profile)
         raise refuse(
@@ -191,7 +191,7 @@ def client_table(spec: ClientSpec) -> dict[str, Any]:
 
 def write_client(path: Path, spec: ClientSpec) -> None:
     """Add (or replace) the client and its role profile in config.toml."""
-    from xswitch.core.settings import edit_document
+    from xswitch.core.config.settings import edit_document
 
     with edit_document(path) as doc:
         doc.setdefault("clients", {})[spec.key] = client_table(spec)
@@ -245,7 +245,7 @@ def edited(spec: ClientSpec, changes: Mapping[str, Any]) -> ClientSpec:
 
 def remove_client(path: Path, key: str) -> list[str]:
     """Remove the client and the profiles config.toml defines for it; the removed profiles."""
-    from xswitch.core.settings import edit_document
+    from xswitch.core.config.settings import edit_document
 
     with edit_document(path) as doc:
         clients = doc.get("clients", {})

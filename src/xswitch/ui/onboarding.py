@@ -97,9 +97,9 @@ class Onboarding:
         )
 
     def _write(self, spec: ClientSpec, generated: bool) -> None:
+        from xswitch.core.config.catalog import load_catalog
         from xswitch.core.onboard import write_client
         from xswitch.core.paths import config_file
-        from xswitch.core.profiles import load_catalog
 
         app = self.app
         try:
