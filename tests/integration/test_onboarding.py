@@ -539,3 +539,11 @@ def test_doctor_fails_an_mfa_serial_that_is_not_the_users_device(moto, isolated)
     assert status == "fail"
     assert summary == "arn:aws:iam::123456789012:mfa/someone-else is not an MFA device of me"
     assert f"Set mfa_serial to one of: {device['SerialNumber']}." in done.stdout
+
+
+def test_doctor_warns_about_a_region_botocore_does_not_know(moto, isolated):
+    store_keys("me", user_with_key(moto, "me"))
+    done = xswitch("doctor", "me", AWS_REGION="eu-wesst-1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    status, summary = check(done.stdout, "region")
+    assert status == "warn" and summary.startswith("eu-wesst-1 is not a region")

@@ -147,7 +147,7 @@ def diagnose(
     links = " -> ".join(_unwrapped(chain).chain())
     walk.add("configuration", Status.OK, f"the profile resolves: {links}")
     region = region_for(profile, env)
-    _check_region(walk, region)
+    _check_region(walk, region, configured=profile.region_in(env) is not None)
     leaf = _leaf(chain)
     creds = _source_credentials(walk, leaf)
     if creds is None:
@@ -202,10 +202,11 @@ def _mfa_serials(profile: Profile, catalog: Catalog) -> list[str]:
 # --- the checks -----------------------------------------------------------------------------------
 
 
-def _check_region(walk: _Walk, region: str) -> None:
+def _check_region(walk: _Walk, region: str, *, configured: bool) -> None:
     known = known_regions()
     if not known or region in known:
-        walk.add("region", Status.OK, f"{region}")
+        how = "" if configured else " (none set: the default, where STS is called)"
+        walk.add("region", Status.OK, f"{region}{how}")
         return
     walk.add(
         "region",
