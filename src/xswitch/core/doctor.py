@@ -123,7 +123,8 @@ def diagnose(
 ) -> list[Check]:
     """Every check of `profile`'s chain, in the order they were made; stops at the first link
     that fails (the ones after it cannot be tested)."""
-    from xswitch.core.providers import build_chain, region_for
+    from xswitch.core.providers.base import region_for
+    from xswitch.core.providers.chain import build_chain
 
     walk = _Walk(profile, catalog, env)
     recorders: list[_Recorder] = []
@@ -252,7 +253,7 @@ def _identity(walk: _Walk, creds: Credentials, region: str, timeout: float) -> i
     """GetCallerIdentity with the source credentials: the endpoint, the clock, the keys."""
     from botocore.exceptions import ClientError
 
-    from xswitch.core.explain import explain
+    from xswitch.core.aws.errors import Call, translate
 
     sts = iam.client("sts", creds, walk.env, timeout=timeout, region=region)
     url = str(getattr(sts, "xswitch_limits", {}).get("endpoint") or sts.meta.endpoint_url)
@@ -260,7 +261,7 @@ def _identity(walk: _Walk, creds: Credentials, region: str, timeout: float) -> i
     try:
         response = sts.get_caller_identity()
     except Exception as error:
-        problem = explain(error, walk.profile, "GetCallerIdentity", sts.xswitch_limits)
+        problem = translate(error, Call("sts", "GetCallerIdentity", walk.profile, client=sts))
         if isinstance(problem, EndpointUnreachable | EndpointMisbehaved):
             walk.add(
                 "endpoint",
@@ -292,7 +293,7 @@ def _identity(walk: _Walk, creds: Credentials, region: str, timeout: float) -> i
 
 def _clock(walk: _Walk, response: Any, now: datetime | None = None) -> bool:
     """Compare this computer's clock with STS's Date header; True when it is too far off."""
-    from xswitch.core.providers import server_date
+    from xswitch.core.providers.base import server_date
 
     server = server_date(response)
     if server is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from xswitch.core.errors import AwsError, XswitchError
+from xswitch.core.errors import AwsError
 from xswitch.core.model import Credentials
 
 # arn:aws:iam::123456789012:user/path/name, arn:aws:sts::123456789012:assumed-role/Role/session
@@ -82,43 +82,21 @@ def masked(key_id: str) -> str:
 def client(
     service: str, creds: Credentials, env: Mapping[str, str], *, timeout: float, region: str
 ) -> Any:
-    """A bounded botocore client for `service` ("iam" or "sts") signing with `creds`."""
-    from xswitch.core.providers import sts_client
+    """A bounded botocore client for `service` ("iam" or "sts") signing with `creds`, from the
+    one client pool (`core.aws.clients`)."""
+    from xswitch.core.aws.clients import signed_client
 
-    if service == "sts":
-        return sts_client(creds, region, env, timeout=timeout)
-    from xswitch.core import network
-    from xswitch.core.providers import _SESSION_LOCK, _botocore_session, _truthy
-
-    endpoint_url = None
-    if not _truthy(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")):
-        variable = f"AWS_ENDPOINT_URL_{service.upper()}"
-        endpoint_url = env.get(variable) or env.get("AWS_ENDPOINT_URL") or None
-    config_file = env.get("AWS_CONFIG_FILE") or "~/.aws/config"
-    with _SESSION_LOCK:
-        made = _botocore_session(config_file, env).create_client(
-            service,
-            region_name=region,
-            endpoint_url=endpoint_url,
-            aws_access_key_id=creds.access_key_id,
-            aws_secret_access_key=creds.secret_access_key,
-            aws_session_token=creds.session_token,
-            config=network.config(timeout, 3),
-        )
-    return network.bound(made, timeout, 3)
+    return signed_client(service, creds, region, env, timeout=timeout)
 
 
 def call(step: str, function: Any, **params: Any) -> Any:
-    """One AWS call; whatever botocore raises becomes an explained XswitchError."""
-    from xswitch.core.explain import explain
+    """One AWS call of a client's method; whatever botocore raises becomes an explained
+    XswitchError (the one translator, `core.aws.errors`)."""
+    from xswitch.core.aws.errors import Call, attempt
 
-    try:
-        return function(**params)
-    except XswitchError:
-        raise
-    except Exception as error:
-        limits = getattr(getattr(function, "__self__", None), "xswitch_limits", None)
-        raise explain(error, None, step, limits) from None
+    made = getattr(function, "__self__", None)
+    service = made.meta.service_model.service_name if made is not None else "iam"
+    return attempt(lambda: function(**params), Call(service, step, client=made))
 
 
 def is_denied(error: BaseException) -> bool:

@@ -14,8 +14,8 @@ import subprocess
 from collections.abc import Mapping
 from typing import Any
 
+from xswitch.core.aws.errors import redact
 from xswitch.core.errors import ConfigError, CredentialError, NoTerminal
-from xswitch.core.explain import redact
 from xswitch.core.model import MFA_CODE_RULE, Prompter, valid_mfa_code
 
 TIMEOUT = 60  # seconds: long enough to touch a YubiKey, short enough not to look like a hang

@@ -270,7 +270,7 @@ def remove_client(path: Path, key: str) -> list[str]:
 
 def source_identity(sessions: Any, source: str, prompter: Prompter) -> str:
     """The ARN STS GetCallerIdentity gives for the source profile's credentials."""
-    return sessions.caller_identity(source, prompter)["Arn"]
+    return str(sessions.caller_identity(source, prompter).arn)
 
 
 def _role_with_path(sessions: Any, source: str, caller: Any, prompter: Prompter) -> str:
@@ -279,7 +279,7 @@ def _role_with_path(sessions: Any, source: str, caller: Any, prompter: Prompter)
     role may read it; without it, the ARN without a path."""
     from xswitch.core import iam
     from xswitch.core.errors import XswitchError
-    from xswitch.core.providers import region_for
+    from xswitch.core.providers.base import region_for
 
     principal = str(caller.principal_arn)
     if principal == caller.arn or ":role/" not in principal:
@@ -305,7 +305,7 @@ def mfa_devices_of(sessions: Any, source: str, prompter: Prompter) -> list[str]:
     not allow ListMFADevices (the caller then asks for the serial by hand)."""
     from xswitch.core import iam
     from xswitch.core.errors import XswitchError
-    from xswitch.core.providers import region_for
+    from xswitch.core.providers.base import region_for
 
     try:
         profile = sessions.profile(source)

@@ -18,7 +18,7 @@ from xswitch.core import iam
 from xswitch.core.errors import AwsError, CredentialError, UsageError, XswitchError
 from xswitch.core.iam import masked
 from xswitch.core.model import Credentials, Prompter
-from xswitch.core.providers import DEFAULT_REGION
+from xswitch.core.providers.base import DEFAULT_REGION
 
 DEFAULT_WAIT = 60  # seconds the new key is given to start working
 _RETRY_EVERY = 2.0
