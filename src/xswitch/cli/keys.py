@@ -69,7 +69,9 @@ def _read_pair(args: argparse.Namespace, ctx: Context) -> tuple[str, str]:
 
 
 def _mask(key_id: str) -> str:
-    return plain(key_id[:4] + "…" + key_id[-4:])
+    from xswitch.core.iam import masked
+
+    return plain(masked(key_id))
 
 
 def add_keys(args: argparse.Namespace, ctx: Context) -> int:
