@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import client, commands, demo, doctor, keys, sso
+    from xswitch.cli import client, commands, completion, demo, doctor, keys, sso
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=commands.picker)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     commands.add_parsers(subparsers)
+    completion.add_parsers(subparsers)
     keys.add_parser(subparsers)
     client.add_parser(subparsers)
     doctor.add_parser(subparsers)

@@ -1,125 +1,103 @@
-"""The picker's onboarding keys: `d` runs `doctor` on the selected profile (its checks shown in the
-details pane), `a` opens the add-a-client form, writes the client, selects it and tries its role.
-
-The work runs in thread workers that call core and hand their result back to the UI thread; the
-app keeps one `Onboarding` and asks it for the details pane's extra lines.
+"""The picker's onboarding keys: `d` runs `doctor` on the selected profile (its checks shown under
+the profile's details), `a` opens the add-a-client form, writes the client, selects it and tries
+its role. A mixin of `ui.screen.PickerScreen`; the work runs in `ui.workers` (`doctor`,
+`add_client`), which post `Diagnosed` and `ClientAdded` back.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from xswitch.core.errors import PromptCancelled, XswitchError
 from xswitch.core.model import Profile
+from xswitch.ui import workers
+from xswitch.ui.closing import unless_closing
+from xswitch.ui.messages import ClientAdded, Diagnosed
 
-if TYPE_CHECKING:  # the rest is imported when a key is pressed, not at the picker's start
+if TYPE_CHECKING:  # the rest is imported when a key is pressed, not before the first frame
     from xswitch.core.doctor import Check
     from xswitch.core.onboard import ClientSpec
+    from xswitch.ui.view import PickerView
+
+    _View = PickerView
+else:
+    _View = object  # a mixin of PickerScreen (see ui.view)
 
 
-class Onboarding:
-    """Doctor results by profile (None while running) and the add-a-client flow of one app."""
+class OnboardingActions(_View):
+    # Doctor results by profile: None while it runs (shown under the details, see `diagnosis`).
+    _diagnoses: dict[str, list[Check] | None]
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.results: dict[str, list[Check] | None] = {}
-
-    def details(self, profile: str) -> Text | None:
+    def diagnosis(self, profile: str) -> Text | None:  # the view's hook
         """The lines to add under the profile's details, if doctor ran (or runs) for it."""
-        if profile not in self.results:
+        diagnoses = getattr(self, "_diagnoses", {})
+        if profile not in diagnoses:
             return None
         from xswitch.ui.diagnosis import diagnosis_text
 
-        return diagnosis_text(profile, self.results[profile])
+        return diagnosis_text(profile, diagnoses[profile])
 
-    # --- d: doctor --------------------------------------------------------------------------------
+    # --- d: doctor ------------------------------------------------------------------------------
 
-    def doctor(self, profile: Profile | None) -> None:
+    def action_doctor(self) -> None:
+        profile = self.profiles.selected
         if profile is None:
-            return
-        self.results[profile.name] = None
-        self.app._update_details()
-        self.app.run_worker(
-            lambda: self._diagnose(profile),
-            thread=True,
-            group="doctor",
-            exclusive=True,
-            exit_on_error=False,
-        )
+            self.app.notify("No profile is selected.", severity="warning", markup=False)
+        else:
+            self._start_doctor(profile)
 
-    def _diagnose(self, profile: Profile) -> None:
-        from xswitch.core.doctor import Check, Status, diagnose
-        from xswitch.ui.prompter import UiPrompter
+    def _start_doctor(self, profile: Profile) -> None:
+        if not hasattr(self, "_diagnoses"):
+            self._diagnoses = {}
+        self._diagnoses[profile.name] = None
+        self._update_details()
+        work = partial(workers.doctor, self.switcher, self, profile)
+        job = workers.Job("doctor", profile.name)
+        workers.start(self, job, work, group="doctor", exclusive=True)
 
-        app = self.app
-        prompter = UiPrompter(app, threading.Event(), app._shutdown_event)
-        try:
-            checks = diagnose(profile, app.catalog, prompter, app.env)
-        except PromptCancelled:
-            checks = [Check(profile.name, "doctor", Status.FAIL, "cancelled at a prompt")]
-        except XswitchError as error:
-            checks = [Check(profile.name, "doctor", Status.FAIL, error.message, fix=error.hint)]
-        if not app._shutdown_event.is_set():
-            app.call_from_thread(self._diagnosed, profile.name, checks)
-
-    def _diagnosed(self, name: str, checks: list[Check]) -> None:
+    @unless_closing
+    def on_diagnosed(self, message: Diagnosed) -> None:
         from xswitch.core.doctor import Status
 
-        self.results[name] = checks
-        self.app._update_details()
-        failed = sum(check.status is Status.FAIL for check in checks)
+        self._diagnoses[message.profile] = message.checks
+        self._update_details()
+        failed = sum(check.status is Status.FAIL for check in message.checks)
         self.app.notify(
-            f"doctor {name}: " + (f"{failed} check(s) failed" if failed else "every check passed"),
+            f"doctor {message.profile}: "
+            + (f"{failed} check(s) failed" if failed else "every check passed"),
             severity="error" if failed else "information",
             markup=False,
         )
 
-    # --- a: add a client --------------------------------------------------------------------------
+    # --- a: add a client ------------------------------------------------------------------------
 
-    def add_client(self) -> None:
+    def action_add_client(self) -> None:
         from xswitch.ui.screens.client_form import ClientFormScreen
 
-        self.app.push_screen(ClientFormScreen(self.app.catalog), callback=self._submitted)
+        self.app.push_screen(ClientFormScreen(self.catalog), callback=self._client_submitted)
 
-    def _submitted(self, result: tuple[ClientSpec, bool] | None) -> None:
+    def _client_submitted(self, result: tuple[ClientSpec, bool] | None) -> None:
         if result is None:
             return
-        spec, generated = result
-        self.app.run_worker(
-            lambda: self._write(spec, generated),
-            thread=True,
-            group="add-client",
-            exclusive=True,
-            exit_on_error=False,
-        )
+        work = partial(workers.add_client, self.switcher, self, *result)
+        job = workers.Job("add-client", result[0].key)
+        workers.start(self, job, work, group="add-client", exclusive=True)
 
-    def _write(self, spec: ClientSpec, generated: bool) -> None:
-        from xswitch.core.config.catalog import load_catalog
-        from xswitch.core.onboard import write_client
-        from xswitch.core.paths import config_file
-
-        app = self.app
-        try:
-            write_client(config_file(app.env), spec)
-            catalog = load_catalog(app.env)
-        except XswitchError as error:
-            app.notify(str(error), title="The client was not added", severity="error", markup=False)
-            return
-        if not app._shutdown_event.is_set():
-            app.call_from_thread(self._added, catalog, spec, generated)
-
-    def _added(self, catalog: Any, spec: ClientSpec, generated: bool) -> None:
-        app = self.app
-        app._reloaded(catalog)
-        app.select_profile(spec.profile_name)
-        self.doctor(catalog.profiles.get(spec.profile_name))
-        if generated and spec.external_id:
+    @unless_closing
+    def on_client_added(self, message: ClientAdded) -> None:
+        spec = message.spec
+        self.sessions.reload(message.catalog)
+        self._show_catalog(message.catalog)
+        self.select_profile(spec.profile_name)
+        profile = message.catalog.profiles.get(spec.profile_name)
+        if profile is not None:
+            self._start_doctor(profile)
+        if message.generated and spec.external_id:
             from xswitch.ui.screens.link import LinkScreen
 
-            app.push_screen(
+            self.app.push_screen(
                 LinkScreen(
                     f"External ID for {spec.key}",
                     "Generated for this client and shown once: send it to the client for the "
