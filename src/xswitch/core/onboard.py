@@ -78,79 +78,100 @@ def role_arn_problem(arn: str) -> str | None:
 
 def check_spec(spec: ClientSpec, catalog: Catalog, *, editing: bool = False) -> None:
     """Raise UsageError for the first value AWS or xswitch would refuse."""
+    problem = (
+        _value_problem(spec)
+        or _source_problem(spec, catalog)
+        or (None if editing else _name_taken(spec, catalog))
+    )
+    if problem is not None:
+        message, hint = problem
+        raise UsageError(message, (hint + " Nothing was written.").strip())
 
-    def refuse(message: str, hint: str) -> UsageError:
-        return UsageError(message, (hint + " Nothing was written.").strip())
 
-    if not CLIENT_KEY.match(spec.key):
-        raise refuse(
+def _value_problem(spec: ClientSpec) -> tuple[str, str] | None:
+    """(what is wrong, what to do) for the first value AWS would refuse, or None."""
+    arn_problem = role_arn_problem(spec.role_arn)
+    checks: list[tuple[bool, str, str]] = [
+        (
+            not CLIENT_KEY.match(spec.key),
             f"'{spec.key}' cannot be a client name.",
             "Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit "
             "(e.g. acme or acme-prod); the name shown in the picker can be any text.",
-        )
-    problem = role_arn_problem(spec.role_arn)
-    if problem:
-        raise refuse(problem, "")
-    if spec.external_id is not None and not EXTERNAL_ID.match(spec.external_id):
-        raise refuse(
+        ),
+        (arn_problem is not None, arn_problem or "", ""),
+        (
+            spec.external_id is not None and not EXTERNAL_ID.match(spec.external_id),
             "The external ID is not one AWS accepts.",
             "It has 2 to 1224 characters: letters, digits and +=,.@:/_- (no spaces). Pass the "
             "one the client gave you exactly, or '--external-id generate' for a new one.",
-        )
+        ),
+        (
+            spec.mfa_serial is not None and not MFA_SERIAL.match(spec.mfa_serial),
+            f"'{spec.mfa_serial}' is not an MFA device.",
+            "An MFA serial is the ARN of your virtual device (arn:aws:iam::123456789012:mfa/NAME) "
+            "or a hardware token's serial number.",
+        ),
+        (
+            spec.session_name is not None and not SESSION_NAME.match(spec.session_name),
+            f"'{spec.session_name}' is not a session name AWS accepts.",
+            "It has 2 to 64 characters: letters, digits and +=,.@_-. The client sees it in "
+            "CloudTrail, so your name is a good choice.",
+        ),
+        (
+            spec.duration is not None and not MIN_DURATION <= spec.duration <= MAX_DURATION,
+            f"A session of {spec.duration} seconds is not possible.",
+            f"AWS accepts {MIN_DURATION} (15 minutes) to {MAX_DURATION} (12 hours), and only up "
+            "to the role's maximum session duration (1 hour unless the client raised it).",
+        ),
+        (
+            spec.region is not None and not REGION.match(spec.region),
+            f"'{spec.region}' is not a region name.",
+            "A region looks like eu-west-1.",
+        ),
+        (
+            spec.color is not None and not COLOUR.match(spec.color),
+            f"'{spec.color}' is not a colour.",
+            "Use a name (red, green) or #rrggbb (#e5484d).",
+        ),
+    ]
+    return next(((message, hint) for bad, message, hint in checks if bad), None)
+
+
+def _source_problem(spec: ClientSpec, catalog: Catalog) -> tuple[str, str] | None:
     source = catalog.profiles.get(spec.source_profile)
     if source is None:
         from xswitch.core.config.names import suggest
 
         close = suggest(catalog, spec.source_profile)
-        raise refuse(
+        return (
             f"There is no profile named '{spec.source_profile}' to assume the role from.",
             ("Did you mean " + ", ".join(f"'{c}'" for c in close) + "? " if close else "")
             + "The source profile holds your own credentials (keys in the keyring: 'xswitch "
             "keys add NAME'; or an SSO role); 'xswitch list' shows them.",
         )
     if source.kind is Kind.OTHER:
-        raise refuse(
+        return (
             f"Profile '{spec.source_profile}' has no credentials, so it cannot assume a role.",
             "Name a profile with keys, an SSO role or a role of its own.",
         )
     if spec.source_profile == spec.profile_name:
-        raise refuse("A role cannot be its own source profile.", "Name another profile.")
-    if spec.mfa_serial is not None and not MFA_SERIAL.match(spec.mfa_serial):
-        raise refuse(
-            f"'{spec.mfa_serial}' is not an MFA device.",
-            "An MFA serial is the ARN of your virtual device (arn:aws:iam::123456789012:mfa/NAME) "
-            "or a hardware token's serial number.",
+        return "A role cannot be its own source profile.", "Name another profile."
+    return None
+
+
+def _name_taken(spec: ClientSpec, catalog: Catalog) -> tuple[str, str] | None:
+    existing = catalog.client(spec.key)
+    if existing is not None and not existing.derived:
+        return (
+            f"There is already a client named '{spec.key}'.",
+            f"Change it with 'xswitch client edit {spec.key}', or choose another name.",
         )
-    if spec.session_name is not None and not SESSION_NAME.match(spec.session_name):
-        raise refuse(
-            f"'{spec.session_name}' is not a session name AWS accepts.",
-            "It has 2 to 64 characters: letters, digits and +=,.@_-. The client sees it in "
-            "CloudTrail, so your name is a good choice.",
+    if spec.profile_name in catalog.profiles:
+        return (
+            f"There is already a profile named '{spec.profile_name}'.",
+            "Pass --profile with another name for the role's profile.",
         )
-    if spec.duration is not None and not MIN_DURATION <= spec.duration <= MAX_DURATION:
-        raise refuse(
-            f"A session of {spec.duration} seconds is not possible.",
-            f"AWS accepts {MIN_DURATION} (15 minutes) to {MAX_DURATION} (12 hours), and only up "
-            "to the role's maximum session duration (1 hour unless the client raised it).",
-        )
-    if spec.region is not None and not REGION.match(spec.region):
-        raise refuse(f"'{spec.region}' is not a region name.", "A region looks like eu-west-1.")
-    if spec.color is not None and not COLOUR.match(spec.color):
-        raise refuse(
-            f"'{spec.color}' is not a colour.", "Use a name (red, green) or #rrggbb (#e5484d)."
-        )
-    if not editing:
-        existing = catalog.client(spec.key)
-        if existing is not None and not existing.derived:
-            raise refuse(
-                f"There is already a client named '{spec.key}'.",
-                f"Change it with 'xswitch client edit {spec.key}', or choose another name.",
-            )
-        if spec.profile_name in catalog.profiles:
-            raise refuse(
-                f"There is already a profile named '{spec.profile_name}'.",
-                "Pass --profile with another name for the role's profile.",
-            )
+    return None
 
 
 def parse_duration(text: str) -> int:
