@@ -12,7 +12,7 @@ where the slug is the account name in lower case with every run of other charact
 named after the account. A profile keeps its name, client, tags, colour and notes across syncs;
 roles that disappeared are marked `stale = true`, never deleted.
 
-One module of about 450 lines on purpose: the listing and the merge share the naming rules
+Over 400 lines on purpose: the listing and the merge share the naming rules
 (`slug`, `profile_name`) and the values (`Discovery`, `SyncReport`) that both front ends import
 from here together with `discover` and `store`.
 """
