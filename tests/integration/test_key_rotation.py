@@ -194,3 +194,27 @@ def test_rotate_unknown_name_is_a_usage_error(isolated):
     done = xswitch("keys", "rotate", "nobody")
     assert done.returncode == 2
     assert "No keys are stored under 'nobody'" in done.stderr
+
+
+def test_an_old_key_that_cannot_be_deleted_is_named_with_the_working_new_one(moto, stored_me):
+    moto.enforce_auth(False)
+    moto.client("iam").put_user_policy(
+        UserName="me",
+        PolicyName="own-keys",
+        PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":'
+        '["iam:CreateAccessKey","iam:ListAccessKeys","sts:GetCallerIdentity"],"Resource":"*"}]}',
+    )
+    moto.enforce_auth(True)
+    done = xswitch("keys", "rotate", "me")
+    assert done.returncode == 1
+    new = stored()
+    assert new is not None and new.access_key_id != stored_me.access_key_id
+    assert works(moto, new)
+    masked_new = new.access_key_id[:4] + "…" + new.access_key_id[-4:]
+    assert f"The new key {masked_new} works and is stored as 'me'" in done.stderr
+    assert "could not be deleted and is still active" in done.stderr
+    assert (
+        f"aws iam delete-access-key --user-name me --access-key-id {stored_me.access_key_id}"
+        in (done.stderr)
+    )
+    assert keys_of_me(moto) == {stored_me.access_key_id: "Active", new.access_key_id: "Active"}

@@ -246,7 +246,7 @@ def remove_client(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def client_policy(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.onboard import client_policies
+    from xswitch.core.identity import client_policies
     from xswitch.core.policies import pretty
 
     found = client_policies(

@@ -37,6 +37,7 @@ class Wizard:
                 tty.write(visible(text, keep_newlines=True) + "\n")
 
     def run(self) -> tuple[ClientSpec, bool]:
+        """The client's values: those given as flags, the others asked for."""
         from xswitch.core import onboard
 
         values = self.values
@@ -52,7 +53,35 @@ class Wizard:
         role_arn = values["role_arn"] or self._until(
             "Role ARN (from the client): ", "the role ARN", onboard.role_arn_problem
         )
-        external_id, generated = values["external_id"], False
+        external_id, generated = self._external_id()
+        source = values["source_profile"] or self._source()
+        mfa_serial = values["mfa_serial"]
+        if mfa_serial is None:
+            mfa_serial = self._mfa(source)
+        session_name = values["session_name"] or self._optional(
+            "Session name (shown in the client's CloudTrail; Enter for the default): ",
+            onboard.SESSION_NAME,
+            "2 to 64 characters: letters, digits and +=,.@_-.",
+        )
+        spec = ClientSpec(
+            key=key,
+            role_arn=role_arn,
+            source_profile=source,
+            profile=values["profile"] or "",
+            name=values["name"] or "",
+            external_id=external_id,
+            mfa_serial=mfa_serial or None,
+            session_name=session_name,
+            duration=self._duration(),
+            **self._presentation(),
+        )
+        return spec, generated
+
+    def _external_id(self) -> tuple[str | None, bool]:
+        """The external ID (given, typed, or generated), and whether it was generated."""
+        from xswitch.core import onboard
+
+        external_id = self.values["external_id"]
         if external_id is None:
             answer = self._until(
                 "External ID (as the client gave it; 'generate' for a new one; Enter for none): ",
@@ -65,56 +94,41 @@ class Wizard:
             )
             external_id = answer or None
         if external_id == GENERATE:
-            external_id, generated = onboard.generate_external_id(), True
-        source = values["source_profile"] or self._source()
-        mfa_serial = values["mfa_serial"]
-        if mfa_serial is None:
-            mfa_serial = self._mfa(source)
-        session_name = values["session_name"] or self._optional(
-            "Session name (shown in the client's CloudTrail; Enter for the default): ",
-            onboard.SESSION_NAME,
-            "2 to 64 characters: letters, digits and +=,.@_-.",
+            return onboard.generate_external_id(), True
+        return external_id, False
+
+    def _duration(self) -> int | None:
+        from xswitch.core.onboard import MAX_DURATION, MIN_DURATION
+
+        if self.values["duration"] is not None:
+            return int(self.values["duration"])
+        text = self._until(
+            "Session duration in seconds (Enter for the role's default, 1 hour): ",
+            "the duration",
+            lambda text: (
+                None
+                if not text or (text.isdigit() and MIN_DURATION <= int(text) <= MAX_DURATION)
+                else "A whole number from 900 (15 minutes) to 43200 (12 hours)."
+            ),
         )
-        duration = values["duration"]
-        if duration is None:
-            text = self._until(
-                "Session duration in seconds (Enter for the role's default, 1 hour): ",
-                "the duration",
-                lambda text: (
-                    None
-                    if not text
-                    or (
-                        text.isdigit() and onboard.MIN_DURATION <= int(text) <= onboard.MAX_DURATION
-                    )
-                    else "A whole number from 900 (15 minutes) to 43200 (12 hours)."
-                ),
-            )
-            duration = int(text) if text else None
+        return int(text) if text else None
+
+    def _presentation(self) -> dict[str, Any]:
+        """The region, the production flag and the colour."""
+        from xswitch.core import onboard
+
+        values = self.values
         region = values["region"] or self._optional(
             "Region (e.g. eu-west-1; Enter for none): ", onboard.REGION, "e.g. eu-west-1."
         )
         prod = values["prod"]
         if prod is None:
-            prod = self.ask("Production client (asks before each use)? [y/N] ", "yes or no")
-            prod = prod.strip().lower() in ("y", "yes")
+            answer = self.ask("Production client (asks before each use)? [y/N] ", "yes or no")
+            prod = answer.strip().lower() in ("y", "yes")
         color = values["color"] or self._optional(
             "Colour (a name or #rrggbb; Enter for none): ", onboard.COLOUR, "e.g. red or #e5484d."
         )
-        spec = ClientSpec(
-            key=key,
-            role_arn=role_arn,
-            source_profile=source,
-            profile=values["profile"] or "",
-            name=values["name"] or "",
-            external_id=external_id,
-            mfa_serial=mfa_serial or None,
-            session_name=session_name,
-            duration=duration,
-            region=region,
-            prod=bool(prod),
-            color=color,
-        )
-        return spec, generated
+        return {"region": region, "prod": bool(prod), "color": color}
 
     def _until(self, question: str, what: str, problem: Any) -> str:
         while True:
@@ -155,9 +169,10 @@ class Wizard:
 
     def _mfa(self, source: str) -> str | None:
         from xswitch.core import onboard
+        from xswitch.core.identity import mfa_devices_of
 
         self.say(f"Looking up the MFA devices of '{source}'...")
-        devices = onboard.mfa_devices_of(self.ctx.sessions(), source, self.prompter)
+        devices = mfa_devices_of(self.ctx.sessions(), source, self.prompter)
         if devices:
             for number, serial in enumerate(devices, 1):
                 self.say(f"  {number}. {serial}")

@@ -1,6 +1,6 @@
 """Onboarding a client: the values of a cross-account role checked in the user's terms, written
-to xswitch's config.toml only (comments kept, atomic, a backup), edited and removed; the MFA
-devices of a source user; the policy documents filled in from the source's real identity.
+to xswitch's config.toml only (comments kept, atomic, a backup), edited and removed. What AWS
+says of the source profile (its principal, its MFA devices, the policies) is `core.identity`.
 
 The front ends (`cli.client`, the picker's form) ask and present; the rules live here.
 """
@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from xswitch.core.errors import UsageError
-from xswitch.core.model import Catalog, Kind, Profile, Prompter
-from xswitch.core.policies import PolicySet
+from xswitch.core.model import Catalog, Kind, Profile
 
 ROLE_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role/"
@@ -284,125 +283,3 @@ def remove_client(path: Path, key: str) -> list[str]:
             if table in doc and not doc[table]:
                 del doc[table]  # an empty table left behind would only be noise
     return removed
-
-
-# --- AWS: the source's identity and MFA devices ---------------------------------------------------
-
-
-def source_identity(sessions: Any, source: str, prompter: Prompter) -> str:
-    """The ARN STS GetCallerIdentity gives for the source profile's credentials."""
-    return str(sessions.caller_identity(source, prompter).arn)
-
-
-def _role_with_path(sessions: Any, source: str, caller: Any, prompter: Prompter) -> str:
-    """The principal for `caller`: a session of a role is named by the role's ARN, with the
-    path the role has (SSO roles live under aws-reserved/...), which IAM GetRole tells when the
-    role may read it; without it, the ARN without a path."""
-    from xswitch.core import iam
-    from xswitch.core.errors import XswitchError
-    from xswitch.core.providers.base import region_for
-
-    principal = str(caller.principal_arn)
-    if principal == caller.arn or ":role/" not in principal:
-        return principal  # a user (or the account) is named as it is
-    try:
-        profile = sessions.profile(source)
-        creds = sessions.credentials(profile, prompter)
-        client = iam.client(
-            "iam",
-            creds,
-            sessions.env,
-            timeout=sessions.settings.network_timeout,
-            region=region_for(profile, sessions.env),
-        )
-        role = iam.call("GetRole", client.get_role, RoleName=principal.rsplit("/", 1)[-1])
-        return str(role["Role"]["Arn"])
-    except (XswitchError, KeyError, TypeError):
-        return principal
-
-
-def mfa_devices_of(sessions: Any, source: str, prompter: Prompter) -> list[str]:
-    """The MFA devices of the source profile's IAM user; empty when it is not a user or IAM does
-    not allow ListMFADevices (the caller then asks for the serial by hand)."""
-    from xswitch.core import iam
-    from xswitch.core.errors import XswitchError
-    from xswitch.core.providers.base import region_for
-
-    try:
-        profile = sessions.profile(source)
-        creds = sessions.credentials(profile, prompter)
-        if creds.session_token:
-            return []
-        timeout = sessions.settings.network_timeout
-        region = region_for(profile, sessions.env)
-        sts = iam.client("sts", creds, sessions.env, timeout=timeout, region=region)
-        caller, _ = iam.caller(sts)
-        if not caller.user_name:
-            return []
-        client = iam.client("iam", creds, sessions.env, timeout=timeout, region=region)
-        return iam.mfa_devices(client, caller.user_name)
-    except XswitchError:
-        return []
-
-
-def client_policies(
-    catalog: Catalog,
-    key: str,
-    sessions: Any,
-    prompter: Prompter,
-    *,
-    mfa: bool = False,
-    account: bool = False,
-    every_client: bool = False,
-) -> PolicySet:
-    """The trust policy, identity policy and request for client `key`, from the source's real
-    identity (GetCallerIdentity)."""
-    from xswitch.core.iam import Caller
-
-    client = catalog.client(key)
-    if client is None:
-        raise UsageError(
-            f"There is no client named '{key}'.",
-            "'xswitch list' shows the clients; 'xswitch client add' creates one.",
-        )
-    roles = [p for p in catalog.profiles_of(key) if p.role_arn and p.source_profile]
-    if not roles:
-        raise UsageError(
-            f"Client '{key}' has no role profile assumed from a source profile.",
-            f"Add one with 'xswitch client add {key} --role-arn ARN --source-profile NAME'.",
-        )
-    source = roles[0].source_profile or ""
-    others = sorted({p.source_profile or "" for p in roles} - {source})
-    if others:
-        raise UsageError(
-            f"The roles of client '{key}' are assumed from different source profiles "
-            f"({source}, {', '.join(others)}): one trust policy cannot name them all.",
-            "Give them one source profile, or ask for the policies of each separately.",
-        )
-    arn = source_identity(sessions, source, prompter)
-    caller = Caller(arn, arn.split(":")[4] if arn.count(":") >= 5 else "")
-    principal = (
-        caller.root_arn() if account else _role_with_path(sessions, source, caller, prompter)
-    )
-    external_ids = [p.external_id for p in roles if p.external_id]
-    if len(set(external_ids)) > 1:
-        raise UsageError(
-            f"The roles of client '{key}' use different external IDs: one trust policy holds one.",
-            "Use one external ID for the client's roles (xswitch client edit).",
-        )
-    allowed = [p.role_arn or "" for p in roles]
-    if every_client:
-        allowed = [
-            p.role_arn or ""
-            for p in catalog.profiles.values()
-            if p.role_arn and p.source_profile == source
-        ]
-    return PolicySet(
-        client=client.name,
-        principal=principal,
-        caller_arn=caller.arn,
-        role_arns=tuple(dict.fromkeys(p.role_arn or "" for p in roles)),
-        allowed_arns=tuple(dict.fromkeys(allowed)),
-        external_id=external_ids[0] if external_ids else None,
-        mfa=mfa,
-    )

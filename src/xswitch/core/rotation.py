@@ -45,11 +45,43 @@ def rotate(
     timeout: float = 15,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Rotated:
-    """Replace the keys stored as `name` with a new access key of the same IAM user."""
+    """Replace the keys stored as `name` with a new access key of the same IAM user: create it
+    with the old key, wait until it works, store it, then retire the old key."""
     from xswitch.core.vault import Vault
 
     vault = Vault(env, prompter)
-    old = vault.get_keys(name)
+    old = _stored_keys(vault, name)
+    old_iam = iam.client("iam", old, env, timeout=timeout, region=DEFAULT_REGION)
+    user = _user_of(old, name, env, timeout)
+    old_live = (
+        f"The old key {masked(old.access_key_id)} is still live and still stored as '{name}'."
+    )
+    progress(f"Creating a new access key for IAM user {user}...")
+    try:
+        made = iam.call("CreateAccessKey", old_iam.create_access_key, UserName=user)["AccessKey"]
+    except XswitchError as error:
+        raise _step_failed("IAM did not create a new key", error, old_live, user) from None
+    new = Credentials(str(made["AccessKeyId"]), str(made["SecretAccessKey"]))
+    try:
+        progress(f"Waiting until the new key {masked(new.access_key_id)} works...")
+        _wait_until_usable(new, env, timeout, wait)
+        vault.set_keys(name, new)
+    except XswitchError as error:
+        undone = _delete_quietly(old_iam, user, new.access_key_id)
+        new_key = f" The new key {masked(new.access_key_id)}"
+        state = old_live + (
+            f"{new_key} was deleted again."
+            if undone
+            else f"{new_key} could not be deleted: delete it in IAM (user {user})."
+        )
+        raise _step_failed("The new key could not be put into use", error, state, user) from None
+    progress(f"Stored the new key as '{name}'.")
+    _retire(old, new, user, name, env, timeout, keep_old)
+    return Rotated(name, user, old.access_key_id, new.access_key_id, keep_old)
+
+
+def _stored_keys(vault: Any, name: str) -> Credentials:
+    old: Credentials | None = vault.get_keys(name)
     if old is None:
         raise UsageError(
             f"No keys are stored under '{name}'.",
@@ -62,71 +94,52 @@ def rotate(
             f"The keys stored as '{name}' are temporary (they carry a session token).",
             "Only a user's long-lived access keys can be rotated.",
         )
-    old_live = (
-        f"The old key {masked(old.access_key_id)} is still live and still stored as '{name}'."
-    )
-    old_iam = iam.client("iam", old, env, timeout=timeout, region=DEFAULT_REGION)
+    return old
+
+
+def _user_of(old: Credentials, name: str, env: Mapping[str, str], timeout: float) -> str:
+    """The IAM user the stored keys belong to (GetCallerIdentity)."""
     caller, _ = iam.caller(iam.client("sts", old, env, timeout=timeout, region=DEFAULT_REGION))
-    user = caller.user_name
-    if not user:
+    if not caller.user_name:
         raise UsageError(
             f"The keys stored as '{name}' are not an IAM user's ({caller.arn}).",
             "Only an IAM user's access keys can be rotated.",
         )
-    progress(f"Creating a new access key for IAM user {user}...")
-    try:
-        made = iam.call("CreateAccessKey", old_iam.create_access_key, UserName=user)["AccessKey"]
-    except XswitchError as error:
-        raise _step_failed("IAM did not create a new key", error, old_live, user) from None
-    new = Credentials(str(made["AccessKeyId"]), str(made["SecretAccessKey"]))
-    try:
-        progress(f"Waiting until the new key {masked(new.access_key_id)} works...")
-        _wait_until_usable(new, env, timeout, wait)
-        vault.set_keys(name, new)
-    except XswitchError as error:
-        undo = _delete_quietly(old_iam, user, new.access_key_id)
-        raise _step_failed(
-            "The new key could not be put into use",
-            error,
-            old_live
-            + (
-                f" The new key {masked(new.access_key_id)} was deleted again."
-                if undo
-                else f" The new key {masked(new.access_key_id)} could not be deleted: delete it "
-                f"in IAM (user {user})."
-            ),
-            user,
-        ) from None
-    progress(f"Stored the new key as '{name}'.")
+    return caller.user_name
+
+
+def _retire(
+    old: Credentials,
+    new: Credentials,
+    user: str,
+    name: str,
+    env: Mapping[str, str],
+    timeout: float,
+    keep_old: bool,
+) -> None:
+    """Delete the old key (or deactivate it), signed with the new one, which is stored and
+    works by now: a failure here leaves the user with a working stored key either way."""
     new_iam = iam.client("iam", new, env, timeout=timeout, region=DEFAULT_REGION)
+    key = {"UserName": user, "AccessKeyId": old.access_key_id}
     try:
         if keep_old:
-            iam.call(
-                "UpdateAccessKey",
-                new_iam.update_access_key,
-                UserName=user,
-                AccessKeyId=old.access_key_id,
-                Status="Inactive",
-            )
+            iam.call("UpdateAccessKey", new_iam.update_access_key, **key, Status="Inactive")
         else:
-            iam.call(
-                "DeleteAccessKey",
-                new_iam.delete_access_key,
-                UserName=user,
-                AccessKeyId=old.access_key_id,
-            )
+            iam.call("DeleteAccessKey", new_iam.delete_access_key, **key)
     except XswitchError as error:
-        verb = "deactivate" if keep_old else "delete"
+        verb = "deactivated" if keep_old else "deleted"
+        command = (
+            f"aws iam update-access-key --user-name {user} --access-key-id "
+            f"{old.access_key_id} --status Inactive"
+            if keep_old
+            else f"aws iam delete-access-key --user-name {user} --access-key-id {old.access_key_id}"
+        )
         raise CredentialError(
             f"The new key {masked(new.access_key_id)} works and is stored as '{name}', but the "
-            f"old key {masked(old.access_key_id)} could not be {verb}d and is still active: "
+            f"old key {masked(old.access_key_id)} could not be {verb} and is still active: "
             f"{error}",
-            f"{verb.capitalize()} it yourself in IAM (user {user}), e.g. 'aws iam "
-            f"{verb}-access-key --user-name {user} --access-key-id {old.access_key_id}"
-            + (" --status Inactive" if keep_old else "")
-            + "'.",
+            f"Do it yourself in IAM (user {user}), e.g. '{command}'.",
         ) from None
-    return Rotated(name, user, old.access_key_id, new.access_key_id, keep_old)
 
 
 def _wait_until_usable(

@@ -39,41 +39,9 @@ def assume_role_advice(
     code: str, error: XswitchError, provider: Any, principal: str, client: str
 ) -> tuple[str, str]:
     """(cause, fix) for an AssumeRole failure, by AWS error code."""
-    role = str(getattr(provider, "role_arn", "") or "the role")
-    external_id = getattr(provider, "external_id", None)
-    mfa = bool(getattr(provider, "mfa_serial", None))
     text = str(error)
     if code in ("AccessDenied", "AccessDeniedException"):
-        who = principal or "your identity"
-        yours = policies.compact(policies.identity_policy([role]))
-        theirs = policies.compact(policies.trust_policy(principal or "YOUR-ARN", external_id, mfa))
-        extra = []
-        if external_id:
-            extra.append(
-                "The external ID is case-sensitive and must match the trust policy's exactly "
-                "(compare it character by character with what the client set)."
-            )
-        else:
-            extra.append(
-                "No external_id is configured: a third party's trust policy usually requires "
-                "one; ask the client for it."
-            )
-        extra.append(
-            "If their trust policy requires MFA (aws:MultiFactorAuthPresent), the profile needs "
-            "mfa_serial" + (" (it has one: check the device)." if mfa else " (it has none).")
-        )
-        cause = (
-            "AWS gives the same AccessDenied for two different problems, one on each side. "
-            f"(1) Your side: {who} is not allowed sts:AssumeRole on {role} - the part that is "
-            f"often missed. (2) Their side: the trust policy of {role} does not trust {who}. "
-            + " ".join(extra)
-        )
-        fix = (
-            f"(1) Attach to {who} in your account: {yours} "
-            f"(2) The client sets as the role's trust policy (Trust relationships tab): {theirs} "
-            f"- 'xswitch client policy {client}' prints both and a request to send."
-        )
-        return cause, fix
+        return access_denied_advice(provider, principal, client)
     if code == "ValidationError" and "chaining" in text:
         return (
             "AWS limits a role assumed from another role's session (role chaining) to one hour.",
@@ -101,3 +69,40 @@ def assume_role_advice(
     if code in ("InvalidClientTokenId", "SignatureDoesNotMatch"):
         return credential_advice(code, error, False)
     return error.hint, ""
+
+
+def access_denied_advice(provider: Any, principal: str, client: str) -> tuple[str, str]:
+    """Both candidates of an AssumeRole AccessDenied, each with the policy that fixes it; the
+    external ID's case and the MFA condition."""
+    role = str(getattr(provider, "role_arn", "") or "the role")
+    external_id = getattr(provider, "external_id", None)
+    mfa = bool(getattr(provider, "mfa_serial", None))
+    who = principal or "your identity"
+    yours = policies.compact(policies.identity_policy([role]))
+    theirs = policies.compact(policies.trust_policy(principal or "YOUR-ARN", external_id, mfa))
+    if external_id:
+        external = (
+            "The external ID is case-sensitive and must match the trust policy's exactly "
+            "(compare it character by character with what the client set)."
+        )
+    else:
+        external = (
+            "No external_id is configured: a third party's trust policy usually requires "
+            "one; ask the client for it."
+        )
+    needs_mfa = (
+        "If their trust policy requires MFA (aws:MultiFactorAuthPresent), the profile needs "
+        "mfa_serial" + (" (it has one: check the device)." if mfa else " (it has none).")
+    )
+    cause = (
+        "AWS gives the same AccessDenied for two different problems, one on each side. "
+        f"(1) Your side: {who} is not allowed sts:AssumeRole on {role} - the part that is "
+        f"often missed. (2) Their side: the trust policy of {role} does not trust {who}. "
+        f"{external} {needs_mfa}"
+    )
+    fix = (
+        f"(1) Attach to {who} in your account: {yours} "
+        f"(2) The client sets as the role's trust policy (Trust relationships tab): {theirs} "
+        f"- 'xswitch client policy {client}' prints both and a request to send."
+    )
+    return cause, fix
