@@ -20,7 +20,17 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import client, commands, completion, demo, doctor, keys, sso
+    from xswitch.cli import (
+        awsconfig,
+        catalog,
+        client,
+        commands,
+        completion,
+        demo,
+        doctor,
+        keys,
+        sso,
+    )
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -35,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_parser(subparsers)
     doctor.add_parser(subparsers)
     sso.add_parser(subparsers)
+    catalog.add_parser(subparsers)
+    awsconfig.add_parser(subparsers)
     demo.add_parser(subparsers)
     return parser
 

@@ -23,6 +23,9 @@ class Context:
     mfa_code: str | None = None
     # credential-process: called by tools, so prompts happen only on a controlling terminal.
     terminal_only: bool = False
+    # Tell catalog problems and start their background pull (not for completion, not before the
+    # picker's first frame: the picker does it itself).
+    announce_catalogs: bool = True
     _catalog: Catalog | None = None
     _sessions: object | None = None
 
@@ -48,6 +51,11 @@ class Context:
             from xswitch.core.config import load_catalog
 
             self._catalog = load_catalog(self.env)
+            if self._catalog.layers.names and self.announce_catalogs:
+                from xswitch.core.catalogs.updates import after_load
+
+                for line in after_load(self._catalog, self.env):
+                    self.note(line)
         return self._catalog
 
     def sessions(self):
@@ -119,6 +127,22 @@ class TerminalPrompter:
         if tty is None:
             if self._terminal_only:
                 raise errors.NoTerminal("an SSO login (a code to approve in the browser)")
+            self._err.write(text)
+            self._err.flush()
+            return
+        with tty:
+            tty.write(text)
+
+    def sso_browser_login(self, session: str, url: str) -> None:
+        text = (
+            f"Signing in to SSO session '{plain(session)}' in the browser. If no browser window "
+            f"opened, open\n  {plain(url)}\non this machine.\n"
+            "Waiting for the approval (Ctrl+C cancels)...\n"
+        )
+        tty = open_tty()
+        if tty is None:
+            if self._terminal_only:
+                raise errors.NoTerminal("an SSO login (a sign-in to approve in the browser)")
             self._err.write(text)
             self._err.flush()
             return

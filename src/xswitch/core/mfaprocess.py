@@ -96,6 +96,9 @@ class MfaProcessPrompter:
     def sso_device_code(self, authorization: Any) -> None:
         self.inner.sso_device_code(authorization)
 
+    def sso_browser_login(self, session: str, url: str) -> None:
+        self.inner.sso_browser_login(session, url)
+
     def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
         return self.inner.passphrase(path, new=new, problem=problem)
 

@@ -191,11 +191,13 @@ class SyncCancelled(Message):
 
 
 class ConsoleOpened(Message):
-    """A browser took the console sign-in link."""
+    """A browser took the console sign-in link; `note` is what to know about that console (a
+    chained role's one-hour limit and its alternative)."""
 
-    def __init__(self, profile: str) -> None:
+    def __init__(self, profile: str, note: str = "") -> None:
         super().__init__()
         self.profile = profile
+        self.note = note
 
 
 class Reloaded(Message):
@@ -210,6 +212,14 @@ class ReloadFailed(Message):
     def __init__(self, error: XswitchError) -> None:
         super().__init__()
         self.error = error
+
+
+class CatalogNotices(Message):
+    """What the shared catalogs have to say after start-up (a failed update, each told once)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
 
 
 class CopyDone(Message):

@@ -54,6 +54,9 @@ class _NoDeviceLogin:
     def sso_device_code(self, authorization: Any) -> None:
         raise SsoLoginRequired(authorization.session)
 
+    def sso_browser_login(self, session: str, url: str) -> None:
+        raise SsoLoginRequired(session)
+
     def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
         return self.inner.passphrase(path, new=new, problem=problem)
 
