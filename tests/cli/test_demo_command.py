@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +36,19 @@ def test_demo_runs_a_shell_with_xswitch_and_aws_on_path(tmp_path: Path):
     assert "POST /" not in result.stderr
     # Nothing is left behind.
     assert list(tmp_path.glob("xswitch-demo-*")) == []
+
+
+def test_doctor_finds_nothing_wrong_in_the_demo(tmp_path: Path):
+    """The demo's user exists in its IAM, with the key and MFA device the profiles name, so
+    doctor's checks of key age and MFA device pass instead of warning about a user AWS lacks."""
+    result = subprocess.run(
+        [sys.executable, "-m", "xswitch", "demo", "--", "xswitch", "doctor", "acme-dev"],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^ok +key age:", result.stdout, re.M)
+    assert "user/demo-user" in result.stdout
+    assert "warn" not in result.stdout and "fail" not in result.stdout

@@ -4,6 +4,7 @@ and tried at once; `d` runs doctor on the selected profile and shows its checks 
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 
@@ -87,3 +88,32 @@ def test_d_shows_doctors_checks_in_the_details(own_keys, tmp_path, moto):
     finally:
         terminal.close()
         moto.enforce_auth(False)
+
+
+def test_the_proposed_source_is_the_users_own_keys_and_typing_replaces_it(own_keys, tmp_path):
+    own_keys.write_aws_config(
+        """
+        [profile aaa-chained]
+        role_arn = arn:aws:iam::111111111111:role/Reader
+        source_profile = me
+        """
+    )
+    terminal, marker = run_picker(tmp_path, terminal_env(tmp_path))
+    try:
+        terminal.wait_text("aaa-chained")
+        terminal.type("a")
+        terminal.wait_text("Add a client")
+        fill(terminal, "acme")
+        fill(terminal, ROLE)
+        terminal.keys("Enter")  # no external ID
+        # The source proposed is the profile holding keys, not the role listed before it...
+        screen = terminal.wait_text("Source profile")
+        assert re.search(r"Source profile\s+me\s", screen)
+        # ...and what is typed there replaces the proposal.
+        fill(terminal, "me", then="C-s")
+        terminal.wait_text("doctor acme")
+        config = tomllib.loads(own_keys.xswitch_config.read_text())
+        assert config["profiles"]["acme"]["source_profile"] == "me"
+        assert quit_and_check(terminal, marker) == "0"
+    finally:
+        terminal.close()

@@ -147,9 +147,9 @@ class Wizard:
         return answer or None
 
     def _source(self) -> str:
-        from xswitch.core.model import Kind
+        from xswitch.core.onboard import source_candidates
 
-        choices = [p.name for p in self.catalog.profiles.values() if p.kind is not Kind.OTHER]
+        choices = source_candidates(self.catalog)
         if not choices:
             raise errors.UsageError(
                 "There is no profile with credentials to assume the role from.",

@@ -55,6 +55,16 @@ class ClientSpec:
         return self.profile or self.key
 
 
+def source_candidates(catalog: Catalog) -> list[str]:
+    """Profiles a new client's role can be assumed from: those holding the user's own credentials
+    (keys, SSO, a credential process) first, then roles (a chained role), in display order."""
+    own = (Kind.KEYS, Kind.SSO, Kind.PROCESS)
+    profiles = list(catalog.profiles.values())
+    return [p.name for p in profiles if p.kind in own] + [
+        p.name for p in profiles if p.kind is Kind.ROLE
+    ]
+
+
 def generate_external_id() -> str:
     """A random external ID of 40 characters (letters, digits, - and _), for the client's trust
     policy; AWS compares it case-sensitively."""

@@ -92,10 +92,52 @@ def _aws_config() -> str:
     )
 
 
-def _aws_credentials() -> str:
-    key_id = "AKIA" + secrets.token_hex(8).upper()
-    secret = secrets.token_urlsafe(30)
+def _aws_credentials(key_id: str, secret: str) -> str:
     return f"[demo-user]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+
+
+def _demo_user(iam_url: str) -> tuple[str, str]:
+    """The IAM user `demo-user` in the local AWS, with an access key and the MFA device the
+    sample profiles name, so that what `doctor` asks IAM about (key age, MFA devices) exists.
+
+    Plain IAM query calls (no boto3 before the first frame). Random keys if IAM says no: the
+    local STS takes any key."""
+    import re
+    import urllib.parse
+    import urllib.request
+
+    # The local AWS takes any signature; the header only says which account is calling.
+    authorization = (
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request, "
+        "SignedHeaders=host, Signature=0"
+    )
+
+    def call(action: str, **params: str) -> str:
+        body = urllib.parse.urlencode({"Action": action, "Version": "2010-05-08", **params})
+        request = urllib.request.Request(
+            iam_url, data=body.encode(), headers={"Authorization": authorization}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.read().decode()
+
+    try:
+        call("CreateUser", UserName="demo-user")
+        created = call("CreateAccessKey", UserName="demo-user")
+        call("CreateVirtualMFADevice", VirtualMFADeviceName="demo-user")
+        call(
+            "EnableMFADevice",
+            UserName="demo-user",
+            SerialNumber=MFA_SERIAL,
+            AuthenticationCode1="123456",
+            AuthenticationCode2="654321",
+        )
+    except OSError:
+        created = ""
+    key_id = re.search(r"<AccessKeyId>(.+?)</AccessKeyId>", created)
+    secret = re.search(r"<SecretAccessKey>(.+?)</SecretAccessKey>", created)
+    if key_id is None or secret is None:
+        return "AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
+    return key_id.group(1), secret.group(1)
 
 
 XSWITCH_CONFIG = """\
@@ -180,7 +222,7 @@ class DemoWorld:
         (home / ".aws").mkdir(parents=True)
         (home / ".aws" / "config").write_text(_aws_config())
         credentials = home / ".aws" / "credentials"
-        credentials.write_text(_aws_credentials())
+        credentials.write_text(_aws_credentials(*_demo_user(self.sts_url)))
         credentials.chmod(0o600)
         config = home / ".config" / "xswitch" / "config.toml"
         config.parent.mkdir(parents=True)

@@ -13,13 +13,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from xswitch.core.errors import UsageError
-from xswitch.core.model import Catalog, Kind
+from xswitch.core.model import Catalog
 from xswitch.core.onboard import (
     GENERATE,
     ClientSpec,
     check_spec,
     generate_external_id,
     parse_duration,
+    source_candidates,
 )
 from xswitch.core.text import visible
 
@@ -51,7 +52,7 @@ class ClientFormScreen(ModalScreen[tuple[ClientSpec, bool] | None]):
     def __init__(self, catalog: Catalog) -> None:
         super().__init__()
         self.catalog = catalog
-        self.sources = [p.name for p in catalog.profiles.values() if p.kind is not Kind.OTHER]
+        self.sources = source_candidates(catalog)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="client-form-dialog", classes="dialog"):
@@ -66,7 +67,8 @@ class ClientFormScreen(ModalScreen[tuple[ClientSpec, bool] | None]):
                             placeholder=placeholder,
                             id=f"cf-{field}",
                             compact=True,
-                            select_on_focus=False,
+                            # The proposed source is replaced by what is typed, not appended to.
+                            select_on_focus=field == "source-profile",
                         )
                 yield Checkbox("Production (asks before each use)", id="cf-prod", compact=True)
             yield Static("", id="client-form-problem", classes="problem")
