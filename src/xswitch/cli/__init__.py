@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import catalog, commands, completion, demo, keys, sso
+    from xswitch.cli import awsconfig, catalog, commands, completion, demo, keys, sso
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser(subparsers)
     sso.add_parser(subparsers)
     catalog.add_parser(subparsers)
+    awsconfig.add_parser(subparsers)
     demo.add_parser(subparsers)
     return parser
 

@@ -189,11 +189,13 @@ class SyncCancelled(Message):
 
 
 class ConsoleOpened(Message):
-    """A browser took the console sign-in link."""
+    """A browser took the console sign-in link; `note` is what to know about that console (a
+    chained role's one-hour limit and its alternative)."""
 
-    def __init__(self, profile: str) -> None:
+    def __init__(self, profile: str, note: str = "") -> None:
         super().__init__()
         self.profile = profile
+        self.note = note
 
 
 class Reloaded(Message):

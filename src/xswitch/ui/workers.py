@@ -163,9 +163,11 @@ def obtain(
         profile = app.catalog.profiles[name]
         session = app.catalog.sso_session_of(profile) if sso_login else None
         if session is not None:
+            from xswitch.core.browser import parse_browser
             from xswitch.core.sso.auth import SsoAuth
 
-            SsoAuth(session, app.env).login(prompter)
+            browser = parse_browser(app.catalog.settings.browser)
+            SsoAuth(session, app.env, browser=browser).login(prompter)
         creds = app.sessions.credentials(name, prompter, force_refresh=force_refresh)
         return creds, app.sessions.cached_sessions()
 
@@ -218,8 +220,15 @@ def catalog_updates(app: XswitchApp, node: DOMNode) -> None:
         node.post_message(CatalogNotices(lines))
 
 
-def console(app: XswitchApp, node: DOMNode, profile: Profile, creds: Credentials) -> None:
-    """A console sign-in link for `creds`: opened in a browser, else shown to be copied."""
+def console(
+    app: XswitchApp,
+    node: DOMNode,
+    profile: Profile,
+    creds: Credentials,
+    service: str | None = None,
+) -> None:
+    """A console sign-in link for `creds`: opened in the client's browser (a one-time loopback
+    address, so the link stays off command lines), else shown to be copied."""
     from xswitch.core.actions import uses as actions
 
     endpoint = app.env.get("XSWITCH_SIGNIN_ENDPOINT")
@@ -232,9 +241,10 @@ def console(app: XswitchApp, node: DOMNode, profile: Profile, creds: Credentials
         node.post_message(ConsoleLinkReady(profile.name, actions.demo_console_url(profile), note))
         return
     # An error here is about the sign-in step only: the session was just obtained.
-    url = actions.console_url(profile, creds, app.env)
-    if not app.demo and app.open_in_browser(url):
-        node.post_message(ConsoleOpened(profile.name))
+    link = actions.console_link(app.catalog, profile, creds, app.env, service=service)
+    notice = link.chained_notice(profile.name) if link.chained else ""
+    if not app.demo and _open_console(app, profile, link.url):
+        node.post_message(ConsoleOpened(profile.name, notice))
         return
     note = (
         "The demo has no browser to open: copy this sign-in link (valid for 15 minutes)."
@@ -242,7 +252,18 @@ def console(app: XswitchApp, node: DOMNode, profile: Profile, creds: Credentials
         else "No web browser could be opened here: copy this sign-in link (valid for 15 "
         "minutes, once) into a browser."
     )
-    node.post_message(ConsoleLinkReady(profile.name, url, note))
+    node.post_message(ConsoleLinkReady(profile.name, url=link.url, note=f"{note} {notice}".strip()))
+
+
+def _open_console(app: XswitchApp, profile: Profile, url: str) -> bool:
+    if app.open_in_browser is not None:  # a test's stand-in
+        return app.open_in_browser(url)
+    from xswitch.core.browser import browser_for
+    from xswitch.core.handoff import open_secret_url
+
+    client = app.catalog.client(profile.client)
+    browser = browser_for(app.catalog.settings.browser, client)
+    return open_secret_url(url, browser, client, app.env, profile.name) is not None
 
 
 def clipboard(app: XswitchApp, node: DOMNode, text: str, what: str) -> None:

@@ -187,6 +187,7 @@ class _Builder:
             env=self.env,
             prompter=self.prompter,
             timeout=self.settings.network_timeout,
+            browser=self.settings.browser,
         )
 
 
