@@ -20,7 +20,17 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import awsconfig, catalog, commands, completion, demo, keys, sso
+    from xswitch.cli import (
+        awsconfig,
+        catalog,
+        client,
+        commands,
+        completion,
+        demo,
+        doctor,
+        keys,
+        sso,
+    )
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -32,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parsers(subparsers)
     completion.add_parsers(subparsers)
     keys.add_parser(subparsers)
+    client.add_parser(subparsers)
+    doctor.add_parser(subparsers)
     sso.add_parser(subparsers)
     catalog.add_parser(subparsers)
     awsconfig.add_parser(subparsers)

@@ -319,6 +319,10 @@ class PickerView(_Screen):
             )
         return notes
 
+    def diagnosis(self, profile: str) -> Text | None:
+        """Lines under the profile's details from another part of the screen (ui.onboarding)."""
+        return None
+
     def _update_details(self) -> None:
         profile = self.profiles.selected
         details = self.query_one("#details", Details)
@@ -341,7 +345,8 @@ class PickerView(_Screen):
                 self.clock(),
                 provisional=provisional,
             )
-            details.show(text)
+            diagnosis = self.diagnosis(profile.name)  # `d` (ui.onboarding)
+            details.show(text + Text("\n\n") + diagnosis if diagnosis else text)
 
     # --- countdown ----------------------------------------------------------------------------
 

@@ -18,11 +18,13 @@ from xswitch.core.errors import CredentialError, PromptCancelled, XswitchError
 from xswitch.core.model import Credentials, Profile, SsoSession
 from xswitch.ui.messages import (
     CatalogNotices,
+    ClientAdded,
     ConsoleFailed,
     ConsoleLinkReady,
     ConsoleOpened,
     CopyDone,
     DeviceCodeDone,
+    Diagnosed,
     LoggedOut,
     LoginCancelled,
     LoginFailed,
@@ -40,6 +42,7 @@ from xswitch.ui.prompter import Abandoned, UiPrompter, call_abandonable
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
+    from xswitch.core.onboard import ClientSpec
     from xswitch.ui.app import XswitchApp
 
 T = TypeVar("T")
@@ -275,3 +278,43 @@ def clipboard(app: XswitchApp, node: DOMNode, text: str, what: str) -> None:
         text, terminal=lambda t: app.call_from_thread(app.copy_to_clipboard, t), env=app.env
     )
     node.post_message(CopyDone(copied.describe(what), copied.route is not Route.NONE))
+
+
+def doctor(app: XswitchApp, node: DOMNode, profile: Profile) -> None:
+    """doctor's checks of `profile` (`d`); anything unexpected is a failed check, not a stuck
+    'testing...'."""
+    from xswitch.core.doctor import Check, Status, diagnose
+
+    waiting = Waiting(app, abandon_on_cancel=False)
+    try:
+        checks = diagnose(profile, app.catalog, waiting.prompter, app.env)
+    except PromptCancelled:
+        checks = [Check(profile.name, "doctor", Status.FAIL, "cancelled at a prompt")]
+    except XswitchError as error:
+        checks = [Check(profile.name, "doctor", Status.FAIL, error.message, fix=error.hint)]
+    except Exception as error:
+        checks = [
+            Check(
+                profile.name,
+                "doctor",
+                Status.FAIL,
+                f"stopped unexpectedly ({type(error).__name__})",
+                fix="Run 'xswitch doctor' with XSWITCH_DEBUG=1 to see the details.",
+            )
+        ]
+    node.post_message(Diagnosed(profile.name, checks))
+
+
+def add_client(app: XswitchApp, node: DOMNode, spec: ClientSpec, generated: bool) -> None:
+    """Write the client of the form (`a`) to config.toml and read the configuration back."""
+    from xswitch.core.config import load_catalog
+    from xswitch.core.onboard import write_client
+    from xswitch.core.paths import config_file
+
+    try:
+        write_client(config_file(app.env), spec)
+        catalog = load_catalog(app.env)
+    except XswitchError as error:
+        app.notify(str(error), title="The client was not added", severity="error", markup=False)
+        return
+    node.post_message(ClientAdded(catalog, spec, generated))

@@ -17,6 +17,8 @@ PICKER_KEYS: dict[str, str] = {
     "sso-sync": "S",
     "logout": "x",
     "reload": "R",
+    "doctor": "d",
+    "add-client": "a",
     "help": "question_mark",
     "quit": "q",
     "quit-ctrl-c": "ctrl+c",
