@@ -203,7 +203,7 @@ def _drafts(files: AwsFiles, doc: Mapping[str, Any]) -> list[Profile]:
             continue
         aws_values = {key: value for key, value in table.items() if key not in PROFILE_XSWITCH_KEYS}
         # Thousands of synced or shared profiles: the quick paths when the keys are lower-case.
-        settings, _ = _flat_settings(aws_values, lower_keys=all(map(_is_lower, aws_values)))
+        settings, _ = _flat_settings(aws_values, lower_keys=all(map(str.islower, aws_values)))
         keyring_name = table.get("keys") or None
         drafts[name] = _new_profile(
             name=name,
@@ -217,10 +217,6 @@ def _drafts(files: AwsFiles, doc: Mapping[str, Any]) -> list[Profile]:
             stale=bool(table.get("stale", False)),
         )
     return list(drafts.values())
-
-
-def _is_lower(key: str) -> bool:
-    return key == key.lower()
 
 
 # --- clients -------------------------------------------------------------------------------------
