@@ -4,6 +4,8 @@ session cached before."""
 
 from __future__ import annotations
 
+import json
+
 from catalogtesting import xswitch
 
 DEV = """
@@ -38,3 +40,24 @@ def test_a_pull_that_turns_a_client_production_is_confirmed_on_the_cached_switch
     assert "AWS_SESSION_TOKEN" not in refused.stdout
     confirmed = xswitch("export", "acme-dev", "--shell", "bash", "--yes")
     assert confirmed.returncode == 0 and "AWS_SESSION_TOKEN=" in confirmed.stdout
+
+
+def test_doctor_names_the_catalog_a_profile_comes_from(team, dev_role, moto):
+    team.commit(DEV.format(prod="false"))
+    assert xswitch("catalog", "add", "team", team.url).returncode == 0
+    done = xswitch("doctor", "acme-dev", "--json")
+    checks = json.loads(done.stdout)
+    assert checks[0] == {
+        "profile": "acme-dev",
+        "check": "defined in",
+        "status": "ok",
+        "summary": "shared catalog 'team'",
+        "cause": "",
+        "fix": "",
+        "code": "",
+    }
+    assert not any(check["check"] == "defined in" for check in _doctor("dev"))
+
+
+def _doctor(profile: str) -> list[dict]:
+    return json.loads(xswitch("doctor", profile, "--json").stdout)

@@ -202,14 +202,17 @@ def _drafts(files: AwsFiles, doc: Mapping[str, Any]) -> list[Profile]:
             drafts[name] = dataclasses.replace(existing, tags=tags)
             continue
         aws_values = {key: value for key, value in table.items() if key not in PROFILE_XSWITCH_KEYS}
-        settings, _ = _flat_settings(aws_values)
+        # Thousands of synced or shared profiles: the quick paths when the keys are lower-case.
+        settings, _ = _flat_settings(aws_values, lower_keys=all(map(str.islower, aws_values)))
         keyring_name = table.get("keys") or None
-        drafts[name] = Profile(
+        drafts[name] = _new_profile(
             name=name,
             kind=_kind(settings, True, keyring_name),
             origin=Origin.SSO_SYNC if table.get("origin") == "sso-sync" else Origin.XSWITCH,
+            client="",
             settings=settings,
             tags=tags,
+            static_keys=None,
             keyring_name=keyring_name,
             stale=bool(table.get("stale", False)),
         )

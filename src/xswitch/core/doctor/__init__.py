@@ -79,6 +79,9 @@ def diagnose(
     from xswitch.core.providers.chain import build_chain
 
     walk = Walk(profile, catalog, env)
+    source = catalog.source_of(profile)
+    if source.startswith("catalog:"):  # where to fix what follows: a shared catalog's file
+        walk.add("defined in", Status.OK, f"shared catalog '{source.removeprefix('catalog:')}'")
 
     def wrap(inner: Any, *, profile: str, kind: str, mfa_session: bool) -> Any:
         return _Recorder(inner, kind, profile, walk)
