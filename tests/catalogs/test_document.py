@@ -81,3 +81,20 @@ def test_changes_list_production_flags_turned_on():
     assert changes.clients_changed == ("acme",)
     assert not changes.profiles_changed
     assert document.changes(new, new).empty
+
+
+def test_an_endpoint_or_certificate_authority_needs_the_catalog_allowed():
+    # Calls signed with the user's own keys must not be sent elsewhere on a catalog's say-so.
+    for line in (
+        b'endpoint_url = "https://sts.example.net"',
+        b'ca_bundle = "/tmp/ca.pem"',
+        b'endpoint_url_sts = "https://sts.example.net"',
+    ):
+        raw = GOOD.replace(b'source_profile = "me"', b'source_profile = "me"\n' + line)
+        with pytest.raises(CatalogError) as refused:
+            check(raw)
+        key = line.split(b" ")[0].decode()
+        assert f"team/catalog.toml:10: profile 'acme-ro' sets {key}, which sends" in str(
+            refused.value
+        )
+        assert check(raw, allow_commands=True)["profiles"]["acme-ro"][key]

@@ -17,6 +17,9 @@ from xswitch.core.errors import CatalogError, ConfigError
 
 CATALOG_TABLES = ("clients", "profiles", "sso-sessions")
 COMMAND_KEYS = ("credential_process", "mfa_process")
+# Keys that send a profile's AWS calls (signed with your own keys) to another server, or make
+# another certificate authority trusted for them: as much trust as running a command.
+REDIRECT_KEYS = ("endpoint_url", "ca_bundle")
 FILE_LIMIT = 64 * 1024 * 1024
 
 # A key that holds a secret, wherever it is written (a table line, a dotted key, an inline table).
@@ -86,18 +89,22 @@ def _refuse_secrets(text: str, where: str) -> None:
 
 def _refuse_commands(doc: Mapping[str, Any], text: str, name: str, where: str) -> None:
     for profile, table in doc.get("profiles", {}).items():
-        for key in COMMAND_KEYS:
-            if key in table:
-                raise CatalogError(
-                    f"profile '{profile}' sets {key}, a command that would run on your machine "
-                    "with your rights; xswitch runs commands from a shared catalog only when you "
-                    "allow that catalog.",
-                    f"If you trust everyone who can commit to catalog '{name}', set "
-                    f"allow_commands = true in [catalogs.{name}] of your config.toml (or add it "
-                    "with --allow-commands); otherwise ask for the line to be removed.",
-                    path=where,
-                    line=_line_of(text, rf"(?:^|(?<=[\s{{,.])){key}\s*="),
-                )
+        for key in table:
+            if key in COMMAND_KEYS:
+                what = "a command that would run on your machine with your rights"
+            elif key in REDIRECT_KEYS or key.startswith("endpoint_url_"):
+                what = "which sends AWS calls signed with your credentials to another server"
+            else:
+                continue
+            raise CatalogError(
+                f"profile '{profile}' sets {key}, {what}; xswitch takes that from a shared "
+                "catalog only when you allow that catalog.",
+                f"If you trust everyone who can commit to catalog '{name}', set "
+                f"allow_commands = true in [catalogs.{name}] of your config.toml (or add it "
+                "with --allow-commands); otherwise ask for the line to be removed.",
+                path=where,
+                line=_line_of(text, rf"(?:^|(?<=[\s{{,.])){re.escape(key)}\s*="),
+            )
 
 
 def _check_clients(doc: Mapping[str, Any], text: str, where: str) -> None:
