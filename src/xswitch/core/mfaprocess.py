@@ -9,8 +9,6 @@ command that cannot run, fails or hangs is explained in one paragraph, never a t
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +22,9 @@ OUTPUT_LIMIT = 4096
 
 def run_mfa_process(command: str, profile: str, env: Mapping[str, str]) -> str:
     """The code `command` prints (its output's last non-empty line, stripped)."""
+    import shlex  # here, with subprocess: only profiles with an mfa_process pay for them
+    import subprocess
+
     try:
         argv = shlex.split(command)
     except ValueError as error:

@@ -8,7 +8,6 @@ The front ends (`cli.client`, the picker's form) ask and present; the rules live
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -68,6 +67,8 @@ def source_candidates(catalog: Catalog) -> list[str]:
 def generate_external_id() -> str:
     """A random external ID of 40 characters (letters, digits, - and _), for the client's trust
     policy; AWS compares it case-sensitively."""
+    import secrets  # here: hashlib and random cost every command ~10 ms at import
+
     return secrets.token_urlsafe(GENERATED_ID_LENGTH * 3 // 4)[:GENERATED_ID_LENGTH]
 
 
