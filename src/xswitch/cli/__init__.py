@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import commands, demo, keys, sso
+    from xswitch.cli import commands, demo, keys, shells, sso
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser(subparsers)
     sso.add_parser(subparsers)
     demo.add_parser(subparsers)
+    shells.add_parser(subparsers)
     return parser
 
 
@@ -52,7 +53,7 @@ def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> st
         return None
     word = argv[0]
     commands = subcommands(parser)
-    if word in commands or word == "_profiles":
+    if word in commands or word in ("_profiles", "_hook"):
         return None
     import difflib
 

@@ -248,12 +248,14 @@ def _print_table(ctx: Context, rows: list[dict]) -> None:
 def _obtain(
     ctx: Context, name: str, *, force: bool = False, min_seconds_left: int | None = None
 ) -> tuple[Profile, Credentials]:
+    from xswitch.core import recents
     from xswitch.core.profiles import resolve
 
     profile = resolve(ctx.catalog(), name)
     creds = ctx.sessions().credentials(
         profile, ctx.prompter(), force_refresh=force, min_seconds_left=min_seconds_left
     )
+    recents.record(profile.name, ctx.env)
     return profile, creds
 
 

@@ -1,0 +1,269 @@
+"""Talking to the per-user agent (`core.agent`): where it lives, one request, starting it.
+
+The agent's directory is `$XDG_RUNTIME_DIR/xswitch` (else `$XDG_STATE_HOME/xswitch/agent`), 0700;
+it holds the control socket, the pid file, the log and one small state file per shell. Every
+request has a short timeout and fails with a sentence, never a hang. Imported by the cached switch:
+standard library only (socket, json), nothing that costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import struct
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from xswitch.core import paths
+from xswitch.core.errors import AgentError
+
+SOCKET = "agent.sock"
+PID_FILE = "agent.pid"
+LOG_FILE = "agent.log"
+STATES = "shells"
+_REPLY_LIMIT = 1024 * 1024
+_SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
+START_SECONDS = 10.0  # how long a command waits for a newly started agent to answer
+# Variables the agent must not inherit from the shell that happened to start it: credentials and
+# profiles of that shell would win over the profiles the agent is asked for; regions are per shell.
+_NOT_INHERITED = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "XSWITCH_MFA_CODE",
+)
+
+
+class AgentNotRunning(AgentError):
+    """No agent listens on the socket (none started, or it exited)."""
+
+
+def directory(env: Mapping[str, str] = os.environ) -> Path:
+    """The agent's private directory. A path too long for a Unix socket (deep test or home
+    directories) moves to a per-user directory under /tmp named by a digest of the long one."""
+    runtime = env.get("XDG_RUNTIME_DIR", "")
+    base = Path(runtime) / "xswitch" if runtime.startswith("/") else paths.state_dir(env) / "agent"
+    if len(str(base / SOCKET).encode()) > _SOCKET_PATH_MAX:
+        digest = hashlib.sha256(str(base).encode()).hexdigest()[:16]
+        base = Path("/tmp") / f"xswitch-{os.getuid()}" / digest
+    return base
+
+
+def socket_path(env: Mapping[str, str] = os.environ) -> Path:
+    return directory(env) / SOCKET
+
+
+def config_identity(env: Mapping[str, str]) -> list[str]:
+    """The configuration files a caller reads: the agent answers only callers reading its own."""
+    return [
+        str(paths.aws_config_file(env)),
+        str(paths.aws_credentials_file(env)),
+        str(paths.config_file(env)),
+    ]
+
+
+def check_private(path: Path) -> None:
+    """Refuse a directory that someone else owns or others may enter (a planted socket there
+    could collect the credentials sent to it)."""
+    for part in (path, *([path.parent] if str(path).startswith("/tmp/xswitch-") else [])):
+        info = os.lstat(part)
+        if info.st_uid != os.getuid() or info.st_mode & 0o077 or not os.path.isdir(part):
+            raise AgentError(
+                f"The agent's directory {part} is not private to you (owner or permissions), so "
+                "xswitch does not use it.",
+                "Remove it (or make it yours with mode 0700) and run the command again.",
+            )
+
+
+def request(
+    env: Mapping[str, str], op: str, *, timeout: float = 3.0, **fields: object
+) -> dict[str, object]:
+    """Send one request to the agent and return its answer.
+
+    Raises AgentNotRunning when nothing listens, AgentError for a slow, foreign or failing agent
+    (the agent's own explanation when it refused).
+    """
+    path = socket_path(env)
+    try:
+        check_private(path.parent)
+    except FileNotFoundError:
+        raise AgentNotRunning("The xswitch agent is not running.") from None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        try:
+            sock.connect(str(path))
+        except (FileNotFoundError, ConnectionRefusedError):
+            raise AgentNotRunning("The xswitch agent is not running.") from None
+        if peer_uid(sock) != os.getuid():
+            raise AgentError(
+                f"The socket {path} belongs to another user; xswitch does not talk to it.",
+                "Remove it and run the command again.",
+            )
+        sock.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            if len(data) > _REPLY_LIMIT:
+                break
+    except TimeoutError:
+        raise AgentError(
+            f"The xswitch agent did not answer within {timeout:g} seconds.",
+            "It may be stuck: run 'xswitch agent stop' (the next command starts a new one), and "
+            f"see its log {directory(env) / LOG_FILE}.",
+        ) from None
+    except OSError as error:
+        raise AgentError(
+            f"The xswitch agent could not be reached ({error.strerror or error}).",
+            "Run 'xswitch agent stop'; the next command starts a new one.",
+        ) from None
+    finally:
+        sock.close()
+    try:
+        reply = json.loads(data)
+    except ValueError:
+        reply = None
+    if not isinstance(reply, dict):
+        raise AgentError(
+            "The xswitch agent gave no valid answer (it may have stopped while answering).",
+            "Run the command again; 'xswitch agent status' shows whether it runs.",
+        )
+    if "error" in reply:
+        raise AgentError(str(reply["error"]), str(reply.get("hint", "")))
+    return reply
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The user id of the process at the other end of a Unix socket (Linux: SO_PEERCRED)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:  # no SO_PEERCRED (macOS): the 0700 directory is the only check
+        return os.getuid()
+    _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, 12))
+    return int(uid)
+
+
+def running(env: Mapping[str, str] = os.environ) -> dict[str, object] | None:
+    """The agent's ping answer, or None when it does not run (never starts it)."""
+    try:
+        return request(env, "ping", timeout=2.0)
+    except AgentNotRunning:
+        return None
+
+
+def ensure(env: Mapping[str, str] = os.environ) -> dict[str, object]:
+    """The running agent's ping answer, starting the agent first when none runs."""
+    answer = running(env)
+    if answer is not None:
+        return answer
+    start(env)
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        time.sleep(0.05)
+        answer = running(env)
+        if answer is not None:
+            return answer
+        if time.monotonic() > deadline:
+            raise AgentError(
+                f"The xswitch agent did not start within {START_SECONDS:g} seconds.",
+                f"Its log {directory(env) / LOG_FILE} may say why; 'xswitch exec --keys' and "
+                "'xs PROFILE --keys' work without it.",
+            )
+
+
+def start(env: Mapping[str, str]) -> None:
+    """Start `xswitch agent run` in the background: its own session, no terminal, stdio on
+    /dev/null, the caller's environment minus its credentials and region."""
+    import subprocess
+    import threading
+
+    agent_env = {k: v for k, v in env.items() if k not in _NOT_INHERITED}
+    agent_env = {k: v for k, v in agent_env.items() if not k.startswith("XSWITCH_PROFILE")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xswitch", "agent", "run"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+        cwd="/",
+        env=agent_env,
+    )
+    # Reaped when it exits, should the caller (the picker) outlive it.
+    threading.Thread(target=process.wait, daemon=True).start()
+
+
+def offer(env: Mapping[str, str], profile: str, creds: dict[str, object]) -> None:
+    """Hand a session to a running agent for the warm switch (never starts one; best effort)."""
+    with contextlib.suppress(AgentError):
+        request(env, "put", timeout=1.0, profile=profile, credentials=creds)
+
+
+def forget(env: Mapping[str, str], profile: str | None) -> None:
+    """Tell a running agent to drop the session of `profile` (None: all); best effort."""
+    with contextlib.suppress(AgentError):
+        request(env, "forget", timeout=2.0, profile=profile)
+
+
+def stop(env: Mapping[str, str] = os.environ, *, wait: float = 5.0) -> int | None:
+    """Stop the running agent; its pid, or None when none ran."""
+    answer = running(env)
+    if answer is None:
+        return None
+    pid = int(str(answer.get("pid", 0)))
+    with contextlib.suppress(AgentError):
+        request(env, "stop", timeout=2.0)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and socket_path(env).exists():
+        time.sleep(0.05)
+    return pid
+
+
+def endpoint_variables(
+    env: Mapping[str, str], profile: str, pid: int, creds: object
+) -> dict[str, str]:
+    """Register a shell (`pid`) for `profile` with the agent (started if need be), handing it
+    `creds` (a `Credentials`); the variables that point the shell's SDKs at its endpoint."""
+    from xswitch.core.sessions import _credentials_to_json
+    from xswitch.core.times import rfc3339
+
+    ensure(env)
+    reply = request(
+        env, "register", profile=profile, pid=pid, credentials=_credentials_to_json(creds)
+    )
+    variables = {
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI": str(reply["url"]),
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN": str(reply["token"]),
+        "XSWITCH_STATE": str(reply["state"]),
+        "XSWITCH_SLOT": str(reply["slot"]),
+        "XSWITCH_AGENT_PID": str(reply["pid"]),
+    }
+    expiration = getattr(creds, "expiration", None)
+    if expiration is not None:
+        variables["AWS_CREDENTIAL_EXPIRATION"] = rfc3339(expiration)
+    return variables
+
+
+def release(env: Mapping[str, str], slot: str | None) -> None:
+    """Give up a shell's slot (its token stops working); best effort, never starts the agent."""
+    if not slot:
+        return
+    with contextlib.suppress(AgentError):
+        request(env, "release", timeout=1.0, slot=slot)
