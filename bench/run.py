@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cases import (
     Bench,
     Plan,
+    agent_switch,
     cold_export_big,
     cold_switch,
     filter_keystroke,
@@ -47,6 +48,7 @@ CASES: dict[str, Callable[[Bench], list[Row]]] = {
     "7": peak_memory,
     "8": sso_discovery,
     "9": cold_export_big,
+    "10": agent_switch,
 }
 
 

@@ -162,3 +162,25 @@ def test_xs_dash_goes_back_and_keys_exports_keys(shell: str, dev_role, tmp_path:
         terminal.wait_text("assumed-role/Developer/")
     finally:
         terminal.close()
+
+
+def test_xs_alone_opens_the_picker_and_enter_switches_this_shell(
+    shell: str, dev_role, tmp_path: Path
+) -> None:
+    terminal = shell_terminal(shell, dev_role.root, tmp_path)
+    try:
+        terminal.type("xs")
+        terminal.keys("Enter")
+        # The details pane is filled once the picker is ready for input.
+        terminal.wait_text("arn:aws:iam::111111111111:role/Developer", timeout=60)
+        terminal.keys("/")
+        terminal.type("dev")
+        terminal.keys("Enter")
+        terminal.keys("Enter")
+        terminal.wait_text("xs: ")
+        screen = run(terminal, "aws sts get-caller-identity --query Arn --output text", "Arn")
+        terminal.wait_text("assumed-role/Developer/")
+        screen = run(terminal, "printf 'P=%s\\n' \"$XSWITCH_PROFILE\"", "P=dev")
+        assert "(Other/dev)" in screen or "/dev)" in screen
+    finally:
+        terminal.close()

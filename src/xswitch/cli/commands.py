@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from xswitch.cli.context import Context, plain
-from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
 from xswitch.core import errors
+from xswitch.core.answer import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
 from xswitch.core.model import Credentials, MfaSessionInfo, Profile
 from xswitch.core.shell import SHELLS
 from xswitch.core.text import visible
@@ -26,6 +26,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
     def with_mfa(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--mfa-code", metavar="CODE", help="MFA code (or set XSWITCH_MFA_CODE)")
+
+    def with_region(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--region",
+            metavar="REGION",
+            help="the region to use (default: the one picked in the picker, else the profile's, "
+            "else AWS_REGION)",
+        )
 
     def with_yes(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
@@ -47,6 +55,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--copy", action="store_true", help="put the lines on the clipboard, print nothing secret"
     )
+    with_region(parser)
     with_mfa(parser)
     with_yes(parser)
     parser.set_defaults(func=export)
@@ -58,8 +67,19 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--server",
         action="store_true",
-        help="serve auto-refreshing credentials through a local container-credentials endpoint "
-        "instead of exporting keys (for work that outlives a session)",
+        help="require the agent's auto-refreshing endpoint (the default; fails without it)",
+    )
+    parser.add_argument(
+        "--keys",
+        action="store_true",
+        help="export the session's keys instead of the agent's endpoint (tools that cannot use "
+        "the container-credentials endpoint; no auto-refresh)",
+    )
+    parser.add_argument("--region", metavar="REGION", help="the region (AWS_REGION) to use")
+    parser.add_argument(
+        "--min-ttl",
+        metavar="DURATION",
+        help="refresh first if the session has less than DURATION left (45m, 1h30m), or refuse",
     )
     # Options may also follow PROFILE (`exec P --server -- CMD`): see `exec_options`.
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS")
@@ -75,6 +95,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
     parser = profile_command("whoami", "show the identity the profile's credentials belong to")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    with_region(parser)
     with_mfa(parser)
     parser.set_defaults(func=whoami)
 
@@ -84,6 +105,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="print the sign-in link (valid for 15 minutes, once) instead of opening a browser",
     )
+    with_region(parser)
     with_mfa(parser)
     with_yes(parser)
     parser.set_defaults(func=console)
@@ -256,11 +278,18 @@ def _obtain(
         profile, ctx.prompter(), force_refresh=force, min_seconds_left=min_seconds_left
     )
     recents.record(profile.name, ctx.env)
+    if creds.expiration is not None:
+        from xswitch.core import agentlink
+        from xswitch.core.sessions import _credentials_to_json
+
+        agentlink.offer(ctx.env, profile.name, _credentials_to_json(creds))  # the warm switch
     return profile, creds
 
 
-def _region(ctx: Context, profile: Profile) -> str | None:
-    return profile.region_in(ctx.env)
+def _region(ctx: Context, profile: Profile, flag: str | None = None) -> str | None:
+    from xswitch.core.regions import region_of
+
+    return region_of(profile, ctx.env, flag)
 
 
 def confirm_production(ctx: Context, args: argparse.Namespace, profile: Profile) -> None:
@@ -296,7 +325,7 @@ def export(args: argparse.Namespace, ctx: Context) -> int:
     confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
     profile, creds = _obtain(ctx, args.profile)
     shell = choose_shell(args.shell, ctx.env, ctx.catalog().settings.shell)
-    lines = export_lines(creds, _region(ctx, profile), shell)
+    lines = export_lines(creds, _region(ctx, profile, args.region), shell)
     if args.copy:
         _copy(ctx, lines, f"{shell} export lines for '{plain(profile.name)}'")
         return 0
@@ -323,7 +352,8 @@ def _copy(ctx: Context, text: str, what: str) -> None:
     ctx.note(copied.describe(what))
 
 
-_EXEC_FLAGS = {"--force": "force", "--server": "server", "--yes": "yes"}
+_EXEC_FLAGS = {"--force": "force", "--server": "server", "--keys": "keys", "--yes": "yes"}
+_EXEC_VALUES = {"--mfa-code": "mfa_code", "--region": "region", "--min-ttl": "min_ttl"}
 
 
 def exec_options(args: argparse.Namespace) -> None:
@@ -335,26 +365,30 @@ def exec_options(args: argparse.Namespace) -> None:
         if word in _EXEC_FLAGS:
             setattr(args, _EXEC_FLAGS[word], True)
             del command[0]
-        elif word == "--mfa-code":
+        elif word in _EXEC_VALUES:
             if len(command) < 2 or command[1] == "--":
+                example = {"--mfa-code": "123456", "--region": "eu-west-1", "--min-ttl": "45m"}
                 raise errors.UsageError(
-                    "--mfa-code needs a value.", "Example: xswitch exec P --mfa-code 123456 -- CMD"
+                    f"{word} needs a value.",
+                    f"Example: xswitch exec P {word} {example[word]} -- CMD",
                 )
-            args.mfa_code = command[1]
+            setattr(args, _EXEC_VALUES[word], command[1])
             del command[:2]
-        elif word.startswith("--mfa-code="):
-            args.mfa_code = word.partition("=")[2]
+        elif word.partition("=")[0] in _EXEC_VALUES:
+            name, _, value = word.partition("=")
+            setattr(args, _EXEC_VALUES[name], value)
             del command[0]
         elif word.startswith("-") and len(word) > 1:
             # A mistyped option (`--sever`) is not a program to look for on PATH.
             import difflib
 
-            known = [*_EXEC_FLAGS, "--mfa-code"]
+            known = [*_EXEC_FLAGS, *_EXEC_VALUES]
             close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
             raise errors.UsageError(
                 f"exec has no option '{plain(word)}'."
                 + (f" Did you mean '{close[0]}'?" if close else ""),
-                "Its options are --server, --force, --yes and --mfa-code CODE; the command "
+                "Its options are --keys, --server, --force, --yes, --region REGION, --min-ttl "
+                "DURATION and --mfa-code CODE; the command "
                 "to run goes after '--': xswitch exec PROFILE [OPTIONS] -- CMD ARGS.",
             )
         else:
@@ -379,30 +413,23 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
             "Type 'exit' to leave it first, pass --force to nest anyway, or run a single "
             "command with 'xswitch exec PROFILE -- CMD'.",
         )
+    min_ttl = _min_ttl(args.min_ttl)
+    region = _region(ctx, resolve(ctx.catalog(), args.profile), args.region)
     confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
-    profile, creds = _obtain(ctx, args.profile)
+    profile, creds = _obtain(ctx, args.profile, min_seconds_left=min_ttl)
     catalog = ctx.catalog()
     client = catalog.client(profile.client)
     client_name = client.name if client else profile.client
     prod = bool(client and client.prod)
-    region = _region(ctx, profile)
     with contextlib.ExitStack() as stack:
-        if args.server:
-            from xswitch.core.server import CredentialsServer
+        endpoint = None if args.keys else _agent_endpoint(ctx, args, profile.name, creds)
+        if endpoint is not None:
+            from xswitch.core import agentlink
 
-            sessions, prompter = ctx.sessions(), ctx.prompter()
-            server = stack.enter_context(
-                CredentialsServer(
-                    lambda: sessions.credentials(
-                        profile, prompter, min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS
-                    )
-                )
-            )
-            env = shell.subshell_env(
-                ctx.env, None, region, profile.name, client_name, prod, server.environment()
-            )
-        else:
-            env = shell.subshell_env(ctx.env, creds, region, profile.name, client_name, prod)
+            stack.callback(agentlink.release, ctx.env, endpoint["XSWITCH_SLOT"])
+        env = shell.subshell_env(
+            ctx.env, None if endpoint else creds, region, profile.name, client_name, prod, endpoint
+        )
         if command:
             return shell.run_subshell(command, env)
         shell_path = ctx.env.get("SHELL") or shutil.which("bash") or "/bin/sh"
@@ -419,6 +446,38 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
             "type 'exit' to leave."
         )
         return shell.run_subshell(argv, {**env, **extra})
+
+
+def _min_ttl(text: str | None) -> int | None:
+    if text is None:
+        return None
+    from xswitch.core.times import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise errors.UsageError(
+            f"--min-ttl '{plain(text)}' is not a duration.",
+            "Write it like 45m, 1h30m, 2h or 900 (seconds).",
+        ) from None
+
+
+def _agent_endpoint(
+    ctx: Context, args: argparse.Namespace, name: str, creds: Credentials
+) -> dict[str, str] | None:
+    """The agent's endpoint for a shell or command run by this process; None (keys are
+    exported, with a note) when the agent cannot be used, unless --server insists on it."""
+    import os
+
+    from xswitch.core import agentlink
+
+    try:
+        return agentlink.endpoint_variables(ctx.env, name, os.getpid(), creds)
+    except errors.AgentError as error:
+        if args.server:
+            raise
+        ctx.note(f"xswitch: {error} The session's keys are exported instead (no auto-refresh).")
+        return None
 
 
 def credential_process(args: argparse.Namespace, ctx: Context) -> int:
@@ -452,7 +511,7 @@ def console(args: argparse.Namespace, ctx: Context) -> int:
     profile, creds = _obtain(ctx, args.profile)
     url = federation_login_url(
         creds,
-        _region(ctx, profile),
+        _region(ctx, profile, args.region),
         chained=chained_role(creds),
         endpoint=ctx.env.get("XSWITCH_SIGNIN_ENDPOINT"),
     )
@@ -474,6 +533,14 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
     from xswitch.core.sessions import live_mfa_session
 
     profile = resolve(ctx.catalog(), args.profile)
+    if args.region:
+        import dataclasses
+
+        from xswitch.core.regions import check
+
+        # GetCallerIdentity goes to the profile's region: this one instead.
+        pinned = {**profile.settings, "region": check(args.region)}
+        profile = dataclasses.replace(profile, settings=pinned)
     sessions = ctx.sessions()
     identity = sessions.caller_identity(profile, ctx.prompter())
     info = sessions.cached_sessions().get(profile.name)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 from xswitch.cli.context import Context, plain
 from xswitch.core import errors
@@ -223,7 +223,7 @@ def _print_agent_status(ctx: Context, answer: dict) -> None:
         ctx.print(f"  session: {visible(str(session['profile']))}{left}")
 
 
-def _print_log_tail(ctx: Context, path: os.PathLike) -> None:
+def _print_log_tail(ctx: Context, path: Path) -> None:
     from xswitch.core import fs
     from xswitch.core.text import visible
 
@@ -287,8 +287,6 @@ def status(args: argparse.Namespace, ctx: Context) -> int:
 def _state_epoch(path: str | None) -> int | None:
     if not path:
         return None
-    from pathlib import Path
-
     from xswitch.core import fs
 
     try:

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from xswitch.core import agentlink, fs
+from xswitch.core import agentlink, fs, recents
 from xswitch.core.errors import NoTerminal, XswitchError
 from xswitch.core.model import Credentials
 from xswitch.core.text import visible
@@ -252,37 +252,56 @@ class Agent:
 
     def _put(self, request: Mapping[str, Any]) -> dict[str, Any]:
         wire = request.get("credentials")
-        if isinstance(wire, dict):
-            self._store(str(request.get("profile", "")), wire)
+        if isinstance(wire, dict) and request.get("config", None) in (
+            None,
+            agentlink.config_identity(self.env),
+        ):
+            try:
+                name = self.manager().profile(str(request.get("profile", ""))).name
+            except XswitchError:
+                return {"ok": False}
+            self._store(name, wire)
         return {"ok": True}
 
     def _get(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """The warm switch: a session held in memory for `profile` (as the caller names it),
-        when the caller reads the same configuration files and enough time is left."""
-        if request.get("config") != agentlink.config_identity(self.env):
-            return {"found": False}
-        name = str(request.get("profile", ""))
+        """The warm switch: what `export` / `credential-process` print for `profile` (as the
+        caller names it) from the session held in memory, when the caller reads the same
+        configuration files and enough time is left; `{}` otherwise."""
+        from xswitch.core.answer import render
+
+        caller = request.get("env")
+        if not isinstance(caller, dict) or any(not isinstance(v, str) for v in caller.values()):
+            return {}
+        if agentlink.config_identity(caller) != agentlink.config_identity(self.env):
+            return {}
         try:
             manager = self.manager()
-            profile = manager.profile(name)
+            profile = manager.profile(str(request.get("profile", "")))
         except XswitchError:
-            return {"found": False}
+            return {}
         creds = self.sessions.get(profile.name)
         minimum = request.get("min_seconds_left")
         needed = max(manager.settings.refresh_margin, minimum if isinstance(minimum, int) else 0)
         if creds is None or creds.expiration is None or _left(creds) <= needed:
-            return {"found": False}
+            return {}
         client = manager.catalog.client(profile.client)
-        return {
-            "found": True,
-            "profile": profile.name,
+        session = {
             "AccessKeyId": creds.access_key_id,
             "SecretAccessKey": creds.secret_access_key,
             "SessionToken": creds.session_token,
             "Expiration": rfc3339(creds.expiration),
             "Region": profile.region,
+            "Shell": manager.settings.shell,
             "Prod": bool(client and client.prod),
         }
+        shell = request.get("shell")
+        text = render(
+            session, str(request.get("command")), shell if isinstance(shell, str) else None, caller
+        )
+        if text is None:
+            return {}
+        threading.Thread(target=recents.record, args=(profile.name, self.env)).start()
+        return {"text": text}
 
     def _forget(self, profile: object) -> dict[str, Any]:
         with self.lock:
@@ -486,10 +505,16 @@ def run(env: Mapping[str, str]) -> int:
     fs.private_dir(directory)
     agentlink.check_private(directory)
     lock = open(directory / "agent.lock", "a")  # noqa: SIM115 - held for the agent's life
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return 0  # another agent runs (or is starting)
+    deadline = time.monotonic() + 3.0
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            # Another agent runs, is starting, or is on its way out after 'agent stop'.
+            if agentlink.running(env) is not None or time.monotonic() > deadline:
+                return 0
+            time.sleep(0.05)
     _trim_log(directory)
     idle = float(env.get("XSWITCH_AGENT_IDLE") or DEFAULT_IDLE)
     agent = Agent(env, directory, idle=idle)
@@ -533,8 +558,7 @@ def run(env: Mapping[str, str]) -> int:
         for slot in list(agent.slots.values()):
             with contextlib.suppress(OSError):
                 slot.state.unlink()
-        control.shutdown()
-        agent.http.shutdown()
+        # The servers' threads are daemons: they end with the process, at once.
     return 0
 
 

@@ -9,18 +9,20 @@ standard library only (socket, json), nothing that costs milliseconds.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import socket
-import struct
 import sys
 import time
 from collections.abc import Mapping
-from pathlib import Path
 
-from xswitch.core import paths
 from xswitch.core.errors import AgentError
+
+TYPE_CHECKING = False  # not typing's: the cached switch must not pay for importing typing
+if TYPE_CHECKING:
+    import socket
+    from pathlib import Path
+
+    from xswitch.core.model import Credentials
 
 SOCKET = "agent.sock"
 PID_FILE = "agent.pid"
@@ -56,11 +58,26 @@ class AgentNotRunning(AgentError):
 def directory(env: Mapping[str, str] = os.environ) -> Path:
     """The agent's private directory. A path too long for a Unix socket (deep test or home
     directories) moves to a per-user directory under /tmp named by a digest of the long one."""
+    from pathlib import Path
+
+    return Path(_directory_text(env))
+
+
+def _directory_text(env: Mapping[str, str]) -> str:
+    # A string, without pathlib, when XDG_RUNTIME_DIR is set: the cached switch asks the agent
+    # before anything else, and pathlib costs it a few milliseconds.
     runtime = env.get("XDG_RUNTIME_DIR", "")
-    base = Path(runtime) / "xswitch" if runtime.startswith("/") else paths.state_dir(env) / "agent"
-    if len(str(base / SOCKET).encode()) > _SOCKET_PATH_MAX:
-        digest = hashlib.sha256(str(base).encode()).hexdigest()[:16]
-        base = Path("/tmp") / f"xswitch-{os.getuid()}" / digest
+    if runtime.startswith("/"):
+        base = os.path.join(runtime, "xswitch")
+    else:
+        from xswitch.core import paths
+
+        base = str(paths.state_dir(env) / "agent")
+    if len(os.path.join(base, SOCKET).encode()) > _SOCKET_PATH_MAX:
+        import hashlib
+
+        digest = hashlib.sha256(base.encode()).hexdigest()[:16]
+        base = os.path.join("/tmp", f"xswitch-{os.getuid()}", digest)
     return base
 
 
@@ -68,8 +85,29 @@ def socket_path(env: Mapping[str, str] = os.environ) -> Path:
     return directory(env) / SOCKET
 
 
+def present(env: Mapping[str, str]) -> bool:
+    """Whether an agent's socket exists (it may still have stopped): a cheap check first."""
+    return os.path.exists(os.path.join(_directory_text(env), SOCKET))
+
+
+# What the agent needs of a warm-switch caller's environment: where its configuration files are
+# (it answers only callers reading its own), and its shell and region for the export lines.
+CALLER_VARIABLES = (
+    "HOME",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "XSWITCH_CONFIG",
+    "XDG_CONFIG_HOME",
+    "SHELL",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+)
+
+
 def config_identity(env: Mapping[str, str]) -> list[str]:
     """The configuration files a caller reads: the agent answers only callers reading its own."""
+    from xswitch.core import paths
+
     return [
         str(paths.aws_config_file(env)),
         str(paths.aws_credentials_file(env)),
@@ -77,10 +115,11 @@ def config_identity(env: Mapping[str, str]) -> list[str]:
     ]
 
 
-def check_private(path: Path) -> None:
+def check_private(path: Path | str) -> None:
     """Refuse a directory that someone else owns or others may enter (a planted socket there
     could collect the credentials sent to it)."""
-    for part in (path, *([path.parent] if str(path).startswith("/tmp/xswitch-") else [])):
+    text = str(path)
+    for part in (text, *([os.path.dirname(text)] if text.startswith("/tmp/xswitch-") else [])):
         info = os.lstat(part)
         if info.st_uid != os.getuid() or info.st_mode & 0o077 or not os.path.isdir(part):
             raise AgentError(
@@ -98,6 +137,8 @@ def request(
     Raises AgentNotRunning when nothing listens, AgentError for a slow, foreign or failing agent
     (the agent's own explanation when it refused).
     """
+    import socket
+
     path = socket_path(env)
     try:
         check_private(path.parent)
@@ -153,6 +194,9 @@ def request(
 
 def peer_uid(sock: socket.socket) -> int:
     """The user id of the process at the other end of a Unix socket (Linux: SO_PEERCRED)."""
+    import socket
+    import struct
+
     option = getattr(socket, "SO_PEERCRED", None)
     if option is None:  # no SO_PEERCRED (macOS): the 0700 directory is the only check
         return os.getuid()
@@ -210,10 +254,68 @@ def start(env: Mapping[str, str]) -> None:
     threading.Thread(target=process.wait, daemon=True).start()
 
 
+def warm(
+    env: Mapping[str, str], command: str, profile: str, shell: str | None, min_seconds_left: int
+) -> str | None:
+    """What `command` ("export" or "credential-process") prints for `profile` (named as the
+    caller names it), rendered by the agent from the session it holds in memory; None when no
+    agent runs, or it holds no session good enough, or the ordinary path must answer.
+
+    The cached switch's own client: the C `_socket` module (the `socket` module costs more to
+    import than the whole answer takes), a one-second limit, the same checks as `request`."""
+    import _socket
+
+    base = _directory_text(env)
+    path = os.path.join(base, SOCKET)
+    if not os.path.exists(path):
+        return None
+    try:
+        check_private(base)
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    except (OSError, AgentError):
+        return None
+    try:
+        sock.settimeout(1.0)
+        sock.connect(path)
+        credentials = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
+        if int.from_bytes(credentials[4:8], sys.byteorder) != os.getuid():
+            return None
+        question = {
+            "op": "get",
+            "command": command,
+            "profile": profile,
+            "shell": shell,
+            "env": {name: env[name] for name in CALLER_VARIABLES if name in env},
+            "min_seconds_left": min_seconds_left,
+        }
+        sock.sendall(json.dumps(question).encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n") and len(data) < _REPLY_LIMIT:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        reply = json.loads(data)
+    except (OSError, ValueError, AttributeError):
+        return None
+    finally:
+        sock.close()
+    if not isinstance(reply, dict) or not isinstance(reply.get("text"), str):
+        return None
+    return str(reply["text"])
+
+
 def offer(env: Mapping[str, str], profile: str, creds: dict[str, object]) -> None:
     """Hand a session to a running agent for the warm switch (never starts one; best effort)."""
     with contextlib.suppress(AgentError):
-        request(env, "put", timeout=1.0, profile=profile, credentials=creds)
+        request(
+            env,
+            "put",
+            timeout=1.0,
+            profile=profile,
+            credentials=creds,
+            config=config_identity(env),
+        )
 
 
 def forget(env: Mapping[str, str], profile: str | None) -> None:
@@ -230,14 +332,15 @@ def stop(env: Mapping[str, str] = os.environ, *, wait: float = 5.0) -> int | Non
     pid = int(str(answer.get("pid", 0)))
     with contextlib.suppress(AgentError):
         request(env, "stop", timeout=2.0)
+    # Its last act is removing its pid file (a process that ended may linger as a zombie).
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and socket_path(env).exists():
-        time.sleep(0.05)
+    while time.monotonic() < deadline and (directory(env) / PID_FILE).exists():
+        time.sleep(0.02)
     return pid
 
 
 def endpoint_variables(
-    env: Mapping[str, str], profile: str, pid: int, creds: object
+    env: Mapping[str, str], profile: str, pid: int, creds: Credentials
 ) -> dict[str, str]:
     """Register a shell (`pid`) for `profile` with the agent (started if need be), handing it
     `creds` (a `Credentials`); the variables that point the shell's SDKs at its endpoint."""
@@ -255,9 +358,8 @@ def endpoint_variables(
         "XSWITCH_SLOT": str(reply["slot"]),
         "XSWITCH_AGENT_PID": str(reply["pid"]),
     }
-    expiration = getattr(creds, "expiration", None)
-    if expiration is not None:
-        variables["AWS_CREDENTIAL_EXPIRATION"] = rfc3339(expiration)
+    if creds.expiration is not None:
+        variables["AWS_CREDENTIAL_EXPIRATION"] = rfc3339(creds.expiration)
     return variables
 
 

@@ -164,7 +164,7 @@ class PickerScreen(Screen):
             self.styles.grid_columns = f"{clients} 1fr"
 
 
-class XswitchApp(App[None]):
+class XswitchApp(App[str | None]):
     """The picker. `clock` is injectable so that snapshots and tests see frozen countdowns."""
 
     # Absolute, so that subclasses defined elsewhere (tests, the demo) find it too.
@@ -214,8 +214,11 @@ class XswitchApp(App[None]):
         title: str | None = None,
         subtitle: str | None = None,
         startup: StartupCollector | None = None,
+        choose: bool = False,
     ) -> None:
         # `startup`: a collector the launcher paused before importing Textual (see ui.heap).
+        # `choose`: Enter ends the picker with the profile's name (`xs` switches its shell).
+        self.choose = choose
         self._collector = startup or StartupCollector()
         self._collector.pause()
         super().__init__()
@@ -724,6 +727,11 @@ class XswitchApp(App[None]):
         if self.focused is self.clients:
             # Enter on a client goes into its profiles, as Right does; a shell needs a profile.
             self.profiles.focus()
+            return
+        if self.choose:
+            profile = self._selected_or_say()
+            if profile is not None:
+                self.exit(profile.name)
             return
         self._confirm_then(Purpose.SHELL, "A subshell")
 
