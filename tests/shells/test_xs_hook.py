@@ -184,3 +184,27 @@ def test_xs_alone_opens_the_picker_and_enter_switches_this_shell(
         assert "(Other/dev)" in screen or "/dev)" in screen
     finally:
         terminal.close()
+
+
+def test_picker_subshell_gets_a_new_session_after_logout(dev_role, tmp_path: Path) -> None:
+    terminal = shell_terminal("bash", dev_role.root, tmp_path)
+    try:
+        terminal.type("xswitch")
+        terminal.keys("Enter")
+        terminal.wait_text("arn:aws:iam::111111111111:role/Developer", timeout=60)
+        terminal.keys("/")
+        terminal.type("dev")
+        terminal.keys("Enter")
+        terminal.keys("Enter")
+        terminal.wait_text("Entering a subshell", timeout=60)
+        terminal.wait_text("user-prompt")
+        screen = run(terminal, "printf 'E=%s\\n' \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\"", "E=h")
+        assert "E=http://127.0.0.1:" in screen
+        first = access_key(terminal)
+        run(terminal, "xswitch logout dev; echo LOGGED''-OUT", "LOGGED-OUT")
+        second = access_key(terminal)
+        assert first != second
+        run(terminal, "aws sts get-caller-identity --query Arn --output text", "Arn")
+        terminal.wait_text("assumed-role/Developer/")
+    finally:
+        terminal.close()

@@ -1302,7 +1302,9 @@ class XswitchApp(App[str | None]):
         self.push_screen(LinkScreen(f"AWS console: {message.profile}", message.note, message.url))
 
     def _region(self, profile: Profile) -> str | None:
-        return profile.region_in(self.env)
+        from xswitch.core.regions import region_of
+
+        return region_of(profile, self.env)
 
     def _run_subshell(self, profile: Profile, creds: Credentials) -> None:
         # Imported here: only a subshell needs them, and the first paint should not wait for them.
@@ -1324,8 +1326,21 @@ class XswitchApp(App[str | None]):
                 markup=False,
             )
             return
+        from xswitch.core import agentlink
+
+        endpoint = None  # the agent's endpoint: the subshell's SDKs renew by themselves
+        try:
+            endpoint = agentlink.endpoint_variables(self.env, profile.name, os.getpid(), creds)
+        except XswitchError as error:
+            self.notify(f"{error} The subshell gets the session's keys instead.", markup=False)
         env = shell.subshell_env(
-            self.env, creds, self._region(profile), profile.name, client_name, prod
+            self.env,
+            None if endpoint else creds,
+            self._region(profile),
+            profile.name,
+            client_name,
+            prod,
+            endpoint,
         )
         shell_path = self.env.get("SHELL") or shutil.which("bash") or "/bin/sh"
         problem: XswitchError | None = None
@@ -1360,6 +1375,9 @@ class XswitchApp(App[str | None]):
                 timeout=10,
             )
             return
+        finally:
+            if endpoint is not None:
+                agentlink.release(self.env, endpoint["XSWITCH_SLOT"])
         if problem is not None:
             self.notify(str(problem), severity="error", markup=False)
         self._reload_sessions()
