@@ -42,5 +42,8 @@ def run(argv: Sequence[str]) -> int | None:
             return None
         if agentlink.present(env):
             agentlink.offer(env, rest[0], session)  # the next switch asks the agent only
+        from xswitch.core import recents
+
+        recents.record(rest[0], env)  # (the agent records the switches it answers)
     sys.stdout.write(text)
     return 0

@@ -35,7 +35,11 @@ def load(env: Mapping[str, str] = os.environ) -> list[str]:
 
 
 def record(profile: str, env: Mapping[str, str] = os.environ) -> None:
-    """Put `profile` first; a failure to write is not worth interrupting anyone for."""
-    names = [profile, *(name for name in load(env) if name != profile)][:LIMIT]
+    """Put `profile` first; a failure to write is not worth interrupting anyone for. Nothing is
+    written when it is first already (the cached switch calls this every time)."""
+    known = load(env)
+    if known[:1] == [profile]:
+        return
+    names = [profile, *(name for name in known if name != profile)][:LIMIT]
     with contextlib.suppress(OSError):
         fs.write_private(recent_file(env), json.dumps(names).encode())
