@@ -208,3 +208,33 @@ def test_picker_subshell_gets_a_new_session_after_logout(dev_role, tmp_path: Pat
         terminal.wait_text("assumed-role/Developer/")
     finally:
         terminal.close()
+
+
+def test_the_prompt_says_when_the_agent_stopped(shell: str, dev_role, tmp_path: Path) -> None:
+    terminal = shell_terminal(shell, dev_role.root, tmp_path)
+    try:
+        run(terminal, "xs dev", "xs: ")
+        run(terminal, "xswitch agent stop", "Stopped the xswitch agent")
+        terminal.wait_text("has stopped; run 'xs PROFILE' to start it again")
+        # Said once, not at every prompt.
+        screen = run(terminal, "echo AGAIN''-ONCE", "AGAIN-ONCE")
+        assert "has stopped" not in screen
+        run(terminal, "xs dev", "refreshed by the agent")
+        run(terminal, "aws sts get-caller-identity --query Arn --output text", "Arn")
+        terminal.wait_text("assumed-role/Developer/")
+    finally:
+        terminal.close()
+
+
+def test_exec_subshell_has_xs_and_the_marker_once(dev_role, tmp_path: Path) -> None:
+    terminal = shell_terminal("bash", dev_role.root, tmp_path)
+    try:
+        run(terminal, "xswitch exec dev", "Entering a subshell")
+        screen = terminal.wait_for(
+            lambda s: re.search(r"\(\S+/dev\) \S+ \[0\] user-prompt", s) is not None, "marker"
+        )
+        assert screen.count("/dev)") == 1  # the user's hook and the subshell draw one marker
+        run(terminal, "xswitch agent stop", "Stopped the xswitch agent")
+        terminal.wait_text("has stopped")
+    finally:
+        terminal.close()

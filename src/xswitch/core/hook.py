@@ -139,7 +139,9 @@ xs() {
 __xs_state() {
   # The agent's word on this shell's session: its expiry, and a line to show once.
   local epoch='' iso='' note=''
-  if [[ -n ${XSWITCH_AGENT_PID-} ]] && ! kill -0 "$XSWITCH_AGENT_PID" 2>/dev/null; then
+  # The agent removes the state files when it stops; a pid that is gone means it was killed.
+  if [[ -n ${XSWITCH_STATE-} && ! -e $XSWITCH_STATE ]] ||
+    { [[ -n ${XSWITCH_AGENT_PID-} ]] && ! kill -0 "$XSWITCH_AGENT_PID" 2>/dev/null; }; then
     note="STOPPED (${XSWITCH_PROMPT_MARKER% })."
   elif [[ -n ${XSWITCH_STATE-} && -r $XSWITCH_STATE ]]; then
     { IFS= read -r epoch; IFS= read -r iso; IFS= read -r note; } < "$XSWITCH_STATE"
@@ -211,7 +213,9 @@ xs() {
 __xs_state() {
   emulate -L zsh
   local epoch='' iso='' note=''
-  if [[ -n ${XSWITCH_AGENT_PID-} ]] && ! kill -0 "$XSWITCH_AGENT_PID" 2>/dev/null; then
+  # The agent removes the state files when it stops; a pid that is gone means it was killed.
+  if [[ -n ${XSWITCH_STATE-} && ! -e $XSWITCH_STATE ]] ||
+    { [[ -n ${XSWITCH_AGENT_PID-} ]] && ! kill -0 "$XSWITCH_AGENT_PID" 2>/dev/null; }; then
     note="STOPPED (${XSWITCH_PROMPT_MARKER% })."
   elif [[ -n ${XSWITCH_STATE-} && -r $XSWITCH_STATE ]]; then
     { IFS= read -r epoch; IFS= read -r iso; IFS= read -r note; } < "$XSWITCH_STATE"
@@ -280,7 +284,10 @@ function xs --description 'Switch this shell to an AWS role with xswitch'
 end
 function __xs_state --on-event fish_prompt
     set -l note ''
-    if set -q XSWITCH_AGENT_PID[1]; and not command kill -0 $XSWITCH_AGENT_PID 2>/dev/null
+    # The agent removes the state files when it stops; a pid that is gone means it was killed.
+    if set -q XSWITCH_STATE[1]; and not test -e "$XSWITCH_STATE"
+        set note "STOPPED ("(string trim -- "$XSWITCH_PROMPT_MARKER")")."
+    else if set -q XSWITCH_AGENT_PID[1]; and not command kill -0 $XSWITCH_AGENT_PID 2>/dev/null
         set note "STOPPED ("(string trim -- "$XSWITCH_PROMPT_MARKER")")."
     else if set -q XSWITCH_STATE[1]; and test -r "$XSWITCH_STATE"
         set -l lines
