@@ -55,7 +55,7 @@ def _picker_class():
 
 
 def _picker(cls, startup=None):
-    from xswitch.core.profiles import load_catalog
+    from xswitch.core.config import load_catalog
     from xswitch.core.sessions import SessionManager
 
     catalog = load_catalog(os.environ)

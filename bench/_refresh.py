@@ -15,7 +15,7 @@ PARALLEL = 16
 
 def refresh_with_xswitch(names: list[str]) -> int:
     from xswitch.cli.context import TerminalPrompter
-    from xswitch.core.profiles import load_catalog
+    from xswitch.core.config import load_catalog
     from xswitch.core.sessions import SessionManager
 
     catalog = load_catalog()

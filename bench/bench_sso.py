@@ -1,9 +1,9 @@
 """Benchmark: `xswitch sso sync` discovery against a rate-limited portal.
 
-Starts `python -m xswitch.ssoserver --accounts N --roles R --rate L` in its own process (so that the
-server does not share our interpreter), logs in through it, and runs discovery at the same rate.
-Reports the requests made, the time taken against the bound (requests / L seconds), and when the
-first account became visible through the progress callback.
+Starts `python -m xswitch.demo.ssoserver --accounts N --roles R --rate L` in its own process (so
+that the server does not share our interpreter), logs in through it, and runs discovery at the same
+rate. Reports the requests made, the time taken against the bound (requests / L seconds), and when
+the first account became visible through the progress callback.
 
 Targets (issue #4): 1,000 accounts x 3 roles at 20 requests/s finish within 1.2x of the bound, and
 the first accounts are visible within 2 s. Exit status 1 when a target is missed.
@@ -45,7 +45,7 @@ def start_server(accounts: int, roles: int, rate: float) -> tuple[subprocess.Pop
         [
             sys.executable,
             "-m",
-            "xswitch.ssoserver",
+            "xswitch.demo.ssoserver",
             "--accounts",
             str(accounts),
             "--roles",

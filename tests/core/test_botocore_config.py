@@ -10,7 +10,7 @@ import os
 
 import botocore.session
 
-from xswitch.core.profiles import botocore_config
+from xswitch.core.config import botocore_config
 
 CONFIG = """
 [profile a]

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(
     reason="no kernel keyring here (the shortcut then always misses, by design)",
 )
 
-HEAVY = ("argparse", "xswitch.core.profiles", "xswitch.core.sessions", "keyring", "botocore")
+HEAVY = ("argparse", "xswitch.core.config", "xswitch.core.sessions", "keyring", "botocore")
 
 
 def run(*args: str, env: dict | None = None, importtime: bool = False):
@@ -61,7 +61,7 @@ def test_an_edited_config_is_never_answered_from_the_shortcut(dev_role):
     dev_role.aws_config.write_text(text)
     result = run("export", "dev", importtime=True)
     assert "export AWS_REGION='ap-south-1'" in result.stdout
-    assert "xswitch.core.profiles" in imported(result.stderr)
+    assert "xswitch.core.config" in imported(result.stderr)
 
 
 def test_without_the_kernel_copy_the_ordinary_path_answers(dev_role):

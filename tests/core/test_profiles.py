@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from xswitch.core.config import load_catalog, resolve
 from xswitch.core.errors import ConfigError, UnknownProfile
 from xswitch.core.model import Kind, Origin
-from xswitch.core.profiles import load_catalog, resolve
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "example-config.toml"
 
@@ -450,7 +450,7 @@ def test_missing_files_are_an_empty_catalog(isolated):
 def test_loading_imports_no_aws_sdk_keyring_or_ui(isolated):
     isolated.write_aws_config("[profile a]\nregion = x\n")
     code = (
-        "import sys; from xswitch.core.profiles import load_catalog; load_catalog();"
+        "import sys; from xswitch.core.config import load_catalog; load_catalog();"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'boto3', 'botocore', 'keyring', 'textual', 'rich'}))"
     )
@@ -519,3 +519,44 @@ def test_first_matching_glob_wins_among_many(isolated):
         expected.setdefault(key, []).append(name)
     assert clients_of(load_catalog()) == expected
     assert expected["one"] == ["b[1]-z", "c?q", "cxq"]  # the test covers several clients
+
+
+# --- checks before any AWS call: the file and line they name --------------------------------------
+
+
+def test_check_chain_names_the_line_of_the_key_else_of_the_header(isolated):
+    from xswitch.core.config import check_chain
+
+    isolated.write_aws_credentials("[me]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n")
+    path = isolated.write_aws_config(
+        "[profile a]\nregion = eu-west-1\n\n"
+        "[profile bad]\n"
+        "role_arn: arn:aws:iam::111111111111:role/Dev\n"
+        "source_profile = me\n"
+        "duration_seconds = 60\n"
+        "mfa_serial = my phone\n"
+    )
+    catalog = load_catalog()
+    with pytest.raises(ConfigError) as error:
+        check_chain(catalog.profiles["bad"], catalog)
+    # The checks run in a fixed order: the duration (line 7) before the MFA serial.
+    assert (error.value.path, error.value.line) == (str(path), 7)
+    assert "duration_seconds" in str(error.value)
+    path.write_text("[profile a]\nregion = eu-west-1\n\n[profile bad]\nregion = eu-west-1\n")
+    catalog = load_catalog()
+    with pytest.raises(ConfigError) as error:
+        check_chain(catalog.profiles["bad"], catalog)
+    assert "no credentials of its own" in str(error.value)
+    assert (error.value.path, error.value.line) == (str(path), 4)  # no key: the header's line
+
+
+def test_check_chain_names_the_config_toml_line_of_an_xswitch_profile(isolated):
+    from xswitch.core.config import check_chain
+
+    path = isolated.write_xswitch_config(
+        '[settings]\nshell = "bash"\n\n[profiles.mine]\nkeys = "mine"\nregion = "eu west"\n'
+    )
+    catalog = load_catalog()
+    with pytest.raises(ConfigError) as error:
+        check_chain(catalog.profiles["mine"], catalog)
+    assert (error.value.path, error.value.line) == (str(path), 6)

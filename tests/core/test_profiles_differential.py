@@ -16,10 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xswitch.core import profiles
+from xswitch.core.config import awsfiles, load_catalog
+from xswitch.core.config.settings import SECRET_PROFILE_KEYS
 from xswitch.core.errors import ConfigError
-from xswitch.core.profiles import load_catalog
-from xswitch.core.settings import SECRET_PROFILE_KEYS
 
 CASES = {
     "quoted names": """
@@ -334,7 +333,7 @@ def test_reader_equals_configparser(text):
     if "\r" in text:
         return
     try:
-        actual: dict | type = profiles._IniParser("x").parse(text)
+        actual: dict | type = awsfiles._IniParser("x").parse(text)
     except configparser.Error as error:
         actual = type(error)
     assert actual == expected
@@ -431,7 +430,7 @@ _plain_ini = st.lists(_plain_lines, max_size=14).map("\n".join) | st.lists(
 def test_plain_file_reader_equals_configparser_or_declines(text):
     """The one-pass reader either gives exactly RawConfigParser's sections or leaves the file to
     the exact reader (which then reports any error with its line number)."""
-    simple = profiles._simple_ini(text)
+    simple = awsfiles._simple_ini(text)
     if simple is None:
         return
     parser = configparser.RawConfigParser()
@@ -456,7 +455,7 @@ def test_plain_file_reader_takes_ordinary_files():
         "[sso-session corp]   ",
         f"sso_start_url = {url}",
     ]
-    assert profiles._simple_ini("\n".join(lines) + "\n") == {
+    assert awsfiles._simple_ini("\n".join(lines) + "\n") == {
         "default": {"region": "eu-west-1"},
         "profile dev": {
             "role_arn": "arn:aws:iam::123456789012:role/Dev",
@@ -465,6 +464,6 @@ def test_plain_file_reader_takes_ordinary_files():
         "sso-session corp": {"sso_start_url": url},
     }
     # Anything unusual is left to the exact reader.
-    assert profiles._simple_ini("[a]\nkey = v\n  continued\n") is None
-    assert profiles._simple_ini("[a]\nx = 1\n[a]\n") is None
-    assert profiles._simple_ini("[é]\nx = 1\n") is None
+    assert awsfiles._simple_ini("[a]\nkey = v\n  continued\n") is None
+    assert awsfiles._simple_ini("[a]\nx = 1\n[a]\n") is None
+    assert awsfiles._simple_ini("[é]\nx = 1\n") is None

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from xswitch.core import settings as settings_module
-from xswitch.core.errors import ConfigError
-from xswitch.core.model import Settings
-from xswitch.core.settings import (
+from xswitch.core.config.checks import SESSION_NAME
+from xswitch.core.config.settings import (
     default_session_name,
     default_shell,
     edit_document,
@@ -22,6 +20,8 @@ from xswitch.core.settings import (
     save_document,
     validate_settings,
 )
+from xswitch.core.errors import ConfigError
+from xswitch.core.model import Settings
 
 DOC = {
     "settings": {"shell": "fish", "refresh_margin": 300, "sso_rate_limit": 5},
@@ -236,7 +236,7 @@ def test_default_shell(shell, expected):
 def test_session_name_from_user_name(user, expected):
     name = default_session_name(user)
     assert name == expected
-    assert settings_module._SESSION_NAME.match(name)
+    assert SESSION_NAME.fullmatch(name)
 
 
 # --- concurrent edits -------------------------------------------------------------------------

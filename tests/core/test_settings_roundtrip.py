@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tomllib
 
-from xswitch.core.settings import edit_document, load_document
+from xswitch.core.config.settings import edit_document, load_document
 
 COMMENTED = """\
 # xswitch settings, kept by hand.

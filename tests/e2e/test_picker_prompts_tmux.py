@@ -276,9 +276,10 @@ SSO_START_URL = "https://acme.awsapps.com/start"
 @pytest.fixture
 def sso_role(isolated):
     """The project's SSO server (as in the demo), approving nothing by itself."""
-    from xswitch.ssoserver import Account, ServerOptions, SsoServer
+    from sso_controls import ControlledSsoServer
+    from xswitch.demo.ssoserver import Account, ServerOptions
 
-    server = SsoServer(
+    server = ControlledSsoServer(
         [Account("333333333333", "Acme Sandbox", "sandbox@acme.example", ("Developer",))],
         options=ServerOptions(poll_interval=1),
     ).start()

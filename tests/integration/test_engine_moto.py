@@ -394,7 +394,7 @@ def test_settings_session_name_is_used(moto):
 
 
 def test_profiles_from_the_aws_files(moto, isolated, monkeypatch):
-    from xswitch.core.profiles import load_catalog
+    from xswitch.core.config import load_catalog
 
     keys = iam_user_keys(moto)
     admin = create_role(moto, "admin")

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 from ssotesting import ACCOUNTS, REGION, START_URL, ApprovingPrompter
 
+from sso_controls import ControlledSsoServer
 from xswitch.core.model import SsoSession
-from xswitch.ssoserver import ServerOptions, SsoServer
+from xswitch.demo.ssoserver import ServerOptions
 
 
 @pytest.fixture(autouse=True)
@@ -25,8 +26,8 @@ def server_options() -> ServerOptions:
 @pytest.fixture
 def sso_server(
     server_options: ServerOptions, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SsoServer]:
-    server = SsoServer(ACCOUNTS, options=server_options).start()
+) -> Iterator[ControlledSsoServer]:
+    server = ControlledSsoServer(ACCOUNTS, options=server_options).start()
     for name, value in server.environment().items():
         monkeypatch.setenv(name, value)
     try:
@@ -46,7 +47,7 @@ def legacy_session() -> SsoSession:
 
 
 @pytest.fixture
-def approver(sso_server: SsoServer) -> ApprovingPrompter:
+def approver(sso_server: ControlledSsoServer) -> ApprovingPrompter:
     return ApprovingPrompter(sso_server)
 
 

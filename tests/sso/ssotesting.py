@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from sso_controls import ControlledSsoServer
 from xswitch.core.model import DeviceAuthorization
-from xswitch.ssoserver import Account, SsoServer
+from xswitch.demo.ssoserver import Account
 
 START_URL = "https://acme.awsapps.com/start"
 REGION = "eu-west-1"
@@ -21,7 +22,7 @@ ACCOUNTS = [
 class ApprovingPrompter:
     """Plays the person at the browser: approves (or denies) every code it is shown."""
 
-    server: SsoServer | None
+    server: ControlledSsoServer | None
     deny: bool = False
     shown: list[DeviceAuthorization] = field(default_factory=list)
     cancel: threading.Event = field(default_factory=threading.Event)

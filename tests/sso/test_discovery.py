@@ -8,12 +8,13 @@ import tomllib
 import pytest
 import tomli_w
 
+from sso_controls import ControlledOptions, ControlledSsoServer
+from xswitch.core.config import load_catalog
 from xswitch.core.discovery import RateLimiter, discover, slug, store
 from xswitch.core.errors import SsoLoginRequired, SsoThrottled
 from xswitch.core.model import Kind, Origin
-from xswitch.core.profiles import load_catalog
 from xswitch.core.sso import SsoAuth
-from xswitch.ssoserver import Account, ServerOptions, SsoServer, sample_accounts
+from xswitch.demo.ssoserver import Account, ServerOptions, sample_accounts
 
 
 @pytest.fixture
@@ -23,8 +24,8 @@ def token(sso_server, session, approver):
 
 def test_thousand_accounts_with_throttling_injected(session, approver, monkeypatch):
     # The portal answers every 25th request with 429 (TooManyRequests); we back off and retry.
-    options = ServerOptions(throttle_every=25)
-    with SsoServer(sample_accounts(1000, 3), options=options) as server:
+    options = ControlledOptions(throttle_every=25)
+    with ControlledSsoServer(sample_accounts(1000, 3), options=options) as server:
         for name, value in server.environment().items():
             monkeypatch.setenv(name, value)
         approver.server = server
@@ -47,7 +48,7 @@ def test_thousand_accounts_with_throttling_injected(session, approver, monkeypat
 
 
 def test_rate_limit_is_honoured(session, approver, monkeypatch):
-    with SsoServer(sample_accounts(30, 1)) as server:
+    with ControlledSsoServer(sample_accounts(30, 1)) as server:
         for name, value in server.environment().items():
             monkeypatch.setenv(name, value)
         approver.server = server
@@ -61,7 +62,9 @@ def test_rate_limit_is_honoured(session, approver, monkeypatch):
 
 
 def test_persistent_throttling_gives_up_with_an_explanation(session, approver, monkeypatch):
-    with SsoServer(sample_accounts(3, 1), options=ServerOptions(rate_limit=0.01)) as server:
+    with ControlledSsoServer(
+        sample_accounts(3, 1), options=ServerOptions(rate_limit=0.01)
+    ) as server:
         for name, value in server.environment().items():
             monkeypatch.setenv(name, value)
         approver.server = server
@@ -162,7 +165,7 @@ def test_name_collisions_get_the_account_id(isolated, session, approver, monkeyp
         Account("111111111111", "Sandbox", roles=("Admin",)),
         Account("222222222222", "sandbox", roles=("Admin",)),
     ]
-    with SsoServer(twins) as server:
+    with ControlledSsoServer(twins) as server:
         for name, value in server.environment().items():
             monkeypatch.setenv(name, value)
         approver.server = server

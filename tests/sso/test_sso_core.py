@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from ssotesting import ACCOUNTS, ApprovingPrompter
 
+from sso_controls import ControlledOptions, ControlledSsoServer
 from xswitch.core.errors import (
     EndpointUnreachable,
     PromptCancelled,
@@ -28,7 +29,7 @@ from xswitch.core.errors import (
 from xswitch.core.model import Kind, Profile, SsoSession
 from xswitch.core.sso import SsoAuth, SsoRoleProvider, SsoToken, TokenCache
 from xswitch.core.times import rfc3339 as format_time
-from xswitch.ssoserver import ServerOptions, SsoServer
+from xswitch.demo.ssoserver import ServerOptions
 
 TOKEN_KEYS = {
     "startUrl",
@@ -180,7 +181,7 @@ def test_unassigned_role_is_forbidden(sso_server, session, approver):
 
 def test_throttling_after_retries_is_explained(session, approver, monkeypatch):
     options = ServerOptions(rate_limit=0.001)  # one request, then nothing for a long time
-    with SsoServer(ACCOUNTS[:1], options=options) as server:
+    with ControlledSsoServer(ACCOUNTS[:1], options=options) as server:
         for name, value in server.environment().items():
             monkeypatch.setenv(name, value)
         approver.server = server
@@ -201,7 +202,7 @@ def test_unreachable_portal(session, approver, monkeypatch):
 
 def test_device_code_expiring_before_approval(session, bystander, monkeypatch):
     options = ServerOptions(device_code_lifetime=1, poll_interval=1)
-    with SsoServer([], options=options) as server:
+    with ControlledSsoServer([], options=options) as server:
         for name, value in server.environment().items():
             monkeypatch.setenv(name, value)
         with pytest.raises(SsoDeviceCodeExpired, match="expired before it was approved"):
@@ -215,8 +216,8 @@ def test_denied_login(sso_server, session):
 
 
 def test_slow_down_adds_five_seconds_to_the_interval(session, monkeypatch):
-    options = ServerOptions(poll_interval=1, slow_down_polls=1)
-    with SsoServer([], options=options) as server:
+    options = ControlledOptions(poll_interval=1, slow_down_polls=1)
+    with ControlledSsoServer([], options=options) as server:
         for name, value in server.environment().items():
             monkeypatch.setenv(name, value)
         waits: list[float] = []

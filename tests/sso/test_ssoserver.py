@@ -12,7 +12,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from ssotesting import REGION, START_URL
 
-from xswitch.ssoserver import ServerOptions, SsoServer, sample_accounts
+from sso_controls import ControlledSsoServer
+from xswitch.demo.ssoserver import ServerOptions, sample_accounts
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -27,7 +28,7 @@ def clients(url: str):
     )
 
 
-def device_token(oidc, server: SsoServer, scopes: list[str] | None = None) -> dict:
+def device_token(oidc, server: ControlledSsoServer, scopes: list[str] | None = None) -> dict:
     extra = {"scopes": scopes} if scopes else {}
     client = oidc.register_client(clientName="test", clientType="public", **extra)
     assert client["clientSecretExpiresAt"] > client["clientIdIssuedAt"]
@@ -53,7 +54,7 @@ def device_token(oidc, server: SsoServer, scopes: list[str] | None = None) -> di
 
 
 def test_device_flow_refresh_and_portal_with_botocore():
-    with SsoServer(sample_accounts(45, 2), options=ServerOptions(page_size=20)) as server:
+    with ControlledSsoServer(sample_accounts(45, 2), options=ServerOptions(page_size=20)) as server:
         oidc, sso = clients(server.url)
         token = device_token(oidc, server, scopes=["sso:account:access"])
         assert token["tokenType"] == "Bearer" and token["expiresIn"] == 8 * 3600
@@ -105,7 +106,7 @@ def test_device_flow_refresh_and_portal_with_botocore():
 
 
 def test_legacy_registration_gets_no_refresh_token_and_bad_clients_are_refused():
-    with SsoServer([]) as server:
+    with ControlledSsoServer([]) as server:
         oidc, _ = clients(server.url)
         assert "refreshToken" not in device_token(oidc, server)
         with pytest.raises(oidc.exceptions.InvalidClientException) as invalid:
@@ -115,7 +116,7 @@ def test_legacy_registration_gets_no_refresh_token_and_bad_clients_are_refused()
 
 
 def test_rate_limit_answers_429_too_many_requests():
-    with SsoServer(sample_accounts(1, 1), rate_limit=2) as server:
+    with ControlledSsoServer(sample_accounts(1, 1), rate_limit=2) as server:
         oidc, sso = clients(server.url)
         bearer = device_token(oidc, server)["accessToken"]
         with pytest.raises(sso.exceptions.TooManyRequestsException) as throttled:
@@ -127,7 +128,7 @@ def test_rate_limit_answers_429_too_many_requests():
 
 def test_runs_standalone():
     server = subprocess.Popen(
-        [sys.executable, "-m", "xswitch.ssoserver", "--accounts", "3", "--roles", "2"],
+        [sys.executable, "-m", "xswitch.demo.ssoserver", "--accounts", "3", "--roles", "2"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -150,3 +151,17 @@ def test_runs_standalone():
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_shipped_server_only_speaks_the_protocol():
+    """Counters, misbehaviour switches and the administrator's controls live in the tests."""
+    import dataclasses
+
+    from xswitch.demo.ssoserver import ServerOptions, SsoServer
+
+    server = SsoServer()
+    for control in ("requests", "deny", "revoke_all", "expire_access_tokens", "set_roles",
+                    "forget_clients", "wait_for_user_code", "pending_user_codes"):  # fmt: skip
+        assert not hasattr(server, control), control
+    options = {field.name for field in dataclasses.fields(ServerOptions)}
+    assert options.isdisjoint({"slow_down_polls", "throttle_every", "issue_refresh_tokens"})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from termtesting import BIN, ROLE_ADMIN, SERIAL, Session
 
-from xswitch.ssoserver import Account, ServerOptions, SsoServer
+from xswitch.demo.ssoserver import Account, ServerOptions, SsoServer
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

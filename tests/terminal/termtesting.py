@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pexpect
 
-from xswitch.ssoserver import SsoServer
+from xswitch.demo.ssoserver import SsoServer
 
 BIN = Path(sys.executable).parent  # this installation's xswitch and aws
 ROLE_ADMIN = "arn:aws:iam::111111111111:role/Admin"

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 import pytest
 from uitesting import SIZE, new_app, notifications, row_text, screen_text, wait_until
 
+from sso_controls import ControlledSsoServer
 from xswitch.core.errors import SsoLoginRequired
 from xswitch.core.sso import TokenCache
-from xswitch.ssoserver import Account, ServerOptions, SsoServer
+from xswitch.demo.ssoserver import Account, ServerOptions
 from xswitch.ui.screens.device_code import DeviceCodeScreen
 from xswitch.ui.screens.link import LinkScreen
 
@@ -130,8 +131,8 @@ ACCOUNTS = [Account("333333333333", "Acme Sandbox", "sandbox@acme.example", ("De
 
 
 @pytest.fixture
-def sso(isolated, monkeypatch: pytest.MonkeyPatch) -> Iterator[SsoServer]:
-    server = SsoServer(ACCOUNTS, options=ServerOptions(poll_interval=1)).start()
+def sso(isolated, monkeypatch: pytest.MonkeyPatch) -> Iterator[ControlledSsoServer]:
+    server = ControlledSsoServer(ACCOUNTS, options=ServerOptions(poll_interval=1)).start()
     for name, value in server.environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("XSWITCH_NO_BROWSER", "1")

@@ -313,7 +313,7 @@ async def test_subshell_runs_with_the_credentials_then_the_picker_refreshes(
     monkeypatch.setenv("SHELL", str(fake_shell))
     import os
 
-    from xswitch.core.profiles import load_catalog
+    from xswitch.core.config import load_catalog
     from xswitch.core.sessions import SessionManager
 
     catalog = load_catalog(os.environ)

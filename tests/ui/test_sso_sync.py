@@ -13,8 +13,9 @@ import pytest
 from textual.widgets import OptionList
 from uitesting import SIZE, new_app, notifications, screen_text, wait_until
 
+from sso_controls import ControlledSsoServer
 from xswitch.core import paths
-from xswitch.ssoserver import Account, ServerOptions, SsoServer
+from xswitch.demo.ssoserver import Account, ServerOptions
 from xswitch.ui.screens.choose_session import ChooseSessionScreen
 from xswitch.ui.screens.device_code import DeviceCodeScreen
 from xswitch.ui.sync import SYNCING_KEY
@@ -29,8 +30,10 @@ SANDBOX_GREEN = "#22c55e"
 
 
 @pytest.fixture
-def sso(isolated, monkeypatch: pytest.MonkeyPatch) -> Iterator[SsoServer]:
-    server = SsoServer(ACCOUNTS, options=ServerOptions(poll_interval=1, auto_approve=True))
+def sso(isolated, monkeypatch: pytest.MonkeyPatch) -> Iterator[ControlledSsoServer]:
+    server = ControlledSsoServer(
+        ACCOUNTS, options=ServerOptions(poll_interval=1, auto_approve=True)
+    )
     server.start()
     for name, value in server.environment().items():
         monkeypatch.setenv(name, value)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from textual.pilot import Pilot
 
-from xswitch.core.profiles import load_catalog
+from xswitch.core.config import load_catalog
 from xswitch.core.sessions import SessionManager
 from xswitch.ui.app import XswitchApp
 

@@ -271,7 +271,7 @@ def _obtain(
     ctx: Context, name: str, *, force: bool = False, min_seconds_left: int | None = None
 ) -> tuple[Profile, Credentials]:
     from xswitch.core import recents
-    from xswitch.core.profiles import resolve
+    from xswitch.core.config import resolve
 
     profile = resolve(ctx.catalog(), name)
     creds = ctx.sessions().credentials(
@@ -319,7 +319,7 @@ def confirm_production(ctx: Context, args: argparse.Namespace, profile: Profile)
 
 
 def export(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.profiles import resolve
+    from xswitch.core.config import resolve
     from xswitch.core.shell import choose_shell, export_lines
 
     confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
@@ -402,7 +402,7 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
     import tempfile
 
     from xswitch.core import shell
-    from xswitch.core.profiles import resolve
+    from xswitch.core.config import resolve
 
     command = list(args.command)
     # A one-off command inside an xswitch shell is fine; a shell in a shell is easy to forget.
@@ -504,8 +504,8 @@ def credential_process(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def console(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.config import resolve
     from xswitch.core.console import chained_role, federation_login_url, open_in_browser
-    from xswitch.core.profiles import resolve
 
     confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
     profile, creds = _obtain(ctx, args.profile)
@@ -529,7 +529,7 @@ def console(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def whoami(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.profiles import resolve
+    from xswitch.core.config import resolve
     from xswitch.core.sessions import live_mfa_session
 
     profile = resolve(ctx.catalog(), args.profile)
@@ -572,7 +572,7 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def login(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.profiles import resolve
+    from xswitch.core.config import resolve
 
     confirm_production(ctx, args, resolve(ctx.catalog(), args.profile))
     profile, creds = _obtain(ctx, args.profile, force=True)
@@ -593,7 +593,7 @@ def logout(args: argparse.Namespace, ctx: Context) -> int:
         )
     name = None
     if args.profile:
-        from xswitch.core.profiles import resolve
+        from xswitch.core.config import resolve
 
         name = resolve(ctx.catalog(), args.profile).name
     forgotten = ctx.sessions().logout(name)

@@ -45,7 +45,7 @@ class Context:
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            from xswitch.core.profiles import load_catalog
+            from xswitch.core.config import load_catalog
 
             self._catalog = load_catalog(self.env)
         return self._catalog

@@ -43,7 +43,7 @@ def demo(args: argparse.Namespace, ctx: Context) -> int:
         from xswitch.ui.heap import paused_for_startup
 
         startup = paused_for_startup()
-        from xswitch.core.profiles import load_catalog
+        from xswitch.core.config import load_catalog
         from xswitch.core.sessions import SessionManager
         from xswitch.ui.app import XswitchApp
 

@@ -110,8 +110,8 @@ def add_keys(args: argparse.Namespace, ctx: Context) -> int:
 
 def _register_profile(ctx: Context, name: str) -> bool:
     """Add `[profiles.NAME] keys = NAME` unless a profile of that name exists already."""
+    from xswitch.core.config.settings import edit_document
     from xswitch.core.paths import config_file
-    from xswitch.core.settings import edit_document
 
     if name in ctx.catalog().profiles:
         return False

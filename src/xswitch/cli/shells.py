@@ -121,8 +121,8 @@ def switch_code(ctx: Context, args: argparse.Namespace, name: str, region: str |
     """Shell code that switches the calling shell to `name` (obtaining the session first)."""
     from xswitch.cli.commands import _obtain, confirm_production
     from xswitch.core import agentlink, regions
+    from xswitch.core.config import resolve
     from xswitch.core.hook import switch_variables
-    from xswitch.core.profiles import resolve
     from xswitch.core.shell import credential_variables, render_exports
     from xswitch.core.times import countdown, local_time
 

@@ -125,7 +125,7 @@ class Agent:
         current = fingerprint(self.env)
         with self.lock:
             if self._manager is None or current != self._fingerprint:
-                from xswitch.core.profiles import load_catalog
+                from xswitch.core.config import load_catalog
                 from xswitch.core.sessions import SessionManager
 
                 catalog = load_catalog(self.env)

@@ -356,8 +356,8 @@ def store(
     region: str | None = None,
 ) -> SyncReport:
     """Merge a discovery into config.toml (under its lock); returns what changed."""
-    from xswitch.core.profiles import load_catalog
-    from xswitch.core.settings import edit_document
+    from xswitch.core.config import load_catalog
+    from xswitch.core.config.settings import edit_document
 
     session = discovery.session
     catalog = load_catalog(env)

@@ -5,9 +5,10 @@ a command."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from xswitch.core.errors import ConfigError
@@ -16,7 +17,6 @@ from xswitch.core.errors import ConfigError
 def write_private(path: Path, data: bytes) -> None:
     """Replace `path` with `data` atomically (a reader sees the old or the new file, never half of
     one), readable by the user only; its directory is created private."""
-    import contextlib
     import tempfile
 
     private_dir(path.parent)
@@ -66,26 +66,14 @@ def read_private_file(
     OSError unless it is a regular file of at most `limit` bytes. `warn(path, mode)` is called
     when group or others may read it. FileNotFoundError when it does not exist.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    descriptor = os.open(path, flags)
-    try:
-        info = os.fstat(descriptor)
+    with _opened(path) as (descriptor, info):
         if not stat.S_ISREG(info.st_mode):
             raise OSError(0, "it is not a regular file")
         if info.st_size > limit:
-            raise OSError(0, f"it is larger than {limit // 1024} KB")
+            raise _too_large(limit)
         if warn is not None and info.st_mode & 0o077:
             warn(path, stat.S_IMODE(info.st_mode))
-        chunks = []
-        size = 0
-        while chunk := os.read(descriptor, 65536):
-            size += len(chunk)
-            if size > limit:
-                raise OSError(0, f"it is larger than {limit // 1024} KB")
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(descriptor)
+        return _read_all(descriptor, info, limit)
 
 
 def read_config_file(path: Path, *, directory_is_missing: bool = False) -> bytes | None:
@@ -98,51 +86,71 @@ def read_config_file(path: Path, *, directory_is_missing: bool = False) -> bytes
     `directory_is_missing` (botocore ignores a directory where an AWS file should be).
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with _opened(path) as (descriptor, info):
+            kind = _kind(path, info.st_mode)
+            if kind is None:
+                return _read_all(descriptor, info, None)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        if directory_is_missing:
-            return None
-        raise _not_regular(path, "a directory") from None
+        kind = "a directory"
     except OSError as error:
         raise ConfigError(
             f"could not be read ({error.strerror or error}).",
             "Check the file's permissions.",
             path=str(path),
         ) from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            if directory_is_missing:
-                return None
-            raise _not_regular(path, "a directory")
-        if not stat.S_ISREG(mode):
-            if stat.S_ISCHR(mode) and os.path.realpath(path) == os.devnull:
-                return b""
-            kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a special file"
-            kind = "a socket" if stat.S_ISSOCK(mode) else kind
-            kind = "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else kind
-            raise _not_regular(path, kind)
-        os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb") as stream:
-            fd = -1
-            return stream.read()
-    except OSError as error:
-        raise ConfigError(
-            f"could not be read ({error.strerror or error}).",
-            "Check the file's permissions.",
-            path=str(path),
-        ) from None
-    finally:
-        if fd >= 0:
-            os.close(fd)
-
-
-def _not_regular(path: Path, kind: str) -> ConfigError:
-    return ConfigError(
+    if kind == "a directory" and directory_is_missing:
+        return None
+    if not kind:
+        return b""  # /dev/null
+    raise ConfigError(
         f"is {kind}, not a regular file, so xswitch does not read it.",
         "Replace it with an ordinary text file, or point the variable that names it "
         "(AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, XSWITCH_CONFIG) elsewhere.",
         path=str(path),
     )
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[tuple[int, os.stat_result]]:
+    """`path` opened for reading without blocking (a FIFO cannot hang the open), with its fstat:
+    what is checked is what is read, even if the file is swapped meanwhile."""
+    flags = os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        yield descriptor, os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _kind(path: Path, mode: int) -> str | None:
+    """None for a regular file; "" for /dev/null; else what the file is, in words."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode) and os.path.realpath(path) == os.devnull:
+        return ""
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a special file"
+
+
+def _read_all(descriptor: int, info: os.stat_result, limit: int | None) -> bytes:
+    """The rest of a regular file; OSError when it grows past `limit` bytes while being read."""
+    os.set_blocking(descriptor, True)
+    chunks = []
+    size = 0
+    while chunk := os.read(descriptor, max(65536, info.st_size + 1 - size)):
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> OSError:
+    return OSError(0, f"it is larger than {limit // 1024} KB")

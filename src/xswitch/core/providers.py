@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from xswitch.core.config import botocore_config, check_chain
 from xswitch.core.errors import (
     ConfigError,
     CredentialError,
@@ -38,7 +39,6 @@ from xswitch.core.model import (
     Settings,
     valid_mfa_code,
 )
-from xswitch.core.profiles import botocore_config, check_chain
 from xswitch.core.times import parse_rfc3339, utc_text
 from xswitch.core.validate import credential_fields_problem
 

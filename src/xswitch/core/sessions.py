@@ -606,7 +606,7 @@ class SessionManager:
         if found is not None:
             return found
         try:
-            from xswitch.core.profiles import resolve
+            from xswitch.core.config import resolve
         except ImportError:
             raise UnknownProfile(profile, []) from None
         return resolve(self.catalog, profile)

@@ -14,7 +14,6 @@ import secrets
 import shutil
 import sysconfig
 import tempfile
-import textwrap
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from moto.server import ThreadedMotoServer
 
-    from xswitch.ssoserver import SsoServer
+    from xswitch.demo.ssoserver import SsoServer
 
 # Accounts of the sample clients (documentation ranges, no real account).
 ACME = "111111111111"
@@ -43,73 +42,54 @@ SSO_UNLISTED_ACCOUNTS = (
 )
 
 
-def _aws_config(sso_enabled: bool) -> str:
-    text = f"""
-        [default]
-        region = eu-west-1
+# The sample role profiles: name, account, role, source profile, settings, region.
+_ROLE_PROFILES: tuple[tuple[str, str, str, str, dict[str, str], str], ...] = (
+    ("acme-dev", ACME, "Developer", "demo-user", {}, "eu-west-1"),
+    ("acme-readonly", ACME, "ReadOnly", "demo-user", {"external_id": "acme-7f3c91"}, "eu-west-1"),
+    ("acme-admin", ACME, "Admin", "demo-user", {"mfa_serial": MFA_SERIAL}, "eu-west-1"),
+    ("globex-prod-admin", GLOBEX, "Admin", "demo-user", {"mfa_serial": MFA_SERIAL}, "us-east-1"),
+    ("globex-prod-readonly", GLOBEX, "ReadOnly", "demo-user", {"mfa_serial": MFA_SERIAL},
+     "us-east-1"),
+    ("globex-deploy", GLOBEX, "Deployer", "globex-prod-readonly", {}, "us-east-1"),
+    ("initech-audit", INITECH, "Auditor", "demo-user", {"external_id": "initech-audit-2024"},
+     "ap-southeast-2"),
+    ("initech-billing", INITECH, "Billing", "demo-user", {}, "ap-southeast-2"),
+)  # fmt: skip
 
-        [profile acme-dev]
-        role_arn = arn:aws:iam::{ACME}:role/Developer
-        source_profile = demo-user
-        region = eu-west-1
 
-        [profile acme-readonly]
-        role_arn = arn:aws:iam::{ACME}:role/ReadOnly
-        source_profile = demo-user
-        external_id = acme-7f3c91
-        region = eu-west-1
-
-        [profile acme-admin]
-        role_arn = arn:aws:iam::{ACME}:role/Admin
-        source_profile = demo-user
-        mfa_serial = {MFA_SERIAL}
-        region = eu-west-1
-
-        [profile globex-prod-admin]
-        role_arn = arn:aws:iam::{GLOBEX}:role/Admin
-        source_profile = demo-user
-        mfa_serial = {MFA_SERIAL}
-        region = us-east-1
-
-        [profile globex-prod-readonly]
-        role_arn = arn:aws:iam::{GLOBEX}:role/ReadOnly
-        source_profile = demo-user
-        mfa_serial = {MFA_SERIAL}
-        region = us-east-1
-
-        [profile globex-deploy]
-        role_arn = arn:aws:iam::{GLOBEX}:role/Deployer
-        source_profile = globex-prod-readonly
-        region = us-east-1
-
-        [profile initech-audit]
-        role_arn = arn:aws:iam::{INITECH}:role/Auditor
-        source_profile = demo-user
-        external_id = initech-audit-2024
-        region = ap-southeast-2
-
-        [profile initech-billing]
-        role_arn = arn:aws:iam::{INITECH}:role/Billing
-        source_profile = demo-user
-        region = ap-southeast-2
-        """
-    if sso_enabled:
-        text += """
-        [sso-session umbrella]
-        sso_start_url = {url}
-        sso_region = eu-central-1
-        sso_registration_scopes = sso:account:access
-        """.replace("{url}", SSO_START_URL)
-        for account, name, roles in SSO_ACCOUNTS:
-            for role in roles:
-                text += f"""
-        [profile {name}-{role.lower()}]
-        sso_session = umbrella
-        sso_account_id = {account}
-        sso_role_name = {role}
-        region = eu-central-1
-        """
-    return textwrap.dedent(text).lstrip()
+def _aws_config() -> str:
+    """The sample ~/.aws/config: role profiles assumed from demo-user, then the SSO ones."""
+    sections = [{"[default]": "", "region": "eu-west-1"}]
+    for name, account, role, source, settings, region in _ROLE_PROFILES:
+        role_arn = f"arn:aws:iam::{account}:role/{role}"
+        sections.append(
+            {f"[profile {name}]": "", "role_arn": role_arn, "source_profile": source}
+            | settings
+            | {"region": region}
+        )
+    sections.append(
+        {
+            "[sso-session umbrella]": "",
+            "sso_start_url": SSO_START_URL,
+            "sso_region": "eu-central-1",
+            "sso_registration_scopes": "sso:account:access",
+        }
+    )
+    for account, name, roles in SSO_ACCOUNTS:
+        sections.extend(
+            {
+                f"[profile {name}-{role.lower()}]": "",
+                "sso_session": "umbrella",
+                "sso_account_id": account,
+                "sso_role_name": role,
+                "region": "eu-central-1",
+            }
+            for role in roles
+        )
+    return "\n".join(
+        "".join(f"{key} = {value}\n" if value else f"{key}\n" for key, value in section.items())
+        for section in sections
+    )
 
 
 def _aws_credentials() -> str:
@@ -194,11 +174,11 @@ class DemoWorld:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.sts_url = f"http://{host}:{port}"
-        sso_enabled = self._start_sso()
+        self._start_sso()
 
         home = self.root / "home"
         (home / ".aws").mkdir(parents=True)
-        (home / ".aws" / "config").write_text(_aws_config(sso_enabled))
+        (home / ".aws" / "config").write_text(_aws_config())
         credentials = home / ".aws" / "credentials"
         credentials.write_text(_aws_credentials())
         credentials.chmod(0o600)
@@ -216,8 +196,8 @@ class DemoWorld:
             AWS_SHARED_CREDENTIALS_FILE=str(credentials),
             XSWITCH_CONFIG=str(config),
             AWS_ENDPOINT_URL=self.sts_url,
-            AWS_ENDPOINT_URL_SSO=self.sso_url or None,
-            AWS_ENDPOINT_URL_SSO_OIDC=self.sso_url or None,
+            AWS_ENDPOINT_URL_SSO=self.sso_url,
+            AWS_ENDPOINT_URL_SSO_OIDC=self.sso_url,
             AWS_EC2_METADATA_DISABLED="true",
             # The demo never touches the real keyring: an encrypted file store in the temp home.
             XSWITCH_KEYRING_BACKEND="file",
@@ -236,11 +216,9 @@ class DemoWorld:
             PATH=_with_scripts_first(self._environ.get("PATH", "")),
         )
 
-    def _start_sso(self) -> bool:
-        try:
-            from xswitch.ssoserver import Account, SsoServer
-        except ImportError:
-            return False
+    def _start_sso(self) -> None:
+        from xswitch.demo.ssoserver import Account, SsoServer
+
         accounts = [
             Account(account_id, name, f"{name.lower().replace(' ', '-')}@example.com", tuple(roles))
             for account_id, name, roles in SSO_ACCOUNTS + SSO_UNLISTED_ACCOUNTS
@@ -248,7 +226,6 @@ class DemoWorld:
         self._sso = SsoServer(accounts=accounts, auto_approve=True)
         self._sso.start()
         self.sso_url = self._sso.url
-        return True
 
     def _set(self, **values: str | None) -> None:
         for name, value in values.items():

@@ -753,7 +753,7 @@ class XswitchApp(App[str | None]):
     @work(thread=True, group="reload", exclusive=True, exit_on_error=False)
     def _reload_worker(self) -> None:
         """Re-read the configuration off the UI thread (thousands of profiles take a while)."""
-        from xswitch.core.profiles import load_catalog
+        from xswitch.core.config import load_catalog
 
         try:
             catalog = load_catalog(self.env)

@@ -136,8 +136,8 @@ def run_sync(
     Blocking: for a worker thread. `relogin` starts a new device login whatever the saved token
     (after the portal refused it).
     """
+    from xswitch.core.config import load_catalog
     from xswitch.core.discovery import discover, store
-    from xswitch.core.profiles import load_catalog
     from xswitch.core.sso import SsoAuth
 
     auth = SsoAuth(session, env)

@@ -1,29 +1,31 @@
 """A small IAM Identity Center server: the SSO OIDC device flow and the SSO portal, on 127.0.0.1.
 
 It speaks the REST-JSON wire protocol of botocore's `sso-oidc` and `sso` service models
-(2019-06-10), so real clients (botocore, the AWS CLI) reach it through `AWS_ENDPOINT_URL_SSO_OIDC`
-and `AWS_ENDPOINT_URL_SSO`. Tests and the demo use it in-process;
-`python -m xswitch.ssoserver --accounts 1000 --roles 3 --rate 20` runs a standalone portal.
+(2019-06-10) (the HTTP side is `ssohttp`), so real clients (botocore, the AWS CLI) reach it through
+`AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`. The demo runs it in-process (tests add
+their controls in a subclass); `python -m xswitch.demo.ssoserver --accounts 1000 --roles 3
+--rate 20` runs a standalone portal. It only speaks the protocol: no switch makes it misbehave.
+
+Over 400 lines because the OIDC flow and the portal share one state under one lock (a token the
+one issues, the other checks); what is not that state (HTTP, wire errors) is in `ssohttp`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import string
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from http.server import ThreadingHTTPServer
+
+from xswitch.demo.ssohttp import Handler, ServiceError, oidc_error
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
 SAMPLE_ROLES = ("AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess", "Billing", "ViewOnly")
-_PORTAL_ERROR_NAMESPACE = "com.amazonaws.switchboard.portal"
 
 
 @dataclass(frozen=True)
@@ -48,17 +50,6 @@ def sample_accounts(count: int, roles_per_account: int = 3) -> list[Account]:
         )
         for index in range(1, count + 1)
     ]
-
-
-class ServiceError(Exception):
-    """An error answer: HTTP status, the error type botocore maps to an exception, a message."""
-
-    def __init__(self, status: int, code: str, message: str, oidc_error: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.oidc_error = oidc_error  # the OAuth `error` field (OIDC answers only)
 
 
 @dataclass
@@ -109,7 +100,7 @@ class _TokenBucket:
 
 @dataclass
 class ServerOptions:
-    """Lifetimes (seconds) and behaviour switches; tests shorten the lifetimes."""
+    """Lifetimes (seconds), page size, rate limit, approval; tests shorten the lifetimes."""
 
     token_lifetime: int = 8 * 3600
     refresh_lifetime: int = 90 * 24 * 3600
@@ -120,9 +111,6 @@ class ServerOptions:
     page_size: int = 20  # ListAccounts / ListAccountRoles page size when the client sends none
     rate_limit: float | None = None  # portal requests per second; None = unlimited
     auto_approve: bool = False  # approve every device code at once (the demo)
-    slow_down_polls: int = 0  # answer this many CreateToken polls with SlowDownException
-    throttle_every: int = 0  # answer every Nth portal request with 429, whatever the rate
-    issue_refresh_tokens: bool = True  # only to clients registered with scopes, as AWS does
 
 
 @dataclass
@@ -151,19 +139,16 @@ class SsoServer:
             self.options.rate_limit = rate_limit
         self.accounts: dict[str, Account] = {a.id: a for a in accounts}
         self._account_order = list(self.accounts)
-        self.requests: Counter[str] = Counter()  # per operation, plus "Throttled"
         self._state = _State()
         self._lock = threading.RLock()
-        self._approved = threading.Condition(self._lock)
         self._bucket = _TokenBucket(self.options.rate_limit) if self.options.rate_limit else None
-        self._portal_calls = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> SsoServer:
-        handler = type("BoundHandler", (_Handler,), {"portal": self})
+        handler = type("BoundHandler", (Handler,), {"portal": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
@@ -203,73 +188,26 @@ class SsoServer:
         """The variables that point botocore and the AWS CLI at this server."""
         return {"AWS_ENDPOINT_URL_SSO_OIDC": self.url, "AWS_ENDPOINT_URL_SSO": self.url}
 
-    # --- controls for tests and the demo ----------------------------------------------------
-
-    def pending_user_codes(self) -> list[str]:
-        with self._lock:
-            now = time.time()
-            return [
-                g.user_code
-                for g in self._state.grants.values()
-                if not g.approved and not g.denied and g.expires_at > now
-            ]
-
-    def wait_for_user_code(self, timeout: float = 10.0) -> str:
-        """Block until a device authorization is pending; return its user code."""
-        deadline = time.monotonic() + timeout
-        with self._approved:
-            while True:
-                codes = self.pending_user_codes()
-                if codes:
-                    return codes[0]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError("no device authorization was started")
-                self._approved.wait(remaining)
+    def received(self, operation: str) -> None:
+        """Called for every request, with its operation name (a hook for subclasses)."""
 
     def approve(self, user_code: str) -> None:
-        self._decide(user_code, approved=True)
+        """Approve a pending device authorization, as the person at the browser does."""
+        grant = self._grant(user_code)
+        grant.approved, grant.denied = True, False
 
-    def deny(self, user_code: str) -> None:
-        self._decide(user_code, approved=False)
-
-    def _decide(self, user_code: str, *, approved: bool) -> None:
+    def _grant(self, user_code: str) -> _DeviceGrant:
         with self._lock:
             for grant in self._state.grants.values():
                 if grant.user_code == user_code:
-                    grant.approved, grant.denied = approved, not approved
-                    return
+                    return grant
         raise KeyError(f"unknown user code {user_code}")
-
-    def revoke_all(self) -> None:
-        """End every session, as signing out of the portal (or an administrator) does."""
-        with self._lock:
-            for token in [*self._state.tokens.values(), *self._state.refresh_tokens.values()]:
-                token.revoked = True
-
-    def expire_access_tokens(self) -> None:
-        """Make every access token expired (refresh tokens stay valid)."""
-        with self._lock:
-            for token in self._state.tokens.values():
-                token.expires_at = 0
-
-    def forget_clients(self) -> None:
-        """Drop every client registration, as after a server restart."""
-        with self._lock:
-            self._state.clients.clear()
-
-    def set_roles(self, account_id: str, roles: Sequence[str]) -> None:
-        with self._lock:
-            account = self.accounts[account_id]
-            self.accounts[account_id] = Account(
-                account.id, account.name, account.email, tuple(roles)
-            )
 
     # --- OIDC -----------------------------------------------------------------------------
 
     def register_client(self, body: dict) -> dict:
         if not body.get("clientName") or body.get("clientType") != "public":
-            raise _oidc_error(
+            raise oidc_error(
                 "InvalidRequestException", "invalid_request", "clientType must be public"
             )
         client_id = "cid-" + secrets.token_urlsafe(16)
@@ -291,7 +229,7 @@ class SsoServer:
     def start_device_authorization(self, body: dict) -> dict:
         self._check_client(body)
         if not body.get("startUrl"):
-            raise _oidc_error("InvalidRequestException", "invalid_request", "startUrl is required")
+            raise oidc_error("InvalidRequestException", "invalid_request", "startUrl is required")
         device_code = secrets.token_urlsafe(32)
         user_code = _user_code()
         grant = _DeviceGrant(
@@ -301,9 +239,8 @@ class SsoServer:
             expires_at=time.time() + self.options.device_code_lifetime,
             approved=self.options.auto_approve,
         )
-        with self._approved:
+        with self._lock:
             self._state.grants[device_code] = grant
-            self._approved.notify_all()
         verification_uri = f"{self.url}/device"
         return {
             "deviceCode": device_code,
@@ -321,7 +258,7 @@ class SsoServer:
             return self._redeem_device_code(body, client)
         if grant_type == REFRESH_GRANT:
             return self._redeem_refresh_token(body)
-        raise _oidc_error(
+        raise oidc_error(
             "UnsupportedGrantTypeException", "unsupported_grant_type", f"{grant_type!r} unsupported"
         )
 
@@ -329,16 +266,13 @@ class SsoServer:
         with self._lock:
             grant = self._state.grants.get(body.get("deviceCode") or "")
             if grant is None or grant.client_id != body["clientId"] or grant.redeemed:
-                raise _oidc_error("InvalidGrantException", "invalid_grant", "Invalid device code")
+                raise oidc_error("InvalidGrantException", "invalid_grant", "Invalid device code")
             if grant.expires_at <= time.time():
-                raise _oidc_error("ExpiredTokenException", "expired_token", "Device code expired")
+                raise oidc_error("ExpiredTokenException", "expired_token", "Device code expired")
             if grant.denied:
-                raise _oidc_error("AccessDeniedException", "access_denied", "Denied by the user")
-            if self.options.slow_down_polls > 0:
-                self.options.slow_down_polls -= 1
-                raise _oidc_error("SlowDownException", "slow_down", "Client is polling too fast")
+                raise oidc_error("AccessDeniedException", "access_denied", "Denied by the user")
             if not grant.approved:
-                raise _oidc_error(
+                raise oidc_error(
                     "AuthorizationPendingException", "authorization_pending", "Not yet approved"
                 )
             grant.redeemed = True
@@ -353,7 +287,7 @@ class SsoServer:
                 or refresh.client_id != body["clientId"]
                 or refresh.expires_at <= time.time()
             ):
-                raise _oidc_error("InvalidGrantException", "invalid_grant", "Invalid refresh token")
+                raise oidc_error("InvalidGrantException", "invalid_grant", "Invalid refresh token")
             refresh.revoked = True  # refresh tokens rotate: each is good for one use
             return self._issue_token(body["clientId"], with_refresh=True)
 
@@ -366,7 +300,7 @@ class SsoServer:
             "tokenType": "Bearer",
             "expiresIn": self.options.token_lifetime,
         }
-        if with_refresh and self.options.issue_refresh_tokens:
+        if with_refresh:
             refresh = "aor" + secrets.token_urlsafe(48)
             self._state.refresh_tokens[refresh] = _Token(
                 client_id, now + self.options.refresh_lifetime
@@ -378,22 +312,16 @@ class SsoServer:
         with self._lock:
             client = self._state.clients.get(body.get("clientId") or "")
         if client is None or client.secret != body.get("clientSecret"):
-            raise _oidc_error("InvalidClientException", "invalid_client", "Invalid client")
+            raise oidc_error("InvalidClientException", "invalid_client", "Invalid client")
         if client.expires_at <= time.time():
-            raise _oidc_error("InvalidClientException", "invalid_client", "Client expired")
+            raise oidc_error("InvalidClientException", "invalid_client", "Client expired")
         return client
 
     # --- portal ---------------------------------------------------------------------------
 
     def check_rate(self) -> None:
-        with self._lock:
-            self._portal_calls += 1
-            injected = self.options.throttle_every and (
-                self._portal_calls % self.options.throttle_every == 0
-            )
-        if injected or (self._bucket is not None and not self._bucket.try_take()):
-            with self._lock:
-                self.requests["Throttled"] += 1
+        """Refuse a portal request over the rate limit, as AWS does (HTTP 429)."""
+        if self._bucket is not None and not self._bucket.try_take():
             raise ServiceError(429, "TooManyRequestsException", "Rate exceeded")
 
     def check_token(self, token: str | None) -> None:
@@ -459,11 +387,6 @@ class SsoServer:
         return account
 
 
-def _oidc_error(code: str, error: str, description: str) -> ServiceError:
-    status = 401 if code == "InvalidClientException" else 400
-    return ServiceError(status, code, description, oidc_error=error)
-
-
 def _page(items: list[str], query: dict[str, str], default_size: int) -> tuple[list[str], str]:
     try:
         size = min(100, max(1, int(query.get("max_result") or default_size)))
@@ -483,107 +406,9 @@ def _random(alphabet: str, length: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-# --- HTTP ----------------------------------------------------------------------------------
-
-_OIDC_ROUTES = {
-    "/client/register": ("RegisterClient", SsoServer.register_client),
-    "/device_authorization": ("StartDeviceAuthorization", SsoServer.start_device_authorization),
-    "/token": ("CreateToken", SsoServer.create_token),
-}
-_PORTAL_ROUTES = {
-    "/assignment/accounts": ("ListAccounts", SsoServer.list_accounts),
-    "/assignment/roles": ("ListAccountRoles", SsoServer.list_account_roles),
-    "/federation/credentials": ("GetRoleCredentials", SsoServer.get_role_credentials),
-}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    portal: SsoServer
-    protocol_version = "HTTP/1.1"  # keep-alive: botocore reuses connections
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # quiet: tests and benchmarks would drown in access logs
-
-    def do_POST(self) -> None:
-        path = urlsplit(self.path).path
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        if path == "/logout":
-            self._count("Logout")
-            self.portal.logout(self.headers.get("x-amz-sso_bearer_token"))
-            self._send(200, {})
-            return
-        route = _OIDC_ROUTES.get(path)
-        if route is None:
-            self._send_error(ServiceError(404, "ResourceNotFoundException", f"No route {path}"))
-            return
-        operation, method = route
-        self._count(operation)
-        try:
-            body = json.loads(raw or b"{}")
-            if not isinstance(body, dict):
-                raise ValueError("body is not an object")
-        except ValueError:
-            self._send_error(_oidc_error("InvalidRequestException", "invalid_request", "Bad JSON"))
-            return
-        try:
-            self._send(200, method(self.portal, body))
-        except ServiceError as error:
-            self._send_error(error)
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        if parts.path == "/device":
-            self._send_page()
-            return
-        route = _PORTAL_ROUTES.get(parts.path)
-        if route is None:
-            self._send_error(ServiceError(404, "ResourceNotFoundException", "No such route"))
-            return
-        operation, method = route
-        self._count(operation)
-        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-        try:
-            self.portal.check_rate()
-            self.portal.check_token(self.headers.get("x-amz-sso_bearer_token"))
-            self._send(200, method(self.portal, query))
-        except ServiceError as error:
-            self._send_error(error)
-
-    def _count(self, operation: str) -> None:
-        with self.portal._lock:
-            self.portal.requests[operation] += 1
-
-    def _send_page(self) -> None:
-        body = b"<html><body><h1>xswitch demo SSO</h1><p>Approve in the terminal.</p></body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _send_error(self, error: ServiceError) -> None:
-        if error.oidc_error:
-            body = {"error": error.oidc_error, "error_description": error.message}
-        else:
-            body = {"message": error.message, "__type": f"{_PORTAL_ERROR_NAMESPACE}#{error.code}"}
-        self._send(error.status, body, error_type=error.code)
-
-    def _send(self, status: int, body: dict, error_type: str = "") -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-amzn-RequestId", secrets.token_hex(16))
-        if error_type:
-            self.send_header("x-amzn-ErrorType", f"{error_type}:http://internal.amazon.com/")
-        self.end_headers()
-        self.wfile.write(data)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m xswitch.ssoserver",
+        prog="python -m xswitch.demo.ssoserver",
         description="Run a local IAM Identity Center (SSO OIDC + portal) server until interrupted.",
     )
     parser.add_argument("--accounts", type=int, default=20, help="number of accounts")

@@ -1,6 +1,7 @@
 """xswitch's own settings file, config.toml: load and validate, save atomically, edit under a lock.
 
-The document is a plain dict as `tomllib` returns it. Validation refuses unknown keys and wrong
+The document is a plain dict as `tomllib` returns it (parsing and writing the text itself is
+`tomlfile`). Validation refuses unknown keys and wrong
 types with an error naming the key path, so a typo never silently changes behaviour. Saving writes a
 private temporary file next to the target, fsyncs it, keeps the previous version as
 `config.toml.bak` and renames over the original: a crash leaves either the old or the new file.
@@ -16,7 +17,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from xswitch.core import fs, locks, paths
+from xswitch.core import fs, locks
+from xswitch.core.config import tomlfile
+from xswitch.core.config.checks import SESSION_NAME
 from xswitch.core.errors import ConfigError
 from xswitch.core.model import Settings
 from xswitch.core.shell import SHELLS
@@ -44,10 +47,7 @@ SECRET_PROFILE_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_securi
 CACHE_MODES = ("encrypted", "plaintext")
 THEMES = ("dark", "light")
 
-# RoleSessionName: 2-64 characters of [\w+=,.@-].
-_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
 _SESSION_NAME_BAD_CHARS = re.compile(r"[^\w+=,.@-]", re.ASCII)
-_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 # --- loading and validation -----------------------------------------------------------------------
@@ -55,105 +55,11 @@ _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 def load_document(path: Path | str) -> dict[str, Any]:
     """Read and validate config.toml; a missing file is an empty document."""
-    from xswitch.core.fs import read_config_file
-
     path = Path(path)
-    raw = read_config_file(path)
+    raw = fs.read_config_file(path)
     if raw is None:
         return {}
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ConfigError(
-            "is not valid UTF-8 text.",
-            "TOML files must be UTF-8; re-save the file with that encoding.",
-            path=str(path),
-            line=line,
-        ) from None
-    doc = _ParseCache.get(raw)
-    if doc is not None:
-        validate_document(doc, path=str(path))
-        return doc
-    import tomllib  # only once there is a file to parse
-
-    try:
-        doc = tomllib.loads(text)
-    except RecursionError:
-        # tomllib parses nested arrays and inline tables recursively: [[[[...]]]] 100,000 deep.
-        raise ConfigError(
-            "nests arrays or inline tables too deeply to be read.",
-            "No xswitch setting nests more than two levels: fix the file or restore "
-            "config.toml.bak.",
-            path=str(path),
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        found = _TOML_LINE.search(message)
-        line = int(found.group(1)) if found else 0
-        if "(at end of document)" in message:
-            # Something left open (a string, an array): point at the last line.
-            line = text.count("\n") + (0 if text.endswith("\n") else 1)
-        reason = _TOML_LINE.sub("", message).replace("(at end of document)", "").strip()
-        raise ConfigError(
-            f"is not valid TOML: {reason}.",
-            "Fix the line (see https://toml.io) or restore config.toml.bak.",
-            path=str(path),
-            line=line or None,
-        ) from None
-    validate_document(doc, path=str(path))
-    _ParseCache.put(raw, doc)
-    return doc
-
-
-class _ParseCache:
-    """The last parsed config.toml, as JSON in the cache directory, keyed by the file's hash.
-
-    `tomllib` is pure Python: a config.toml holding thousands of synced SSO profiles takes half a
-    second to parse, on every start. JSON parses in C. Only large files are cached; the key is the
-    content's SHA-256, so an edit (by hand or by xswitch) is never served stale. The cache holds
-    nothing secret: config.toml refuses secrets.
-    """
-
-    MIN_SIZE = 64 * 1024
-    VERSION = 1
-
-    @staticmethod
-    def _file() -> Path:
-
-        return paths.cache_dir() / "config-toml.json"
-
-    @classmethod
-    def get(cls, raw: bytes) -> dict[str, Any] | None:
-        import hashlib
-        import json
-
-        if len(raw) < cls.MIN_SIZE:
-            return None
-        try:
-            cached = json.loads(cls._file().read_bytes())
-        except (OSError, ValueError):
-            return None
-        valid = (
-            isinstance(cached, dict)
-            and cached.get("version") == cls.VERSION
-            and cached.get("sha256") == hashlib.sha256(raw).hexdigest()
-            and isinstance(cached.get("doc"), dict)
-        )
-        return cached["doc"] if valid else None
-
-    @classmethod
-    def put(cls, raw: bytes, doc: Mapping[str, Any]) -> None:
-        import hashlib
-        import json
-
-        if len(raw) < cls.MIN_SIZE:
-            return
-        entry = {"version": cls.VERSION, "sha256": hashlib.sha256(raw).hexdigest(), "doc": doc}
-
-        # Only a speed-up: a cache that cannot be written is skipped, not reported.
-        with contextlib.suppress(OSError, TypeError, ValueError):
-            fs.write_private(cls._file(), json.dumps(entry).encode("utf-8"))
+    return tomlfile.parse(raw, path, lambda doc: validate_document(doc, path=str(path)))
 
 
 def validate_document(doc: Mapping[str, Any], path: str | None = None) -> None:
@@ -205,7 +111,7 @@ class _Validator:
         where = "settings."
         if "session_name" in table:
             name = self.string(table["session_name"], where + "session_name")
-            if not _SESSION_NAME.match(name):
+            if not SESSION_NAME.fullmatch(name):
                 raise self.fail(
                     "settings.session_name must be 2-64 characters of letters, digits and +=,.@_-.",
                     "AWS refuses other characters in a role session name.",
@@ -365,12 +271,12 @@ def save_document(path: Path | str, doc: Mapping[str, Any]) -> None:
     """Validate `doc` and write it atomically (0600), keeping the previous file as `<name>.bak`.
 
     The file on disk is updated rather than rewritten: comments, blank lines, key order and
-    formatting the user gave it stay, and only the values that differ change (see `_render`).
+    formatting the user gave it stay, and only the values that differ change (`tomlfile.render`).
     """
     path = Path(path)
     validate_document(doc, path=str(path))
     try:
-        data = _render(path, doc)
+        data = tomlfile.render(path, doc)
     except (TypeError, ValueError) as error:
         raise ConfigError(
             f"could not be saved: a value cannot be written as TOML ({error}).",
@@ -384,56 +290,6 @@ def save_document(path: Path | str, doc: Mapping[str, Any]) -> None:
         fs.write_private(path, data)
     except OSError as error:
         raise _save_failed(path, error) from None
-
-
-def _render(path: Path, doc: Mapping[str, Any]) -> bytes:
-    """`doc` as TOML: the current file with only the differing values changed, when there is a
-    current file that parses; a fresh dump otherwise.
-
-    tomlkit keeps what tomllib drops (comments, blank lines, layout). Its output is parsed back and
-    compared with `doc`: should the update come out different, the fresh dump is written instead,
-    so a save never writes something other than `doc`.
-    """
-    import tomllib
-
-    import tomli_w
-
-    try:
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-    except (OSError, UnicodeDecodeError):
-        current = None
-    if current:
-        import tomlkit
-
-        try:
-            document = tomlkit.parse(current)
-        except (tomlkit.exceptions.TOMLKitError, RecursionError):
-            document = None
-        if document is not None:
-            _update(document, doc)
-            text = tomlkit.dumps(document)
-            try:
-                if tomllib.loads(text) == doc:
-                    return text.encode("utf-8")
-            except (tomllib.TOMLDecodeError, RecursionError):
-                pass
-    return tomli_w.dumps(dict(doc)).encode("utf-8")
-
-
-def _update(target: Any, new: Mapping[str, Any]) -> None:
-    """Make the tomlkit table `target` equal to `new`, touching only the keys that differ."""
-    for key in [key for key in target if key not in new]:
-        del target[key]
-    for key, value in new.items():
-        if key in target:
-            existing = target[key]
-            if isinstance(value, Mapping) and isinstance(existing, dict):
-                _update(existing, value)
-                continue
-            plain = existing.unwrap() if hasattr(existing, "unwrap") else existing
-            if plain == value and type(plain) is type(value):
-                continue  # unchanged: keep its formatting and comment
-        target[key] = value
 
 
 def _save_failed(path: Path, error: OSError) -> ConfigError:
