@@ -369,3 +369,18 @@ def release(env: Mapping[str, str], slot: str | None) -> None:
         return
     with contextlib.suppress(AgentError):
         request(env, "release", timeout=1.0, slot=slot)
+
+
+def open_shells(env: Mapping[str, str] = os.environ) -> dict[str, list[int]]:
+    """Profile -> the pids of the shells (and tmux windows) the running agent serves it to;
+    empty when no agent runs or it cannot be asked (never starts it)."""
+    try:
+        answer = request(env, "status", timeout=1.0)
+    except AgentError:
+        return {}
+    shells: dict[str, list[int]] = {}
+    entries = answer.get("shell_list")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("pid"), int):
+            shells.setdefault(str(entry.get("profile")), []).append(entry["pid"])
+    return shells

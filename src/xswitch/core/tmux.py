@@ -66,6 +66,14 @@ def _tmux(*args: str, env: Mapping[str, str]) -> str:
     return result.stdout
 
 
+def window_title(client: str, profile: str) -> str:
+    """`client/profile` as a window name: no control characters, no '#' (tmux would read a
+    style or a format in it)."""
+    from xswitch.core.text import visible
+
+    return visible(f"{client}/{profile}").replace("#", "_")
+
+
 def open_window(profile: str, title: str, prod: bool, env: Mapping[str, str] = os.environ) -> str:
     """A new tmux window named `title` running `xswitch exec PROFILE`; its window id.
 
