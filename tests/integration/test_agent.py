@@ -234,7 +234,7 @@ def test_agent_status_stop_and_restart(two_roles) -> None:
         stopped = xswitch("agent", "stop")
         assert "Stopped the xswitch agent" in stopped.stderr
         # The shell's endpoint is gone: a clear refusal, not a hang.
-        with pytest.raises(urllib.error.URLError):
+        with pytest.raises(OSError):  # refused, or reset by the agent on its way out
             urllib.request.urlopen(endpoint["url"], timeout=5)
         assert agentlink.running(os.environ) is None
     finally:

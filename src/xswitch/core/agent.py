@@ -467,7 +467,11 @@ def _control_handler(agent: Agent) -> type[socketserver.StreamRequestHandler]:
             if agentlink.peer_uid(self.connection) != os.getuid():
                 return
             try:
-                line = self.rfile.readline(_REQUEST_LIMIT)
+                first = self.rfile.read(1)
+                if first == b"W":
+                    self._warm()
+                    return
+                line = first + self.rfile.readline(_REQUEST_LIMIT)
                 request = json.loads(line)
                 if not isinstance(request, dict):
                     raise ValueError
@@ -482,6 +486,24 @@ def _control_handler(agent: Agent) -> type[socketserver.StreamRequestHandler]:
                 reply = {"error": f"The agent failed to answer ({type(error).__name__})."}
             with contextlib.suppress(OSError):
                 self.wfile.write(json.dumps(reply).encode() + b"\n")
+
+        def _warm(self) -> None:
+            """The cached switch's request (see `agentlink.warm_question`)."""
+            header = self.rfile.read(8)
+            size = int(header) if header.isdigit() else -1
+            if not 0 <= size <= _REQUEST_LIMIT:
+                return
+            try:
+                request = agentlink.parse_warm_question(self.rfile.read(size))
+                text = agent.handle(request).get("text")
+            except (ValueError, UnicodeDecodeError, XswitchError):
+                text = None
+            except Exception as error:  # one request failing must not end the agent
+                log(agent.directory, f"warm switch failed: {type(error).__name__}")
+                text = None
+            answer = b"1" + text.encode() if isinstance(text, str) else b"0"
+            with contextlib.suppress(OSError):
+                self.wfile.write(answer)
 
     return Handler
 

@@ -1,13 +1,12 @@
 """What a cached switch prints, from plain session data: export lines or credential_process JSON.
 
 One rule for the two places that answer without the ordinary path: `cli.hot` (the cache pointer)
-and the agent (its session in memory, rendered for the caller's shell and region). Standard
-library only at import: the cached switch pays for nothing else.
+and the agent (its session in memory, rendered for the caller's shell and region). Nothing
+imported until used: the cached switch pays for nothing else.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 CREDENTIAL_PROCESS_MIN_SECONDS = 15 * 60 + 60  # botocore refreshes 15 minutes before expiry
@@ -17,6 +16,8 @@ def credential_process_json(
     access_key_id: str, secret_access_key: str, session_token: str | None, expiration: str | None
 ) -> str:
     """Version 1 JSON for botocore's credential_process (`expiration` in RFC 3339)."""
+    import json
+
     document: dict[str, object] = {
         "Version": 1,
         "AccessKeyId": access_key_id,
