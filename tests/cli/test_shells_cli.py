@@ -145,3 +145,22 @@ def test_recent_profiles_are_remembered_most_recent_first(dev_role) -> None:
     for name in ("dev", "ops", "dev"):
         assert xswitch("export", name).returncode == 0
     assert recents.load()[:2] == ["dev", "ops"]
+
+
+def test_xs_of_an_unknown_profile_changes_nothing(dev_role) -> None:
+    result = xswitch("_hook", "bash", str(os.getpid()), "nope")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "There is no profile named 'nope'" in result.stderr
+
+
+def test_xs_without_a_usable_agent_exports_keys_and_says_why(dev_role) -> None:
+    runtime = dev_role.root / ".run" / "xswitch"
+    runtime.mkdir(mode=0o755)
+    os.chmod(runtime, 0o755)  # someone opened it up: xswitch must not put a socket there
+    result = xswitch("_hook", "bash", str(os.getpid()), "dev")
+    assert result.returncode == 0
+    assert "not private to you" in result.stderr and "keys instead" in result.stderr
+    assert "export AWS_ACCESS_KEY_ID=" in result.stdout
+    assert "AWS_CONTAINER_CREDENTIALS_FULL_URI=" not in result.stdout
+    strict = xswitch("exec", "dev", "--server", "--", "true")
+    assert strict.returncode == 1 and "not private to you" in strict.stderr

@@ -98,3 +98,20 @@ def test_agent_directory_must_be_private(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     with pytest.raises(agentlink.AgentError, match="not private"):
         agentlink.request(os.environ, "ping")
+
+
+def test_an_agent_that_does_not_answer_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    import socket
+
+    directory = agentlink.directory(os.environ)
+    directory.mkdir(mode=0o700, parents=True)
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(str(directory / agentlink.SOCKET))
+    silent.listen(1)  # accepts the connection, never reads nor answers
+    try:
+        with pytest.raises(agentlink.AgentError, match=r"did not answer within 0\.3 seconds"):
+            agentlink.request(os.environ, "ping", timeout=0.3)
+        assert agentlink.warm(os.environ, "export", "dev", None, 0) is None
+    finally:
+        silent.close()
+        (directory / agentlink.SOCKET).unlink()
