@@ -184,6 +184,8 @@ class XswitchApp(App[str | None]):
         Binding("o", "console", "Console", id="console"),
         Binding("S", "sso_sync", "SSO sync", id="sso-sync"),
         Binding("x", "logout", "Log out", id="logout"),
+        Binding("r", "region", "Region", id="region", show=False),
+        Binding("w", "jump_window", "Go to its shell", id="jump-window", show=False),
         Binding("R", "reload", "Reload config", id="reload", show=False),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -301,6 +303,9 @@ class XswitchApp(App[str | None]):
             self.board.load(self.sessions.cached_sessions())
         except XswitchError as error:
             self.notify(str(error), severity="warning", markup=False)
+        from xswitch.core.regions import remembered
+
+        self.profiles.regions = remembered(self.env)
         self._show_client(0)
         self._open_on_recent()
         self.profiles.focus()
@@ -308,8 +313,18 @@ class XswitchApp(App[str | None]):
         self.set_interval(1.0, self._tick, name="countdown")
 
     def _open_on_recent(self) -> None:
-        """Select the client and profile the picker was left on last time, if they still exist."""
+        """Select the profile used last (by the picker or by any xswitch command), else the
+        client the picker was left on, if they still exist."""
+        from xswitch.core import recents
+
         client_key, name = recent.load(self.env)
+        used = recents.load(self.env)
+        if (
+            used
+            and used[0] in self.catalog.profiles
+            and _newer(recents.recent_file(self.env), recent.recent_file(self.env))
+        ):
+            name = used[0]
         if name is not None and name in self.catalog.profiles:
             self.select_profile(name)
             return
@@ -325,6 +340,10 @@ class XswitchApp(App[str | None]):
         if client is None and profile is not None:
             client = self.catalog.client(profile.client)
         recent.save(client.key if client else None, profile.name if profile else None, self.env)
+        if used and profile is not None:
+            from xswitch.core import recents
+
+            recents.record(profile.name, self.env)
 
     async def action_quit(self) -> None:
         self._remember()
@@ -582,9 +601,25 @@ class XswitchApp(App[str | None]):
             self._reload_sessions()
         self.profiles.tick()
         self._update_live_counts()
+        self._mark_open_shells()
         selected = self.profiles.selected
         if selected is not None and selected.name in self.board.expirations:
             self._update_details()
+
+    def _mark_open_shells(self) -> None:
+        """Every few seconds: the profiles some shell or window uses (the agent's slots)."""
+        self._shell_ticks = getattr(self, "_shell_ticks", 0) + 1
+        if self._shell_ticks % 3 != 1:
+            return
+        from xswitch.core import agentlink
+
+        if not agentlink.present(self.env):
+            shells: frozenset[str] = frozenset()
+        else:
+            shells = frozenset(agentlink.open_shells(self.env))
+        if shells != self.profiles.open_shells:
+            self.profiles.open_shells = shells
+            self.profiles.refresh()
 
     def _update_live_counts(self) -> None:
         now = self.clock()
@@ -787,6 +822,55 @@ class XswitchApp(App[str | None]):
         if profile is not None:
             self._logout_worker(profile.name)
 
+    def action_region(self) -> None:
+        """`r`: pick the region of the selected profile (remembered; every command uses it)."""
+        profile = self._selected_or_say()
+        if profile is None:
+            return
+        from xswitch.core import regions
+        from xswitch.ui.screens.region import DEFAULT, RegionScreen
+
+        picked = regions.remembered(self.env)
+
+        def chosen(region: str | None) -> None:
+            if region is None:
+                return
+            regions.remember(profile.name, None if region == DEFAULT else region, self.env)
+            self.profiles.regions = regions.remembered(self.env)
+            self.profiles.refresh()
+            self._update_details()
+            shown = regions.region_of(profile, self.env) or "none"
+            self.notify(f"Region of {profile.name}: {shown}", markup=False)
+
+        current = picked.get(profile.name)
+        self.push_screen(RegionScreen(profile.name, current, profile.region), chosen)
+
+    def action_jump_window(self) -> None:
+        """`w`: go to a tmux window (or say where the shell is) that uses the selected role."""
+        profile = self._selected_or_say()
+        if profile is None:
+            return
+        from xswitch.core import agentlink, tmux
+
+        pids = set(agentlink.open_shells(self.env).get(profile.name, []))
+        if not pids:
+            self.notify(f"No shell uses {profile.name} now.", markup=False)
+            return
+        try:
+            window = tmux.window_of(pids, self.env) if tmux.in_tmux(self.env) else None
+            if window is not None:
+                tmux.select_window(window, self.env)
+                return
+        except XswitchError as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        where = ", ".join(str(pid) for pid in sorted(pids))
+        self.notify(
+            f"{profile.name} is used by the shell with process id {where} (not a tmux window "
+            "of this session).",
+            markup=False,
+        )
+
     def action_help(self) -> None:
         from xswitch.ui.screens.help import HelpScreen
 
@@ -821,14 +905,18 @@ class XswitchApp(App[str | None]):
             assert isinstance(binding, Binding)
             if binding.id and binding.id.startswith("jump-client-"):
                 if binding.id == "jump-client-1":
-                    keys.append(("1–9", "Jump to client N"))
+                    keys.append(("1–9, 0 N…", "Jump to client N (10 and beyond: 0 1 2 is 12)"))
                 continue
             if binding.id in ("column-profiles", "column-clients", "client-number"):
                 continue  # said once below
+            if binding.id == "jump-window":
+                continue  # with the region key: one line of help
+            if binding.id == "region":
+                keys.append(("r  w", "Region of the profile · go to the tmux window using it"))
+                continue
             description = LONG_DESCRIPTIONS.get(binding.id or "", binding.description)
             keys.append((self.get_key_display(binding), description))
         keys += [
-            ("0 N…", "Jump to client 10 and beyond: 0 then its number (0 1 2: client 12)"),
             ("↑ ↓ PgUp PgDn", "Move in the list"),
             ("← → Tab", "Switch between clients and profiles (Enter on a client too)"),
             ("ctrl+p", "Palette: every profile by name, every command"),
@@ -1317,6 +1405,16 @@ class XswitchApp(App[str | None]):
         client = self.catalog.client(profile.client)
         client_name = client.name if client else profile.client
         prod = bool(client and client.prod)
+        from xswitch.core import tmux
+
+        if tmux.in_tmux(self.env):
+            # Inside tmux: a window of its own, and the picker stays open.
+            try:
+                title = tmux.window_title(client_name, profile.name)
+                tmux.open_window(profile.name, title, prod, self.env)
+            except XswitchError as error:
+                self.notify(str(error), severity="error", markup=False)
+            return
         if shell.in_subshell(self.env):
             self.notify(
                 f"This picker runs inside the xswitch subshell for "
@@ -1423,3 +1521,15 @@ def _settle(reply: Future[str | None], value: str | None) -> None:
             reply.set_result(value)
     except InvalidStateError:
         pass  # cancelled by the waiting thread in the meantime
+
+
+def _newer(first: Path, second: Path) -> bool:
+    """Whether `first` was written after `second` (a missing file is older than any)."""
+    try:
+        mine = first.stat().st_mtime_ns
+    except OSError:
+        return False
+    try:
+        return mine > second.stat().st_mtime_ns
+    except OSError:
+        return True
