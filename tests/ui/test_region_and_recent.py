@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from uitesting import SIZE, new_app, row_text, wait_for_dialog
+from uitesting import SIZE, new_app, row_text, screen_text, wait_for_dialog
 
 from xswitch.core import recents, regions
 from xswitch.core.config import load_catalog
@@ -53,3 +53,20 @@ async def test_the_picker_opens_on_the_profile_a_command_used_last(world) -> Non
     app = new_app()
     async with app.run_test(size=SIZE):
         assert app.profiles.selected.name == "bank-audit"
+
+
+async def test_a_recent_group_lists_the_last_profiles_used_above_the_clients(world) -> None:
+    for name in ("acme-ops", "bank-audit", "acme-dev"):
+        recents.record(name, os.environ)
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.clients.clients[0].name == "Recent"
+        await pilot.press("left", "home")
+        await pilot.pause()
+        assert app.clients.cursor == 0
+        assert app.profiles.names == ["acme-dev", "bank-audit", "acme-ops"]  # most recent first
+        # The digit keys still count the clients: 2 is the second client, not Recent.
+        await pilot.press("2")
+        assert app.clients.selected.key == "bank"
+        text = screen_text(app)
+        assert "↺ " in text and "1 " in text

@@ -53,7 +53,7 @@ def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> st
         return None
     word = argv[0]
     commands = subcommands(parser)
-    if word in commands or word in ("_profiles", "_hook"):
+    if word in commands or word in ("_profiles", "_hook", "_window"):
         return None
     import difflib
 

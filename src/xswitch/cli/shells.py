@@ -45,6 +45,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--yes", action="store_true")
     parser.set_defaults(func=hook)
 
+    # What a tmux window opened by the picker runs. Not in --help.
+    parser = subparsers.add_parser("_window")
+    parser.add_argument("slot")
+    parser.add_argument("--region", metavar="REGION")
+    parser.set_defaults(func=window)
+
     parser = subparsers.add_parser(
         "agent",
         help="the background agent that keeps every xswitch shell's credentials fresh",
@@ -159,6 +165,40 @@ def switch_code(ctx: Context, args: argparse.Namespace, name: str, region: str |
     where = f" in {region}" if region else ""
     ctx.note(f"xs: {plain(client_name)}/{plain(profile.name)}{where}{until}, {how}.")
     return render_exports(*variables, args.shell)
+
+
+def window(args: argparse.Namespace, ctx: Context) -> int:
+    """The shell of a tmux window the picker opened: the agent's slot taken over (the session
+    came with it: no keyring, no prompt), the prompt marker, the window closes with the shell."""
+    import os
+    import shutil
+    import tempfile
+
+    from xswitch.core import agentlink, shell
+    from xswitch.core.config import resolve
+
+    name, endpoint = agentlink.adopt(ctx.env, args.slot, os.getpid())
+    catalog = ctx.catalog()
+    profile = resolve(catalog, name)
+    client = catalog.client(profile.client)
+    client_name = client.name if client else profile.client
+    prod = bool(client and client.prod)
+    env = shell.subshell_env(ctx.env, None, args.region, profile.name, client_name, prod, endpoint)
+    shell_path = ctx.env.get("SHELL") or shutil.which("bash") or "/bin/sh"
+    with tempfile.TemporaryDirectory(prefix="xswitch-") as tmp:
+        argv, extra = shell.subshell_command(
+            shell_path,
+            f"{client_name}/{profile.name}",
+            prod,
+            Path(tmp),
+            env=ctx.env,
+            margin=catalog.settings.refresh_margin,
+        )
+        ctx.note(
+            f"Entering a subshell for {plain(client_name)}/{plain(profile.name)}; "
+            "'exit' closes this window."
+        )
+        return shell.run_subshell(argv, {**env, **extra})
 
 
 # --- agent --------------------------------------------------------------------------------------

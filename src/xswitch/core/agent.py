@@ -86,6 +86,7 @@ class Slot:
     pid: int
     state: Path
     written: str = ""
+    adopted: bool = False  # taken over once by the process that runs the shell (a tmux window)
 
 
 class Agent:
@@ -179,6 +180,8 @@ class Agent:
             return self._ping()
         if op == "register":
             return self._register(request)
+        if op == "adopt":
+            return self._adopt(request)
         if op == "release":
             self._release(str(request.get("slot", "")))
             return {"ok": True}
@@ -222,13 +225,31 @@ class Agent:
             self.slots[slot.id] = slot
         self._write_state(slot)
         log(self.directory, f"shell {pid} uses '{visible(profile)}'")
+        return self._slot_reply(slot)
+
+    def _slot_reply(self, slot: Slot) -> dict[str, Any]:
+        creds = self.sessions.get(slot.profile)
+        expiration = creds.expiration if creds is not None else None
         return {
             "slot": slot.id,
+            "profile": slot.profile,
             "url": f"http://127.0.0.1:{self.port}{URL_PATH}{slot.id}",
             "token": slot.token,
             "state": str(slot.state),
             "pid": os.getpid(),
+            "expiration": rfc3339(expiration) if expiration else None,
         }
+
+    def _adopt(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """A slot registered for a shell that another process runs (the picker's tmux window):
+        that process takes it over once, and the slot then lives as long as it does."""
+        pid = request.get("pid")
+        with self.lock:
+            slot = self.slots.get(str(request.get("slot", "")))
+            if slot is None or slot.adopted or not isinstance(pid, int) or pid <= 0:
+                return {"error": "That shell's access to the agent is gone or already taken."}
+            slot.pid, slot.adopted = pid, True
+        return self._slot_reply(slot)
 
     def _release(self, slot_id: str) -> None:
         with self.lock:

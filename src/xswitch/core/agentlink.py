@@ -374,12 +374,22 @@ def endpoint_variables(
     """Register a shell (`pid`) for `profile` with the agent (started if need be), handing it
     `creds` (a `Credentials`); the variables that point the shell's SDKs at its endpoint."""
     from xswitch.core.sessions import _credentials_to_json
-    from xswitch.core.times import rfc3339
 
     ensure(env)
     reply = request(
         env, "register", profile=profile, pid=pid, credentials=_credentials_to_json(creds)
     )
+    return _variables(reply)
+
+
+def adopt(env: Mapping[str, str], slot: str, pid: int) -> tuple[str, dict[str, str]]:
+    """Take over a slot registered for this process's shell by another (the picker, for a tmux
+    window): its profile and the same variables as `endpoint_variables`."""
+    reply = request(env, "adopt", slot=slot, pid=pid)
+    return str(reply["profile"]), _variables(reply)
+
+
+def _variables(reply: Mapping[str, object]) -> dict[str, str]:
     variables = {
         "AWS_CONTAINER_CREDENTIALS_FULL_URI": str(reply["url"]),
         "AWS_CONTAINER_AUTHORIZATION_TOKEN": str(reply["token"]),
@@ -387,8 +397,8 @@ def endpoint_variables(
         "XSWITCH_SLOT": str(reply["slot"]),
         "XSWITCH_AGENT_PID": str(reply["pid"]),
     }
-    if creds.expiration is not None:
-        variables["AWS_CREDENTIAL_EXPIRATION"] = rfc3339(creds.expiration)
+    if isinstance(reply.get("expiration"), str):
+        variables["AWS_CREDENTIAL_EXPIRATION"] = str(reply["expiration"])
     return variables
 
 

@@ -1,8 +1,9 @@
 """A tmux window per client: the picker opens a role in a new window instead of a subshell.
 
-The window runs `xswitch exec PROFILE`, which obtains the session from the cache and registers
-with the agent itself: no secret ever appears on tmux's command line (`ps` shows it). Only the
-variables that say where xswitch's and AWS's files are travel with `-e`.
+The picker registers the window's shell with the agent; the window runs `xswitch _window SLOT`,
+which takes that slot over and starts the shell with the agent's endpoint: no secret ever appears
+on tmux's command line (`ps` shows it), and the window needs no keyring. Only the variables that
+say where xswitch's and AWS's files are travel with `-e`.
 """
 
 from __future__ import annotations
@@ -74,12 +75,20 @@ def window_title(client: str, profile: str) -> str:
     return visible(f"{client}/{profile}").replace("#", "_")
 
 
-def open_window(profile: str, title: str, prod: bool, env: Mapping[str, str] = os.environ) -> str:
-    """A new tmux window named `title` running `xswitch exec PROFILE`; its window id.
-
-    Production windows are red in the status line."""
+def open_window(
+    slot: str,
+    title: str,
+    prod: bool,
+    env: Mapping[str, str] = os.environ,
+    region: str | None = None,
+) -> str:
+    """A new tmux window named `title` running the shell of the agent's `slot` (registered by
+    the caller, taken over by the window: `xswitch _window SLOT`); its window id. Production
+    windows are red in the status line."""
     passed = [f"{name}={env[name]}" for name in _PASSED if name in env]
-    argv = [sys.executable, "-m", "xswitch", "exec", "--force", "--yes", profile]
+    argv = [sys.executable, "-m", "xswitch", "_window", slot]
+    if region:
+        argv += ["--region", region]
     window = _tmux(
         "new-window",
         "-P",

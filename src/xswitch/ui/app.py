@@ -101,6 +101,8 @@ ESSENTIAL_HINTS = ("help", "quit")
 
 # Filter results beyond this many are not worth drawing: nobody scrolls past them, they refine.
 FILTER_LIMIT = 200
+# The profiles used last (core.recents), above the clients; not a client of the catalog.
+RECENT = Client(key="\x00recent", name="Recent")
 FILTER_PLACEHOLDER = "/ filter: client, profile, account, role, tag"
 
 
@@ -238,6 +240,11 @@ class XswitchApp(App[str | None]):
         self._by_client: dict[str, list[str]] = {c.key: [] for c in catalog.clients}
         for profile in catalog.profiles.values():
             self._by_client.setdefault(profile.client, []).append(profile.name)
+        # The "Recent" group on top: the last profiles any xswitch command used.
+        from xswitch.core import recents
+
+        self._recent = [name for name in recents.load(env) if name in catalog.profiles]
+        self._by_client[RECENT.key] = self._recent
         self._shown_client: int | None = None
         self._client_number = ClientNumber()
         self._painted = False
@@ -287,7 +294,7 @@ class XswitchApp(App[str | None]):
             yield Static(Text(self.heading, style="bold"), id="heading")
             yield self._filter_box
             yield Static(Text(self.subheading), id="subheading")
-        yield ClientList(self.catalog.clients, id="clients")
+        yield ClientList(self._client_rows(), id="clients", numbered_from=self._offset)
         yield ProfileHeader(id="profile-header")
         yield ProfileTable(self.catalog, self.board, self.clock, id="profiles")
         yield Details(id="details")
@@ -328,7 +335,7 @@ class XswitchApp(App[str | None]):
         if name is not None and name in self.catalog.profiles:
             self.select_profile(name)
             return
-        keys = [client.key for client in self.catalog.clients]
+        keys = [client.key for client in self._client_rows()]
         if client_key in keys:
             self.clients.move_cursor(keys.index(client_key))
             self._show_client(keys.index(client_key))
@@ -456,6 +463,7 @@ class XswitchApp(App[str | None]):
         if profile is None:
             return
         index = next((i for i, c in enumerate(self.catalog.clients) if c.key == profile.client), 0)
+        index += self._offset
         self._forget_filter()
         self.clients.move_cursor(index)
         self._show_client(index)
@@ -466,11 +474,22 @@ class XswitchApp(App[str | None]):
 
     # --- showing ------------------------------------------------------------------------------
 
+    def _client_rows(self) -> tuple[Client, ...]:
+        """The rows of the client list: Recent (when there are recents), then the clients."""
+        return (RECENT, *self.catalog.clients) if self._recent else tuple(self.catalog.clients)
+
+    @property
+    def _offset(self) -> int:
+        """Rows above client 1 (Recent): the jump keys keep their client numbers."""
+        return 1 if self._recent else 0
+
     def _show_client(self, index: int) -> None:
         self._shown_client = index
-        clients = self.catalog.clients
-        names = self._by_client.get(clients[index].key, []) if clients else []
-        self.profiles.show(names, show_client=False)
+        clients = self._client_rows()
+        key = clients[index].key if clients else ""
+        names = self._by_client.get(key, [])
+        # Recent spans clients: the client column says whose each profile is.
+        self.profiles.show(names, show_client=key == RECENT.key)
 
     def _apply_filter(self, query: str) -> None:
         self._filter = query.strip()
@@ -726,8 +745,8 @@ class XswitchApp(App[str | None]):
                 self.notify(f"There is no client {number}.", markup=False)
             return
         self._forget_filter()
-        self.clients.move_cursor(number - 1)
-        self._show_client(number - 1)
+        self.clients.move_cursor(number - 1 + self._offset)
+        self._show_client(number - 1 + self._offset)
         self.profiles.focus()
 
     def action_login(self) -> None:
@@ -1257,7 +1276,8 @@ class XswitchApp(App[str | None]):
         with self._index_lock:
             self._index = None  # rebuilt on the next filter keystroke, with the new rows
         self.clients.refresh()
-        if self._shown_client is not None and self._shown_client == len(self.catalog.clients) - 1:
+        last = len(self._client_rows()) - 1
+        if self._shown_client is not None and self._shown_client == last:
             selected = self.profiles.cursor
             self._show_client(self._shown_client)
             self.profiles.move_cursor(selected)
@@ -1313,13 +1333,16 @@ class XswitchApp(App[str | None]):
         self._by_client = {c.key: [] for c in catalog.clients}
         for profile in catalog.profiles.values():
             self._by_client.setdefault(profile.client, []).append(profile.name)
+        self._recent = [name for name in self._recent if name in catalog.profiles]
+        self._by_client[RECENT.key] = self._recent
         with self._index_lock:
             self._index = None
         self._chains.clear()
         self._unlocked.clear()
-        keys = [c.key for c in catalog.clients]
+        rows = self._client_rows()
+        keys = [c.key for c in rows]
         index = keys.index(shown.key) if shown is not None and shown.key in keys else 0
-        self.clients.set_clients(catalog.clients, index)
+        self.clients.set_clients(rows, index, numbered_from=self._offset)
         if self._filter:
             self._apply_filter(self._filter)
         else:
@@ -1409,9 +1432,13 @@ class XswitchApp(App[str | None]):
 
         if tmux.in_tmux(self.env):
             # Inside tmux: a window of its own, and the picker stays open.
+            from xswitch.core import agentlink
+
             try:
+                slot = agentlink.endpoint_variables(self.env, profile.name, os.getpid(), creds)
                 title = tmux.window_title(client_name, profile.name)
-                tmux.open_window(profile.name, title, prod, self.env)
+                region = self._region(profile)
+                tmux.open_window(slot["XSWITCH_SLOT"], title, prod, self.env, region)
             except XswitchError as error:
                 self.notify(str(error), severity="error", markup=False)
             return
