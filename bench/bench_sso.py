@@ -83,9 +83,9 @@ def main() -> int:
     try:
         os.environ["AWS_ENDPOINT_URL_SSO_OIDC"] = url
         os.environ["AWS_ENDPOINT_URL_SSO"] = url
-        from xswitch.core.discovery import discover
         from xswitch.core.model import SsoSession
-        from xswitch.core.sso import SsoAuth
+        from xswitch.core.sso.auth import SsoAuth
+        from xswitch.core.sso.discovery import discover
 
         session = SsoSession("bench", "https://xswitch-demo.awsapps.com/start", "us-east-1")
         token = SsoAuth(session).login(QuietPrompter())

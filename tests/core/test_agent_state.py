@@ -14,7 +14,7 @@ import pytest
 from xswitch.core import agentlink
 from xswitch.core.agent import Agent
 from xswitch.core.model import Credentials
-from xswitch.core.sessions import _credentials_to_json
+from xswitch.core.session_store import _credentials_to_json
 
 
 @pytest.fixture

@@ -156,3 +156,16 @@ def test_a_trickling_signin_service_is_given_up_at_the_deadline(monkeypatch) -> 
         ) as caught:
             federation_login_url(session_creds(), None, endpoint=server.url + "/federation")
     assert SECRET not in str(caught.value)
+
+
+def test_the_signin_endpoint_comes_from_the_given_environment(signin, monkeypatch) -> None:
+    # Like every core function that reads the environment, the console takes `env`: a front end
+    # with its own environment (the picker, a test) is not overridden by this process's.
+    monkeypatch.delenv("XSWITCH_SIGNIN_ENDPOINT")
+    env = {"XSWITCH_SIGNIN_ENDPOINT": signin.url}
+    url = federation_login_url(session_creds(), "eu-west-1", env=env)
+    assert url.startswith(signin.url + "?") and len(signin.queries) == 1
+    assert signin_endpoint("eu-west-1", env=env) == signin.url
+    assert (
+        signin_endpoint("eu-west-1", env={}) == "https://eu-west-1.signin.aws.amazon.com/federation"
+    )

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from xswitch.core import providers
 from xswitch.core.errors import (
     AwsError,
     ConfigError,
@@ -24,15 +23,13 @@ from xswitch.core.errors import (
     UsageError,
 )
 from xswitch.core.model import Catalog, Credentials, Kind, Profile, Settings
-from xswitch.core.providers import (
-    AssumeRoleProvider,
-    CredentialProcessProvider,
-    KeyringKeysProvider,
-    SessionTokenProvider,
-    StaticKeysProvider,
-    build_chain,
-    mfa_unlocks,
-)
+from xswitch.core.providers import assume_role, mfa, session_token
+from xswitch.core.providers.assume_role import AssumeRoleProvider
+from xswitch.core.providers.chain import build_chain
+from xswitch.core.providers.keys import KeyringKeysProvider, StaticKeysProvider
+from xswitch.core.providers.mfa import mfa_unlocks
+from xswitch.core.providers.process import CredentialProcessProvider
+from xswitch.core.providers.session_token import SessionTokenProvider
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
 KEYS = Credentials("AKIAIOSFODNN7EXAMPLE", SECRET)
@@ -238,7 +235,7 @@ def test_region_comes_from_profile_then_environment():
 
 def test_sso_unavailable_is_a_clear_error(monkeypatch):
     sso = Profile("s", Kind.SSO, settings={"sso_session": "corp"})
-    monkeypatch.setitem(sys.modules, "xswitch.core.sso", None)
+    monkeypatch.setitem(sys.modules, "xswitch.core.providers.sso_role", None)
     with pytest.raises(CredentialError, match="SSO is not available"):
         chain_of(sso, catalog(sso))
 
@@ -275,7 +272,10 @@ def stubbed_sts(monkeypatch):
         aws_secret_access_key=SECRET,
     )
     stubber = Stubber(client)
-    monkeypatch.setattr(providers, "sts_client", lambda creds, region, env, **limits: client)
+    for module in (assume_role, session_token):
+        monkeypatch.setattr(
+            module, "signed_client", lambda service, creds, region, env, **_: client
+        )
     with stubber:
         yield stubber
     stubber.assert_no_pending_responses()
@@ -323,7 +323,9 @@ def test_expired_token(stubbed_sts):
     with pytest.raises(AwsError) as caught:
         AssumeRoleProvider(StaticKeysProvider(keys()), ROLE, "session", profile=leaf).retrieve()
     assert caught.value.code == "ExpiredToken"
-    assert "expired" in str(caught.value) and "--refresh" in str(caught.value)
+    # It names a command that exists (there is no --refresh flag) and the source to forget.
+    assert "expired" in str(caught.value) and "xswitch logout hub" in str(caught.value)
+    assert "--refresh" not in str(caught.value) and "press" not in str(caught.value)
     assert hub  # the chain itself is not needed to explain the answer
 
 
@@ -331,7 +333,7 @@ WRONG_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass co
 
 
 def test_invalid_mfa_code(stubbed_sts):
-    for _ in range(providers.MFA_TRIES):
+    for _ in range(mfa.MFA_TRIES):
         _error(stubbed_sts, "get_session_token", "AccessDenied", WRONG_CODE)
     a = role("a", mfa_serial=SERIAL)
     prompter = CodePrompter("000000")
@@ -342,7 +344,7 @@ def test_invalid_mfa_code(stubbed_sts):
     assert "wait for the next code" in caught.value.hint
     assert "GetSessionToken" in str(caught.value)
     # Asked three times, the second and third time with the reason.
-    assert prompter.problems == [None, providers.WRONG_MFA_CODE, providers.WRONG_MFA_CODE]
+    assert prompter.problems == [None, mfa.WRONG_MFA_CODE, mfa.WRONG_MFA_CODE]
 
 
 def test_a_refused_mfa_code_is_asked_again_with_the_reason(stubbed_sts):
@@ -355,8 +357,8 @@ def test_a_refused_mfa_code_is_asked_again_with_the_reason(stubbed_sts):
     prompter = CodePrompter(codes=["000000", "222222"])
     creds = chain_of(r, catalog(keys(), r), prompter=prompter).retrieve()
     assert creds.access_key_id == "ASIATEMPORARY0000000"
-    assert prompter.problems == [None, providers.WRONG_MFA_CODE]
-    assert "wrong or has expired" in providers.WRONG_MFA_CODE
+    assert prompter.problems == [None, mfa.WRONG_MFA_CODE]
+    assert "wrong or has expired" in mfa.WRONG_MFA_CODE
 
 
 def test_an_mfa_code_that_is_not_six_digits_is_never_sent(stubbed_sts):
@@ -476,3 +478,20 @@ def test_credential_process_that_cannot_start():
     profile = Profile("t", Kind.PROCESS, settings={"credential_process": "/nonexistent/tool x"})
     with pytest.raises(CredentialError, match="could not be started"):
         chain_of(profile, catalog(profile)).retrieve()
+
+
+def test_every_provider_subclasses_the_protocol():
+    from xswitch.core.providers.base import Provider
+    from xswitch.core.providers.keys import EnvironmentProvider
+    from xswitch.core.providers.sso_role import SsoRoleProvider
+
+    kinds = (
+        StaticKeysProvider,
+        KeyringKeysProvider,
+        EnvironmentProvider,
+        CredentialProcessProvider,
+        SessionTokenProvider,
+        AssumeRoleProvider,
+        SsoRoleProvider,
+    )
+    assert all(Provider in kind.__mro__ for kind in kinds)

@@ -19,8 +19,9 @@ import pytest
 
 from xswitch.core import sessions as sessions_module
 from xswitch.core.model import Catalog, Credentials, Kind, Profile, Settings
-from xswitch.core.providers import Provider
-from xswitch.core.sessions import CachedProvider, SessionManager, SessionStore
+from xswitch.core.providers.base import Provider
+from xswitch.core.session_store import CachedProvider, SessionStore
+from xswitch.core.sessions import SessionManager
 
 NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
 SECRET = "tEmPoRaRy/SeCrEt+Value0123456789abcdefghij"

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hostile_http import HostileServer, assume_role_xml, http_date, iso, role_credentials_json
 from xswitch.cli import main
 from xswitch.core.model import SsoSession
-from xswitch.core.sso import SsoToken, TokenCache
+from xswitch.core.sso.tokens import SsoToken, TokenCache
 
 START_URL = "https://fuzz.awsapps.com/start"
 REGION = "eu-west-1"

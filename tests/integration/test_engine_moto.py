@@ -375,10 +375,10 @@ def test_caller_identity(moto):
     arn = create_role(moto, "viewer")
     manager = SessionManager(catalog_of(keys_profile("me", keys), role_profile("v", arn, "me")))
     identity = manager.caller_identity("v", RecordingPrompter())
-    assert identity["Account"] == ACCOUNT
-    assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/viewer/xswitch"
-    assert identity["UserId"]
-    assert manager.caller_identity("me", RecordingPrompter())["Arn"].endswith(":user/alice")
+    assert identity.account == ACCOUNT
+    assert identity.arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/viewer/xswitch"
+    assert identity.user_id
+    assert manager.caller_identity("me", RecordingPrompter()).arn.endswith(":user/alice")
 
 
 def test_settings_session_name_is_used(moto):

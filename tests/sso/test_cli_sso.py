@@ -13,7 +13,7 @@ from ssotesting import REGION, START_URL
 
 from xswitch.cli import main
 from xswitch.core.model import SsoSession
-from xswitch.core.sso import TokenCache
+from xswitch.core.sso.tokens import TokenCache
 
 ONE_SESSION = f"""
 [sso-session acme]

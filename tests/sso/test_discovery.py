@@ -10,10 +10,10 @@ import tomli_w
 
 from sso_controls import ControlledOptions, ControlledSsoServer
 from xswitch.core.config import load_catalog
-from xswitch.core.discovery import RateLimiter, discover, slug, store
 from xswitch.core.errors import SsoLoginRequired, SsoThrottled
 from xswitch.core.model import Kind, Origin
-from xswitch.core.sso import SsoAuth
+from xswitch.core.sso.auth import SsoAuth
+from xswitch.core.sso.discovery import RateLimiter, discover, slug, store
 from xswitch.demo.ssoserver import Account, ServerOptions, sample_accounts
 
 
@@ -69,7 +69,7 @@ def test_persistent_throttling_gives_up_with_an_explanation(session, approver, m
             monkeypatch.setenv(name, value)
         approver.server = server
         token = SsoAuth(session).login(approver)
-        monkeypatch.setattr("xswitch.core.discovery.MAX_RETRIES", 2)
+        monkeypatch.setattr("xswitch.core.sso.discovery.MAX_RETRIES", 2)
         with pytest.raises(SsoThrottled, match="lower --rate"):
             discover(session, token, rate=100, backoff=0.01)
 

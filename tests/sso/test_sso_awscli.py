@@ -21,7 +21,8 @@ import pytest
 from ssotesting import REGION, START_URL
 
 from xswitch.core.model import Kind, Profile, SsoSession
-from xswitch.core.sso import SsoAuth, SsoRoleProvider
+from xswitch.core.providers.sso_role import SsoRoleProvider
+from xswitch.core.sso.auth import SsoAuth
 
 AWS = str(Path(sys.executable).with_name("aws"))
 

@@ -27,7 +27,9 @@ from xswitch.core.errors import (
     SsoThrottled,
 )
 from xswitch.core.model import Kind, Profile, SsoSession
-from xswitch.core.sso import SsoAuth, SsoRoleProvider, SsoToken, TokenCache
+from xswitch.core.providers.sso_role import SsoRoleProvider
+from xswitch.core.sso.auth import SsoAuth
+from xswitch.core.sso.tokens import SsoToken, TokenCache
 from xswitch.core.times import rfc3339 as format_time
 from xswitch.demo.ssoserver import ServerOptions
 
@@ -293,7 +295,7 @@ def test_fifty_parallel_requests_start_one_device_authorization(sso_server, sess
 _CHILD = """
 import sys
 from xswitch.core.model import SsoSession
-from xswitch.core.sso import SsoAuth
+from xswitch.core.sso.auth import SsoAuth
 
 class Quiet:
     def sso_device_code(self, authorization):
@@ -333,7 +335,7 @@ def test_logout_deletes_the_token_and_ends_the_portal_session(sso_server, sessio
     assert not token_file(session).exists()
     assert sso_server.requests["Logout"] == 1
     with pytest.raises(SsoLoginRequired):
-        from xswitch.core.sso import role_credentials
+        from xswitch.core.providers.sso_role import role_credentials
 
         role_credentials(session, token, "111111111111", "AdministratorAccess")
     assert auth.logout() is False
@@ -346,3 +348,16 @@ def test_timestamps_written_by_other_tools_are_understood():
     for text in ("2030-01-02T03:04:05Z", "2030-01-02T03:04:05UTC", "2030-01-02T03:04:05+00:00"):
         assert parse_time(text) == expected
     assert format_time(expected) == "2030-01-02T03:04:05Z"
+
+
+def test_aws_profile_naming_a_missing_profile_does_not_break_sso(
+    sso_server, session, approver, monkeypatch
+):
+    # The SSO clients come from the same botocore session as STS, which reads no profile:
+    # AWS_PROFILE (set for other tools, or naming a profile botocore cannot read) is not its
+    # business. A session that honoured it raised ProfileNotFound before the first request.
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile-anywhere")
+    provider = SsoRoleProvider(sso_profile(session), session, prompter=approver)
+    creds = provider.retrieve()
+    assert creds.session_token and creds.via[0] == "sso:acme"
+    assert sso_server.requests["GetRoleCredentials"] == 1

@@ -19,7 +19,8 @@ from ssotesting import REGION, START_URL
 
 from hostile_http import KEY_ID, HostileServer, http_date, role_credentials_json
 from xswitch.core.model import SsoSession
-from xswitch.core.sso import SsoAuth, SsoToken, TokenCache
+from xswitch.core.sso.auth import SsoAuth
+from xswitch.core.sso.tokens import SsoToken, TokenCache
 
 SESSION = SsoSession("acme", START_URL, REGION, scopes=("sso:account:access",))
 CONFIG = f"""

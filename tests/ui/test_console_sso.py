@@ -15,7 +15,7 @@ from uitesting import SIZE, new_app, notifications, row_text, screen_text, wait_
 
 from sso_controls import ControlledSsoServer
 from xswitch.core.errors import SsoLoginRequired
-from xswitch.core.sso import TokenCache
+from xswitch.core.sso.tokens import TokenCache
 from xswitch.demo.ssoserver import Account, ServerOptions
 from xswitch.ui.screens.device_code import DeviceCodeScreen
 from xswitch.ui.screens.link import LinkScreen

@@ -280,7 +280,7 @@ def _obtain(
     recents.record(profile.name, ctx.env)
     if creds.expiration is not None:
         from xswitch.core import agentlink
-        from xswitch.core.sessions import _credentials_to_json
+        from xswitch.core.session_store import _credentials_to_json
 
         agentlink.offer(ctx.env, profile.name, _credentials_to_json(creds))  # the warm switch
     return profile, creds
@@ -513,12 +513,12 @@ def console(args: argparse.Namespace, ctx: Context) -> int:
         creds,
         _region(ctx, profile, args.region),
         chained=chained_role(creds),
-        endpoint=ctx.env.get("XSWITCH_SIGNIN_ENDPOINT"),
+        env=ctx.env,
     )
     if args.print:
         ctx.print(url)
         return 0
-    if open_in_browser(url):
+    if open_in_browser(url, ctx.env):
         ctx.note(f"Opened the AWS console for '{plain(profile.name)}'.")
         return 0
     raise errors.UsageError(
@@ -548,9 +548,9 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
     mfa = live_mfa_session(profile.name, sessions.mfa_sessions(), now)
     result = {
         "profile": profile.name,
-        "account": identity.get("Account"),
-        "arn": identity.get("Arn"),
-        "user_id": identity.get("UserId"),
+        "account": identity.account,
+        "arn": identity.arn,
+        "user_id": identity.user_id,
         "expires_at": rfc3339(info.expiration) if info else None,
         "mfa_session_cap": bool(info and info.mfa_session),
         "mfa_session": _mfa_json(mfa, now) if mfa else None,

@@ -83,7 +83,7 @@ def _choices(sessions) -> str:
 
 
 def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
-    from xswitch.core.sso import NO_BROWSER_ENV, SsoAuth
+    from xswitch.core.sso.auth import NO_BROWSER_ENV, SsoAuth
 
     no_browser = getattr(args, "no_browser", False) or bool(ctx.env.get(NO_BROWSER_ENV))
     timeout = ctx.catalog().settings.network_timeout
@@ -110,7 +110,7 @@ def logout_command(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def sync_command(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.discovery import discover, store
+    from xswitch.core.sso.discovery import discover, store
 
     catalog = ctx.catalog()
     session = choose_session(catalog, args.session)

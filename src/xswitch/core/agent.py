@@ -259,7 +259,7 @@ class Agent:
                 slot.state.unlink()
 
     def _store(self, profile: str, wire: Mapping[str, Any]) -> None:
-        from xswitch.core.sessions import _credentials_from_json
+        from xswitch.core.session_store import _credentials_from_json
 
         try:
             creds = _credentials_from_json(wire)

@@ -373,7 +373,7 @@ def endpoint_variables(
 ) -> dict[str, str]:
     """Register a shell (`pid`) for `profile` with the agent (started if need be), handing it
     `creds` (a `Credentials`); the variables that point the shell's SDKs at its endpoint."""
-    from xswitch.core.sessions import _credentials_to_json
+    from xswitch.core.session_store import _credentials_to_json
 
     ensure(env)
     reply = request(

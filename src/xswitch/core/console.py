@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from xswitch.core.errors import CredentialError, EndpointUnreachable
@@ -35,9 +36,11 @@ def _partition_domains(region: str | None) -> tuple[str, str]:
     return "signin.aws.amazon.com", "console.aws.amazon.com"
 
 
-def signin_endpoint(region: str | None, endpoint: str | None = None) -> str:
+def signin_endpoint(
+    region: str | None, endpoint: str | None = None, env: Mapping[str, str] = os.environ
+) -> str:
     """The federation endpoint: the override, else the regional host (none for us-east-1)."""
-    override = endpoint or os.environ.get("XSWITCH_SIGNIN_ENDPOINT")
+    override = endpoint or env.get("XSWITCH_SIGNIN_ENDPOINT")
     if override:
         return override
     domain, _console = _partition_domains(region)
@@ -62,6 +65,7 @@ def federation_login_url(
     issuer: str = "xswitch",
     chained: bool = False,
     endpoint: str | None = None,
+    env: Mapping[str, str] = os.environ,
 ) -> str:
     """A URL that opens the console signed in with `creds` (valid for 15 minutes, once).
 
@@ -69,9 +73,9 @@ def federation_login_url(
     SessionDuration for those, so the console session then lasts as long as the credentials.
     """
     if not creds.session_token:
-        creds = federation_token(creds, region)
+        creds = federation_token(creds, region, env=env)
         chained = False  # GetFederationToken sessions accept a SessionDuration
-    url = signin_endpoint(region, endpoint)
+    url = signin_endpoint(region, endpoint, env)
     session = json.dumps(
         {
             "sessionId": creds.access_key_id,
@@ -162,25 +166,24 @@ def _get_signin_token(url: str) -> str:
     return token
 
 
-def federation_token(creds: Credentials, region: str | None, name: str = "xswitch") -> Credentials:
+def federation_token(
+    creds: Credentials,
+    region: str | None,
+    name: str = "xswitch",
+    env: Mapping[str, str] = os.environ,
+) -> Credentials:
     """Temporary credentials for long-term keys (STS GetFederationToken), for the console."""
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    from xswitch.core.aws.clients import signed_client
+    from xswitch.core.aws.errors import Call, attempt
 
-    from xswitch.core.explain import explain
-
-    client = boto3.client(
-        "sts",
-        region_name=region or "us-east-1",
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-    )
-    try:
-        answer = client.get_federation_token(
+    client = signed_client("sts", creds, region or "us-east-1", env)
+    call = Call("sts", "GetFederationToken", client=client)
+    answer = attempt(
+        lambda: client.get_federation_token(
             Name=name[:32], Policy=_FEDERATION_POLICY, DurationSeconds=MAX_SESSION
-        )["Credentials"]
-    except (ClientError, BotoCoreError) as error:
-        raise explain(error, None, "GetFederationToken") from None
+        ),
+        call,
+    )["Credentials"]
     expiration = answer["Expiration"]
     if isinstance(expiration, datetime) and expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=UTC)
@@ -214,7 +217,7 @@ def chained_role(creds: Credentials) -> bool:
     return sum(step.startswith("role:") for step in creds.via) > 1
 
 
-def open_in_browser(url: str) -> bool:
+def open_in_browser(url: str, env: Mapping[str, str] = os.environ) -> bool:
     """Open `url` in a graphical browser; False when none can be opened.
 
     On Linux without a display nothing is tried: `webbrowser` would fall back to a text browser
@@ -223,7 +226,7 @@ def open_in_browser(url: str) -> bool:
     import sys
     import webbrowser
 
-    graphical = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    graphical = env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
     if sys.platform.startswith("linux") and not graphical:
         return False
     try:

@@ -166,7 +166,7 @@ class Vault:
     # --- backend -------------------------------------------------------------------------------
 
     def backend_name(self) -> str:
-        """A human description of where secrets are kept, for `keys list` and `doctor`."""
+        """A human description of where secrets are kept, for `keys list`."""
         backend = self._keyring()
         if isinstance(backend, _file_store_class()):
             return f"encrypted file ({backend.file_path})"

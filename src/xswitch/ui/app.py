@@ -1029,7 +1029,7 @@ class XswitchApp(App[str | None]):
         def obtain() -> tuple[Credentials, Mapping]:
             session = self.sso_session_of(self.catalog.profiles[name]) if sso_login else None
             if session is not None:
-                from xswitch.core.sso import SsoAuth
+                from xswitch.core.sso.auth import SsoAuth
 
                 SsoAuth(session, self.env).login(prompter)
             creds = self.sessions.credentials(name, prompter, force_refresh=force_refresh)

@@ -21,7 +21,7 @@ from xswitch.core.model import Catalog, Credentials, DeviceAuthorization, Sessio
 
 if TYPE_CHECKING:
     # Only for annotations: discovery pulls in the SSO client code, not needed before a sync.
-    from xswitch.core.discovery import Discovery, Progress, SyncReport
+    from xswitch.core.sso.discovery import Discovery, Progress, SyncReport
 
 
 class Purpose(StrEnum):

@@ -1,6 +1,6 @@
 """`S` in the picker: an SSO sync in a worker thread, and the provisional rows shown while it runs.
 
-The sync itself is `core.discovery` (the same code as `xswitch sso sync`); this module adds what the
+The sync itself is `core.sso.discovery` (as in `xswitch sso sync`); this module adds what the
 picker needs around it: which session to sync, the "syncing…" client whose rows appear as accounts
 arrive, and the one-line status shown in the header and the details view.
 """
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from xswitch.core.model import Catalog, Client, Kind, Origin, Profile, SsoSession
 
 if TYPE_CHECKING:
-    from xswitch.core.discovery import DiscoveredAccount, Discovery, Progress, SyncReport
     from xswitch.core.model import Prompter
+    from xswitch.core.sso.discovery import DiscoveredAccount, Discovery, Progress, SyncReport
 
 # No configuration can produce this key (config.toml keys are TOML bare or quoted strings shown
 # to people; a control character is refused there), so the provisional client never collides.
@@ -68,7 +68,7 @@ class SyncPreview:
 
     def add(self, account: DiscoveredAccount) -> list[str]:
         """Provisional profiles for the roles of `account` not configured yet; their names."""
-        from xswitch.core.discovery import profile_name
+        from xswitch.core.sso.discovery import profile_name
 
         names = []
         for role in account.roles:
@@ -137,8 +137,8 @@ def run_sync(
     (after the portal refused it).
     """
     from xswitch.core.config import load_catalog
-    from xswitch.core.discovery import discover, store
-    from xswitch.core.sso import SsoAuth
+    from xswitch.core.sso.auth import SsoAuth
+    from xswitch.core.sso.discovery import discover, store
 
     auth = SsoAuth(session, env)
     token = auth.login(prompter) if relogin else auth.token(prompter)

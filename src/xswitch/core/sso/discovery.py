@@ -11,6 +11,10 @@ where the slug is the account name in lower case with every run of other charact
 (`acme-production-111111111111.ReadOnlyAccess`). Each account gets a client keyed by its slug and
 named after the account. A profile keeps its name, client, tags, colour and notes across syncs;
 roles that disappeared are marked `stale = true`, never deleted.
+
+One module of about 450 lines on purpose: the listing and the merge share the naming rules
+(`slug`, `profile_name`) and the values (`Discovery`, `SyncReport`) that both front ends import
+from here together with `discover` and `store`.
 """
 
 from __future__ import annotations
@@ -26,17 +30,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xswitch.core import paths
-from xswitch.core.errors import PromptCancelled, SsoThrottled
-from xswitch.core.explain import call_failures, malformed_answer
-from xswitch.core.model import Origin, SsoSession
-from xswitch.core.sso import (
-    SsoToken,
+from xswitch.core.aws.clients import unsigned_client
+from xswitch.core.aws.errors import (
+    Call,
+    call_failures,
     checked_answer,
-    endpoint_for,
     error_code,
-    sso_client,
+    malformed,
     translate,
 )
+from xswitch.core.errors import PromptCancelled, SsoThrottled
+from xswitch.core.model import Catalog, Origin, SsoSession
+from xswitch.core.sso.tokens import SsoToken
 
 PAGE_SIZE = 100  # the most the portal hands out per request
 MAX_RETRIES = 8
@@ -153,7 +158,7 @@ class Discoverer:
         self._listing_complete = False
         self._progress_lock = threading.Lock()
         # Retries are ours (with the shared limiter), so botocore must not retry on its own.
-        self._portal = sso_client("sso", session.region, env, attempts=1)
+        self._portal = unsigned_client("sso", session.region, env, attempts=1)
 
     def run(self) -> Discovery:
         started = time.monotonic()
@@ -229,7 +234,8 @@ class Discoverer:
     def _listed(self, page: Any, step: str, key: str, name: str) -> list[Mapping[str, Any]]:
         """The items of a page, each with a text `name`; a page of another shape blames the
         portal (and has no usable nextToken either)."""
-        checked_answer(page, self.session, step, self.env, {})
+        call = self._portal_call(step)
+        checked_answer(page, call, {})
         items = page.get(key) or []
         next_token = page.get("nextToken")
         if (
@@ -237,14 +243,13 @@ class Discoverer:
             or not all(isinstance(i, Mapping) and isinstance(i.get(name), str) for i in items)
             or not isinstance(next_token, str | None)
         ):
-            raise malformed_answer(
-                "the SSO portal",
-                endpoint_for("sso", self.env) or f"sso in {self.session.region}",
-                step,
-                f"{key} is not a list of entries, each with {name}",
-                f" for SSO session '{self.session.name}'",
-            )
+            raise malformed(call, f"{key} is not a list of entries, each with {name}")
         return items
+
+    def _portal_call(self, step: str) -> Call:
+        # Named by the configured endpoint, not the client's: the portal's own address is
+        # botocore's business unless the user overrode it.
+        return Call("sso", step, sso_session=self.session, env=self.env)
 
     def _call(self, step: str, method: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any):
         for attempt in range(MAX_RETRIES + 1):
@@ -262,7 +267,7 @@ class Discoverer:
                             "about 20 requests per second).",
                             code="TooManyRequestsException",
                         ) from None
-                    raise translate(error, self.session, step, self.env) from None
+                    raise translate(error, self._portal_call(step)) from None
                 with self._counters.lock:
                     self._counters.throttled += 1
                 delay = min(MAX_BACKOFF, self.backoff * 2**attempt)
@@ -359,74 +364,96 @@ def store(
     from xswitch.core.config import load_catalog
     from xswitch.core.config.settings import edit_document
 
-    session = discovery.session
     catalog = load_catalog(env)
-    aws_roles = {
-        (p.get("sso_account_id"), p.get("sso_role_name")): p.name
-        for p in catalog.profiles.values()
-        if p.origin is Origin.AWS
-        and (p.sso_session == session.name or p.get("sso_start_url") == session.start_url)
-    }
-    aws_names = {p.name for p in catalog.profiles.values() if p.origin is Origin.AWS}
-    added: list[str] = []
-    stale: list[str] = []
-    revived: list[str] = []
-    skipped: list[str] = []
-    new_clients: list[str] = []
-    kept = 0
     with edit_document(paths.config_file(env)) as doc:
-        profiles: dict[str, Any] = doc.get("profiles", {})
-        clients: dict[str, Any] = doc.get("clients", {})
-        known = {
+        merge = _Merge(discovery, catalog, doc, region)
+        merge.run()
+    return merge.report()
+
+
+class _Merge:
+    """One merge of a discovery into a config.toml document: new roles become profiles (and
+    their accounts clients), known ones are kept or revived, missing ones marked stale, and roles
+    the AWS files already have are left to them."""
+
+    def __init__(
+        self, discovery: Discovery, catalog: Catalog, doc: dict[str, Any], region: str | None
+    ) -> None:
+        session = self.session = discovery.session
+        self.discovery = discovery
+        self.doc = doc
+        self.region = region or session.region
+        self.aws_roles = {
+            (p.get("sso_account_id"), p.get("sso_role_name")): p.name
+            for p in catalog.profiles.values()
+            if p.origin is Origin.AWS
+            and (p.sso_session == session.name or p.get("sso_start_url") == session.start_url)
+        }
+        self.aws_names = {p.name for p in catalog.profiles.values() if p.origin is Origin.AWS}
+        self.profiles: dict[str, Any] = doc.get("profiles", {})
+        self.clients: dict[str, Any] = doc.get("clients", {})
+        self.known = {
             (table.get("sso_account_id"), table.get("sso_role_name")): name
-            for name, table in profiles.items()
+            for name, table in self.profiles.items()
             if table.get("origin") == Origin.SSO_SYNC.value and _belongs_to(table, session)
         }
-        seen: set[tuple[str, str]] = set()
-        for account in discovery.accounts:
-            client_key = slug(account.name) or account.id
+        self.seen: set[tuple[str, str]] = set()
+        self.added: list[str] = []
+        self.stale: list[str] = []
+        self.revived: list[str] = []
+        self.skipped: list[str] = []
+        self.new_clients: list[str] = []
+        self.kept = 0
+
+    def run(self) -> None:
+        for account in self.discovery.accounts:
             for role in account.roles:
-                identity = (account.id, role)
-                seen.add(identity)
-                if identity in known:
-                    table = profiles[known[identity]]
-                    if table.pop("stale", False):
-                        revived.append(known[identity])
-                    else:
-                        kept += 1
-                    continue
-                if identity in aws_roles:
-                    skipped.append(aws_roles[identity])
-                    continue
-                name = profile_name(account, role, lambda n: n in profiles or n in aws_names)
-                profiles[name] = {
-                    **_session_settings(session),
-                    "sso_account_id": account.id,
-                    "sso_role_name": role,
-                    "region": region or session.region,
-                    "client": client_key,
-                    "origin": Origin.SSO_SYNC.value,
-                }
-                added.append(name)
-                if client_key not in clients:
-                    clients[client_key] = {"name": account.name}
-                    new_clients.append(client_key)
-        for identity, name in known.items():
-            if identity not in seen and not profiles[name].get("stale"):
-                profiles[name]["stale"] = True
-                stale.append(name)
-        if profiles:
-            doc["profiles"] = profiles
-        if clients:
-            doc["clients"] = clients
-    return SyncReport(
-        added=tuple(added),
-        stale=tuple(stale),
-        revived=tuple(revived),
-        kept=kept,
-        skipped=tuple(skipped),
-        new_clients=tuple(new_clients),
-    )
+                self._role(account, role)
+        for identity, name in self.known.items():
+            if identity not in self.seen and not self.profiles[name].get("stale"):
+                self.profiles[name]["stale"] = True
+                self.stale.append(name)
+        if self.profiles:
+            self.doc["profiles"] = self.profiles
+        if self.clients:
+            self.doc["clients"] = self.clients
+
+    def _role(self, account: DiscoveredAccount, role: str) -> None:
+        identity = (account.id, role)
+        self.seen.add(identity)
+        if identity in self.known:
+            if self.profiles[self.known[identity]].pop("stale", False):
+                self.revived.append(self.known[identity])
+            else:
+                self.kept += 1
+            return
+        if identity in self.aws_roles:
+            self.skipped.append(self.aws_roles[identity])
+            return
+        name = profile_name(account, role, lambda n: n in self.profiles or n in self.aws_names)
+        client_key = slug(account.name) or account.id
+        self.profiles[name] = {
+            **_session_settings(self.session),
+            "sso_account_id": account.id,
+            "sso_role_name": role,
+            "region": self.region,
+            "client": client_key,
+            "origin": Origin.SSO_SYNC.value,
+        }
+        self.added.append(name)
+        if client_key not in self.clients:
+            self.clients[client_key] = {"name": account.name}
+            self.new_clients.append(client_key)
+
+    def report(self) -> SyncReport:
+        return SyncReport(
+            added=tuple(self.added),
+            stale=tuple(self.stale),
+            revived=tuple(self.revived),
+            kept=self.kept,
+            skipped=tuple(self.skipped),
+            new_clients=tuple(self.new_clients),
+        )
 
 
 def _text(value: Any) -> str:

@@ -1,72 +1,38 @@
-"""AWS failures turned into explanations in the user's terms.
+"""STS error codes explained with the profile's configuration (the causes AccessDenied can have,
+the key to store again, the duration to lower); part of the one translator, `aws.errors`.
 
-`explain()` receives whatever botocore raised while talking to STS and returns an `XswitchError`
-whose message says what happened and whose hint says the likely cause and what to do, using the
-local configuration to narrow the cause down. AWS's own message is quoted, with anything that
-looks like a secret removed.
+AWS's own message is quoted after the explanation, with anything that looks like a secret removed.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
+from xswitch.core.aws.errors import Call, endpoint_problem, redact, url_in
 from xswitch.core.errors import (
     AwsError,
     ConfigError,
     CredentialError,
-    EndpointMisbehaved,
     EndpointUnreachable,
     XswitchError,
 )
 from xswitch.core.model import Profile
 
-# Long base64-ish runs: secret access keys are 40 characters, session tokens hundreds.
-_SECRET_LOOKING = re.compile(r"[A-Za-z0-9+/=_-]{40,}")
-_MAX_QUOTE = 300
 
-
-def redact(text: str) -> str:
-    """`text` with secret-looking values removed and cut to a readable length."""
-    cleaned = _SECRET_LOOKING.sub(_redact_match, text or "").strip()
-    if len(cleaned) > _MAX_QUOTE:
-        cleaned = cleaned[:_MAX_QUOTE].rstrip() + "…"
-    return cleaned
-
-
-def _redact_match(match: re.Match[str]) -> str:
-    # Secrets mix upper case, lower case and digits; long role names and paths rarely do.
-    value = match.group(0)
-    looks_random = any(c.isupper() for c in value) and any(c.isdigit() for c in value)
-    return "[redacted]" if looks_random else value
-
-
-def explain(
-    error: BaseException,
-    profile: Profile | None,
-    step: str,
-    limits: Mapping[str, Any] | None = None,
-) -> XswitchError:
-    """Turn what botocore raised during `step` (e.g. "AssumeRole") into an XswitchError.
-
-    `limits` is the client's `xswitch_limits` (timeout, attempts, endpoint; see core.network).
-    """
-    if isinstance(error, XswitchError):
-        return error
+def explain_sts(error: BaseException, call: Call) -> XswitchError:
+    """What botocore raised during an STS `call`, in the user's terms (see `aws.errors.translate`,
+    the entry point)."""
+    profile = call.profile
     name = profile.name if profile else ""
-    who = f" for profile '{name}'" if name else ""
-    blamed = _configuration_problem(error, step, who) or endpoint_problem(
-        error, "AWS STS", step, who, limits
-    )
+    blamed = _configuration_problem(error, call.step, call.who) or endpoint_problem(error, call)
     if blamed is not None:
         return blamed
     response = getattr(error, "response", None)
     if isinstance(response, dict) and "Error" in response:
         code = str(response["Error"].get("Code", "") or "")
         aws_message = redact(str(response["Error"].get("Message", "") or ""))
-        return _explain_client_error(code, aws_message, profile, step, name)
-    return _explain_transport_error(error, profile, step, name)
+        return _explain_client_error(code, aws_message, profile, call.step, name)
+    return _explain_transport_error(error, profile, call.step, name)
 
 
 # --- AWS answered with an error code ------------------------------------------------------------
@@ -162,8 +128,9 @@ def _signature_mismatch(code: str, profile: Profile | None, step: str) -> tuple[
 def _expired_token(code: str, profile: Profile | None, step: str) -> tuple[str, str]:
     return (
         "the credentials used for the call have expired (ExpiredToken).",
-        "The session that this profile is assumed from ran out. Refresh it (press 'r' in the "
-        "picker, or run the command again with --refresh); xswitch will log in again.",
+        "The session that this profile is assumed from ran out. Forget it with 'xswitch logout "
+        f"{_source_name(profile)}' and try again: xswitch will log in again. Keys taken from the "
+        "environment (credential_source = Environment) must be renewed there.",
     )
 
 
@@ -222,117 +189,7 @@ def _source_name(profile: Profile | None) -> str:
     return profile.source_profile or profile.name
 
 
-# --- the endpoint's fault ----------------------------------------------------------------------
-
-# What botocore's parsers raise, unwrapped, on some malformed answers (a bad timestamp, ...).
-_PARSING_FAILURES = (
-    ValueError,
-    OverflowError,
-    RecursionError,
-    LookupError,
-    TypeError,
-    AttributeError,
-    SyntaxError,
-)
-
-
-def call_failures() -> tuple[type[BaseException], ...]:
-    """What a botocore call can raise about its answer or its transport (to catch, then pass
-    to `explain` or `endpoint_problem`)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-    from botocore.parsers import ResponseParserError
-
-    return (BotoCoreError, ClientError, ResponseParserError, *_PARSING_FAILURES)
-
-
-_ENDPOINT_SETTINGS = "AWS_ENDPOINT_URL (or the service's own AWS_ENDPOINT_URL_* variable)"
-
-
-def endpoint_problem(
-    error: BaseException,
-    service: str,
-    step: str,
-    who: str = "",
-    limits: Mapping[str, Any] | None = None,
-) -> XswitchError | None:
-    """Failures that are the endpoint's fault, for any service: no complete answer in time, a
-    server error, an answer too large or not an answer at all. None for anything else.
-
-    `error` was raised by a botocore call, so a plain ValueError or TypeError comes from parsing
-    the answer."""
-    from botocore import exceptions as bce
-
-    from xswitch.core import network
-
-    limits = limits or {}
-    url = str(limits.get("endpoint") or getattr(error, "kwargs", {}).get("endpoint_url") or "")
-    url = url or _url_in(str(error))
-    at = f"{service} at {url}" if url else service
-    retry = (
-        "This is a problem at the endpoint or in the network, not in your profile: try again in "
-        f"a minute; if it persists, check the network (VPN, proxy) and {_ENDPOINT_SETTINGS} if "
-        "set."
-    )
-    if isinstance(error, network.DeadlineExceeded | bce.ReadTimeoutError | bce.ConnectTimeoutError):
-        timeout = limits.get("timeout") or getattr(error, "kwargs", {}).get("seconds")
-        attempts = int(limits.get("attempts") or 1)
-        waited = f" within {timeout:g} s" if timeout else " in time"
-        tries = (
-            f" ({attempts} attempts, about {timeout * attempts:g} s in all)"
-            if (timeout and attempts > 1)
-            else ""
-        )
-        connect = isinstance(error, bce.ConnectTimeoutError)
-        return EndpointUnreachable(
-            f"{step}{who} failed: {at} "
-            + ("could not be connected to" if connect else "gave no complete answer")
-            + waited
-            + tries
-            + ".",
-            retry + " settings.network_timeout in config.toml sets the wait per attempt.",
-        )
-    if isinstance(error, network.ResponseTooLarge):
-        return EndpointMisbehaved(
-            f"{step}{who} failed: {at} answered with more than {network.MAX_BODY // 2**20} MB, "
-            "which no real answer is; the rest was not read.",
-            "The endpoint is not the service it should be, or is misbehaving. " + retry,
-        )
-    if type(error).__name__ == "ResponseParserError" or isinstance(
-        error, (bce.IncompleteReadError, bce.ConnectionClosedError, *_PARSING_FAILURES)
-    ):
-        return EndpointMisbehaved(
-            f"{step}{who} failed: {at} answered with something that is not a valid answer "
-            "(cut short, empty or garbled).",
-            "The endpoint (or a proxy in between) is misbehaving, or is not the service it "
-            "should be. " + retry,
-        )
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        code = str(response.get("Error", {}).get("Code", "") or "")
-        if isinstance(status, int) and (status >= 500 or code.isdigit() or not code):
-            kind = "a server error" if status >= 500 else "an error without an AWS error code"
-            return EndpointMisbehaved(
-                f"{step}{who} failed: {at} answered with {kind} (HTTP {status}), even after "
-                "retrying.",
-                (
-                    "The service is having trouble. "
-                    if status >= 500
-                    else "The endpoint is probably not the service it should be. "
-                )
-                + retry,
-            )
-    return None
-
-
-def malformed_answer(service: str, url: str, step: str, detail: str, who: str = "") -> XswitchError:
-    """An answer that parsed but lacks what it must contain (no credentials, a bad time...)."""
-    at = f"{service} at {url}" if url else service
-    return EndpointMisbehaved(
-        f"{step}{who} failed: {at} answered without valid data ({detail}).",
-        "The endpoint (or a proxy in between) is misbehaving, or is not the service it should "
-        f"be. Try again in a minute; check {_ENDPOINT_SETTINGS} if set.",
-    )
+# --- refused before sending ---------------------------------------------------------------------
 
 
 def _configuration_problem(error: BaseException, step: str, who: str) -> XswitchError | None:
@@ -366,20 +223,14 @@ def _explain_transport_error(
     from botocore import exceptions as bce
 
     who = f" for profile '{name}'" if name else ""
-    url = getattr(error, "kwargs", {}).get("endpoint_url", "") or _url_in(str(error))
+    url = getattr(error, "kwargs", {}).get("endpoint_url", "") or url_in(str(error))
     where = f" at {url}" if url else ""
-    if isinstance(error, bce.ConnectTimeoutError | bce.EndpointConnectionError):
+    # (Timeouts never get here: `endpoint_problem` explains them.)
+    if isinstance(error, bce.EndpointConnectionError):
         return EndpointUnreachable(
             f"{step}{who} failed: could not connect to AWS STS{where}, even after retrying.",
             "Check the network connection, VPN and proxy settings, and AWS_ENDPOINT_URL / "
             "AWS_ENDPOINT_URL_STS if they are set.",
-        )
-    if isinstance(error, bce.ReadTimeoutError):
-        return EndpointUnreachable(
-            f"{step}{who} failed: AWS STS{where} accepted the connection but did not answer in "
-            "time, even after retrying.",
-            "The endpoint or a proxy in between is hanging; try again later, and check "
-            "AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_STS if they are set.",
         )
     if isinstance(error, bce.NoCredentialsError | bce.PartialCredentialsError):
         return CredentialError(
@@ -395,8 +246,3 @@ def _explain_transport_error(
         f"{step}{who} failed unexpectedly ({type(error).__name__}).",
         "Please report this with the steps that led to it.",
     )
-
-
-def _url_in(text: str) -> str:
-    match = re.search(r'https?://[^\s"\']+', text)
-    return match.group(0) if match else ""
