@@ -101,7 +101,8 @@ async def _keystrokes(queries: list[str]) -> dict[str, list[float]]:
                 app.post_message(events.Key("space" if char == " " else char, char))
                 await _until(
                     lambda prefix=query[:typed]: (
-                        app.filter_input.value == prefix and app._filter == prefix.strip()
+                        app.filter_input.value == prefix
+                        and app.picker.filter_query == prefix.strip()
                     )
                 )
                 # Draw now rather than on the next 60 Hz tick, so the redraw is inside the timing.

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every module of core, in its packages too (core/actions/...).
 CORE_MODULES = sorted(
-    f"xswitch.core.{p.stem}"
-    for p in (ROOT / "src" / "xswitch" / "core").glob("*.py")
-    if p.stem != "__init__"
+    ".".join(p.relative_to(ROOT / "src").with_suffix("").parts).removesuffix(".__init__")
+    for p in (ROOT / "src" / "xswitch" / "core").rglob("*.py")
 )
 
 
@@ -93,3 +93,30 @@ def test_type_check_uses_the_project_settings(tmp_path: Path, mypy_cache: Path) 
     result = _mypy(str(sample), cache=mypy_cache)
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'Unsupported operand types for + ("int" and "str")' in result.stdout
+
+
+def _imported_modules(path: Path) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("front", ["cli", "ui"])
+def test_front_ends_import_no_aws_sdk_directly(front: str) -> None:
+    """The CLI and the picker present; AWS calls (and their errors) belong to core, so neither
+    imports boto3 or botocore anywhere, not even inside a function."""
+    files = sorted((ROOT / "src" / "xswitch" / front).rglob("*.py"))
+    assert len(files) >= 5
+    direct = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in files
+        for module in _imported_modules(path)
+        if module.split(".")[0] in {"boto3", "botocore"}
+    )
+    assert direct == [], f"the {front} imports the AWS SDK itself: {direct[:5]}"

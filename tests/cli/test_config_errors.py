@@ -229,3 +229,28 @@ def test_a_bad_sso_region_is_a_configuration_error(isolated, listener, monkeypat
         result = xswitch(command, "s")
         assert_config_error(result, "sso_region", str(isolated.aws_config))
     assert listener.connections == 0
+
+
+# --- [keys]: the picker's keys remapped in config.toml ------------------------------------------
+
+BAD_KEYS = {
+    "unknown_action": ('login = "ctrl+l"\nlogni = "x"\n', 3, ["keys.logni", "login"]),
+    "a_key_twice": ('login = "ctrl+l"\ncopy = "x"\n', 3, ["'x'", "copy", "logout"]),
+    "not_a_string": ("copy = 3\n", 2, ["keys.copy", "in quotes"]),
+    "an_empty_key": ('copy = "c,"\n', 2, ["keys.copy"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_KEYS))
+def test_a_bad_keys_table_names_the_file_and_line(isolated, case):
+    table, line, words = BAD_KEYS[case]
+    isolated.write_xswitch_config("[keys]\n" + table)
+    result = xswitch("list")
+    assert_config_error(result, f"{isolated.xswitch_config}:{line}:", *words)
+
+
+def test_keys_that_move_an_action_out_of_the_way_are_accepted(isolated):
+    # 'l' goes to copy only because login moved: no clash.
+    isolated.write_xswitch_config('[keys]\nlogin = "ctrl+l"\ncopy = "l"\nhelp = "?"\n')
+    result = xswitch("list")
+    assert result.returncode == 0, result.stderr

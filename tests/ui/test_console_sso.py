@@ -65,9 +65,8 @@ async def test_without_a_browser_the_link_is_shown_masked_and_copied_whole(world
         assert not isinstance(app.screen, LinkScreen)
 
 
-async def test_demo_shows_the_link_instead_of_opening_a_browser(world, moto, monkeypatch):
-    monkeypatch.setenv("XSWITCH_DEMO", "1")
-    app = new_app()
+async def test_demo_shows_the_link_instead_of_opening_a_browser(world, moto):
+    app = new_app(demo=True)
     opened = recording_browser(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("o")

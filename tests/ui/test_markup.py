@@ -62,7 +62,9 @@ async def test_hostile_error_messages_and_prompts(isolated):
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         message = "AWS said [@click=app.quit]no[/] and [b]closed[/"
-        app.post_message(LoginFailed("[red]x[/]", Purpose.LOGIN, AwsError(message, code="X")))
+        app.picker.post_message(
+            LoginFailed("[red]x[/]", Purpose.LOGIN, AwsError(message, code="X"))
+        )
         await pilot.pause()
         assert message in notifications(app)
         assert "[@click=app.quit]no[/]" in screen_text(app)  # details of the selected row
@@ -114,7 +116,7 @@ async def test_control_characters_in_names_are_drawn_escaped(isolated):
         assert not any(map(has_unsafe, screen_text(app).splitlines()))
         await pilot.press("escape")
         assert app.is_running
-        app.post_message(
+        app.picker.post_message(
             LoginFailed(CONTROL_NAME, Purpose.LOGIN, AwsError("AWS said \x1b]0;t\x07", code="X"))
         )
         await pilot.pause()

@@ -86,7 +86,7 @@ async def test_details_grow_to_their_text_and_keep_the_session_line(world):
     app = new_app(clock=lambda: FROZEN)
     async with app.run_test(size=(120, 40)) as pilot:
         app.board.succeeded("acme-admin", FROZEN + timedelta(minutes=42, seconds=7))
-        app.post_message(LoginFailed("acme-admin", Purpose.LOGIN, REFUSED))
+        app.picker.post_message(LoginFailed("acme-admin", Purpose.LOGIN, REFUSED))
         await pilot.press("down", "down")
         await wait_until(pilot, lambda: "unlocks" in screen_text(app), "the whole details")
         lines = details_lines(app)
@@ -108,7 +108,7 @@ async def test_details_leave_a_full_list_half_the_room(isolated):
     isolated.write_aws_credentials("[me]\naws_access_key_id = AKIAX\naws_secret_access_key = s\n")
     app = new_app(clock=lambda: FROZEN)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.post_message(LoginFailed("me", Purpose.LOGIN, REFUSED))
+        app.picker.post_message(LoginFailed("me", Purpose.LOGIN, REFUSED))
         await pilot.press("end")
         await wait_until(pilot, lambda: "p39" in details_lines(app)[0], "the last profile")
         await pilot.pause()
@@ -160,7 +160,7 @@ async def test_long_values_wrap_under_themselves_not_under_their_label(world):
     clear, so every label still stands out."""
     app = new_app(clock=lambda: FROZEN)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.post_message(LoginFailed("acme-admin", Purpose.LOGIN, REFUSED))
+        app.picker.post_message(LoginFailed("acme-admin", Purpose.LOGIN, REFUSED))
         await pilot.press("down", "down")
         await wait_until(pilot, lambda: "error" in screen_text(app), "the error")
         lines = details_lines_raw(app)

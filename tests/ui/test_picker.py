@@ -10,6 +10,7 @@ import threading
 from datetime import timedelta
 
 from textual import events
+from textual.binding import Binding
 from textual.command import CommandPalette
 from uitesting import (
     FROZEN,
@@ -23,9 +24,12 @@ from uitesting import (
     wait_until,
 )
 
+from xswitch.core.config import load_catalog
 from xswitch.core.errors import AwsError
+from xswitch.core.sessions import SessionManager
 from xswitch.ui.app import XswitchApp
 from xswitch.ui.heap import paused_for_startup
+from xswitch.ui.screen import PickerScreen
 from xswitch.ui.screens.confirm import ConfirmProdScreen
 from xswitch.ui.screens.help import HelpScreen
 from xswitch.ui.screens.mfa import MfaScreen
@@ -157,7 +161,7 @@ async def test_countdown_redraws_only_visible_rows(isolated, monkeypatch):
             app.board.succeeded(name, FROZEN + timedelta(hours=1))
         await pilot.pause()
         drawn.clear()
-        app._tick()
+        app.picker.tick()
         await pilot.pause()
         assert drawn, "the tick redrew nothing"
         assert len(set(drawn)) <= app.profiles.size.height
@@ -354,7 +358,7 @@ async def test_refresh_client_renews_every_live_session_in_parallel(world, moto)
         )
         before = dict(app.board.expirations)
         # The action, as the `L` key runs it: both logins start at once, before either ends.
-        app.action_refresh_client()
+        app.picker.action_refresh_client()
         assert {"acme-dev", "acme-ops"} <= app.board.busy
         assert "acme-admin" not in app.board.busy  # no live session: not touched
         await wait_until(pilot, lambda: not app.board.busy, "the refresh")
@@ -407,7 +411,10 @@ async def test_every_binding_has_an_id_a_description_and_a_palette_entry(world):
     app = new_app()
     async with app.run_test(size=SIZE):
         commands = {c.title for c in app.get_system_commands(app.screen)}
-    for binding in XswitchApp.BINDINGS:
+    bindings = [*XswitchApp.BINDINGS, *PickerScreen.BINDINGS]
+    assert len(bindings) >= 20
+    for binding in bindings:
+        assert isinstance(binding, Binding)
         assert binding.id and binding.description, binding
         # Quit is built in; the palette lists the clients that exist rather than 1–9 (see
         # test_navigation.py).
@@ -543,3 +550,74 @@ async def test_copy_follows_the_callers_shell(world, moto, monkeypatch):
         await wait_until(pilot, lambda: "AWS_SESSION_TOKEN" in app.clipboard, "the copy")
         assert "set -gx AWS_ACCESS_KEY_ID " in app.clipboard
         assert "export " not in app.clipboard
+
+
+async def test_keys_remapped_in_config_toml_work_and_show_everywhere(world):
+    world.write_xswitch_config(
+        world.xswitch_config.read_text()
+        + '\n[keys]\nhelp = "h"\nfilter = "f"\nlogout = "ctrl+x"\ncopy = "x"\n'
+    )
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        bar = " ".join(screen_text(app).splitlines()[-1].split())
+        assert "h Help" in bar and "f Filter" in bar and "x Copy" in bar and "^x Log out" in bar
+        assert "? Help" not in bar and "/ Filter" not in bar
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert commands["Help"] == "Key: h" and commands["Log out"] == "Key: ^x"
+        # The old keys do nothing now; the new ones run the actions.
+        await pilot.press("question_mark")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        assert "h" in [key for key, _ in app.keys.help()]
+        await pilot.press("escape")
+        # 'f' (the filter's key now) moves the focus to the filter box before routing, as '/' did.
+        await pilot.press("f", *"ops")
+        await wait_until(pilot, lambda: app.filter_input.value == "ops", "the typed filter")
+        assert app.profiles.names == ["acme-ops"]
+
+
+async def test_a_worker_that_crashes_becomes_words_through_the_one_failure_handler(world):
+    app = new_app()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not an AWS answer")
+
+    async with app.run_test(size=SIZE) as pilot:
+        app.sessions.credentials = broken  # the engine failing in a way nobody planned for
+        await pilot.press("l")
+        await wait_until(
+            pilot,
+            lambda: any("failed unexpectedly (RuntimeError)" in n for n in notifications(app)),
+            "the failure in words",
+        )
+        assert "acme-dev" in app.board.errors and "acme-dev" not in app.board.busy
+        assert app.is_running
+        assert "a bug" not in " ".join(notifications(app))  # no internals on screen
+
+
+async def test_palette_commands_run_the_screens_actions(world):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        commands = {c.title: c.callback for c in app.get_system_commands(app.screen)}
+        app.call_later(commands["Clients column"])  # as the palette runs a command
+        await wait_until(pilot, lambda: app.focused is app.clients, "the clients column")
+        app.call_later(commands["Help"])
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+
+
+async def test_no_color_in_the_given_environment_draws_in_greys(world):
+    # Textual reads NO_COLOR from os.environ only; the picker honours the environment it is given.
+    assert "NO_COLOR" not in os.environ
+    catalog = load_catalog(os.environ)
+    env = {**os.environ, "NO_COLOR": "1"}
+    app = XswitchApp(catalog, SessionManager(catalog, env), env=env)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        colours = {
+            segment.style.color.get_truecolor()
+            for strip in app.screen._compositor.render_strips()
+            for segment in strip
+            if segment.style is not None and segment.style.color is not None
+        }
+        assert colours and all(r == g == b for r, g, b in colours), colours

@@ -89,12 +89,18 @@ class HoldsTheScreen(Widget):
 
 
 def a_countdown_tick(app: XswitchApp, before: Before) -> None:
-    app._tick()  # as the countdown's timer calls it, once a second
+    app.picker.tick()  # as the countdown's timer calls it, once a second
 
 
 def post(app: XswitchApp, before: Before, message: Message) -> None:
-    assert app.post_message(message)
-    before.posted.append(message)
+    # Dialog requests go to the app; worker results and list moves to the picker's screen.
+    # A screen already closing refuses them itself (dropped unseen, which is the point); those
+    # it still takes must reach their handler and be dropped there without a crash.
+    target = app if isinstance(message, DeviceCodeDone) else app.picker
+    if target.post_message(message):
+        before.posted.append(message)
+    else:
+        assert target is not app, "the app refused a message before it closed"
 
 
 def a_login_finishing(app: XswitchApp, before: Before) -> None:
@@ -113,7 +119,7 @@ def a_device_login_given_up(app: XswitchApp, before: Before) -> None:
 
 
 def a_reload_finishing(app: XswitchApp, before: Before) -> None:
-    app.action_reload()  # its worker hands the new catalog back with call_from_thread
+    app.picker.action_reload()  # its worker hands the new catalog back with call_from_thread
     (before.worker,) = (w for w in app.workers if w.group == "reload")
 
 
@@ -144,7 +150,7 @@ async def test_work_arriving_while_the_picker_closes_is_dropped(world, arrive):
             app.post_message(DeviceCodeShown(authorization, before.device_login))
             await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeScreen), "the modal")
         holder = HoldsTheScreen(arrive, before)
-        await app._main_screen.mount(holder)
+        await app.picker.mount(holder)
     # Leaving `run_test` re-raised whatever crashed the app while it closed.
     assert holder.delivered, "the screen was never seen half taken down"
     assert holder.ran, "the late worker did not finish"

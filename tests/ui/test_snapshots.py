@@ -9,7 +9,15 @@ from concurrent.futures import Future
 from datetime import timedelta
 
 from textual.widgets import Input
-from uitesting import FROZEN, LONG_NAMES, MFA_SERIAL, SIZE, new_app, write_long_names_world
+from uitesting import (
+    FROZEN,
+    LONG_NAMES,
+    MFA_SERIAL,
+    SIZE,
+    new_app,
+    wait_until,
+    write_long_names_world,
+)
 
 from xswitch.core.errors import AwsError
 from xswitch.ui.messages import LoginFailed, MfaRequested, Purpose
@@ -19,8 +27,10 @@ def frozen_app():
     return new_app(clock=lambda: FROZEN)
 
 
-def no_blink(app) -> None:
-    for widget in app.screen.query(Input):
+async def no_blink(pilot) -> None:
+    # The snapshot driver starts before the picker's screen has mounted its panes: wait for them.
+    await wait_until(pilot, lambda: pilot.app.picker.started, "the picker's screen")
+    for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
 
 
@@ -30,12 +40,12 @@ def with_sessions(app) -> None:
     app.board.succeeded("acme-ops", FROZEN + timedelta(minutes=4, seconds=30))
     app.board.succeeded("acme-admin", FROZEN - timedelta(minutes=1))
     app.board.succeeded("bank-audit", FROZEN + timedelta(hours=7, minutes=59, seconds=59))
-    app._tick()
+    app.picker.tick()
 
 
 def test_main_screen(world, snap_compare):
     async def before(pilot):
-        no_blink(pilot.app)
+        await no_blink(pilot)
         with_sessions(pilot.app)
         await pilot.pause()
 
@@ -44,7 +54,7 @@ def test_main_screen(world, snap_compare):
 
 def test_active_filter(world, snap_compare):
     async def before(pilot):
-        no_blink(pilot.app)
+        await no_blink(pilot)
         with_sessions(pilot.app)
         await pilot.press("slash", *"adm")
         await pilot.pause()
@@ -57,7 +67,7 @@ def test_mfa_modal(world, snap_compare):
         app = pilot.app
         app.post_message(MfaRequested(MFA_SERIAL, ["acme-admin", "bank-audit"], Future()))
         await pilot.pause()
-        no_blink(app)
+        await no_blink(pilot)
         await pilot.press(*"123")
         await pilot.pause()
 
@@ -67,14 +77,14 @@ def test_mfa_modal(world, snap_compare):
 def test_error_state(world, snap_compare):
     async def before(pilot):
         app = pilot.app
-        no_blink(app)
+        await no_blink(pilot)
         error = AwsError(
             "AWS refused to let 'me' assume arn:aws:iam::111111111111:role/Developer "
             "(AccessDenied).",
             "The role's trust policy may not trust 'me', or 'me' lacks sts:AssumeRole.",
             code="AccessDenied",
         )
-        app.post_message(LoginFailed("acme-dev", Purpose.LOGIN, error))
+        app.picker.post_message(LoginFailed("acme-dev", Purpose.LOGIN, error))
         await pilot.pause()
 
     assert snap_compare(frozen_app(), terminal_size=SIZE, run_before=before)
@@ -84,7 +94,7 @@ def test_light_theme(world, snap_compare):
     world.write_xswitch_config(world.xswitch_config.read_text() + '\n[settings]\ntheme = "light"\n')
 
     async def before(pilot):
-        no_blink(pilot.app)
+        await no_blink(pilot)
         with_sessions(pilot.app)
         await pilot.pause()
 
@@ -97,9 +107,9 @@ def test_narrow_terminal_long_names(isolated, snap_compare, time_zone):
     time_zone("Europe/Paris")
 
     async def before(pilot):
-        no_blink(pilot.app)
+        await no_blink(pilot)
         pilot.app.board.succeeded(LONG_NAMES[0], FROZEN + timedelta(minutes=42, seconds=7))
-        pilot.app._tick()
+        pilot.app.picker.tick()
         await pilot.pause()
 
     assert snap_compare(frozen_app(), terminal_size=(80, 24), run_before=before)

@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import commands, demo, keys, shells, sso
+    from xswitch.cli import commands, completion, demo, keys, shells, sso
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=commands.picker)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     commands.add_parsers(subparsers)
+    completion.add_parsers(subparsers)
     keys.add_parser(subparsers)
     sso.add_parser(subparsers)
     demo.add_parser(subparsers)

@@ -55,6 +55,7 @@ def demo(args: argparse.Namespace, ctx: Context) -> int:
             title="xswitch demo",
             subtitle=f"local AWS on {world.sts_url.removeprefix('http://')}",
             startup=startup,
+            demo=True,
         )
         app.run()
     return 0

@@ -125,7 +125,7 @@ def _pick(ctx: Context, region: str | None) -> tuple[str, str | None]:
 
 def switch_code(ctx: Context, args: argparse.Namespace, name: str, region: str | None) -> str:
     """Shell code that switches the calling shell to `name` (obtaining the session first)."""
-    from xswitch.cli.commands import _obtain, confirm_production
+    from xswitch.cli.handoff import confirm_production, obtain
     from xswitch.core import agentlink, regions
     from xswitch.core.config import resolve
     from xswitch.core.hook import switch_variables
@@ -133,8 +133,8 @@ def switch_code(ctx: Context, args: argparse.Namespace, name: str, region: str |
     from xswitch.core.times import countdown, local_time
 
     catalog = ctx.catalog()
-    confirm_production(ctx, args, resolve(catalog, name))
-    profile, creds = _obtain(ctx, name)
+    confirm_production(ctx, args, resolve(catalog, name).name)
+    profile, creds = obtain(ctx, name)
     region = regions.region_of(profile, ctx.env, region)
     client = catalog.client(profile.client)
     client_name = client.name if client else profile.client

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from xswitch.cli.context import Context
 from xswitch.core import errors
+from xswitch.core.actions import uses as actions
 from xswitch.core.model import Catalog, SsoSession
 from xswitch.core.text import visible
 
@@ -57,10 +58,9 @@ def choose_session(catalog: Catalog, wanted: str | None) -> SsoSession:
         if wanted in sessions:
             return sessions[wanted]
         profile = catalog.profiles.get(wanted)
-        if profile is not None:
-            session = catalog.sso_session_of(profile)
-            if session is not None:
-                return session
+        session = catalog.sso_session_of(profile) if profile is not None else None
+        if session is not None:
+            return session
         raise errors.UsageError(
             f"There is no SSO session (or SSO profile) named '{wanted}'.",
             _choices(sessions),
@@ -82,12 +82,17 @@ def _choices(sessions) -> str:
     return "Choose one of: " + ", ".join(sorted(sessions)) + "."
 
 
-def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
-    from xswitch.core.sso.auth import NO_BROWSER_ENV, SsoAuth
+def _open_browser(args: argparse.Namespace, ctx: Context) -> bool:
+    from xswitch.core.sso.auth import NO_BROWSER_ENV
 
-    no_browser = getattr(args, "no_browser", False) or bool(ctx.env.get(NO_BROWSER_ENV))
+    return not (getattr(args, "no_browser", False) or bool(ctx.env.get(NO_BROWSER_ENV)))
+
+
+def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
+    from xswitch.core.sso.auth import SsoAuth
+
     timeout = ctx.catalog().settings.network_timeout
-    return SsoAuth(session, ctx.env, open_browser=not no_browser, timeout=timeout)
+    return SsoAuth(session, ctx.env, open_browser=_open_browser(args, ctx), timeout=timeout)
 
 
 def login_command(args: argparse.Namespace, ctx: Context) -> int:
@@ -110,20 +115,24 @@ def logout_command(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def sync_command(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.sso.discovery import discover, store
-
     catalog = ctx.catalog()
     session = choose_session(catalog, args.session)
     rate = args.rate if args.rate is not None else catalog.settings.sso_rate_limit
     if not rate > 0:
         raise errors.UsageError("--rate must be a positive number of requests per second.")
-    token = _auth(session, args, ctx).token(ctx.prompter())
     bar = ProgressBar(ctx.err)
     try:
-        discovery = discover(session, token, env=ctx.env, rate=rate, on_progress=bar.update)
+        discovery, report = actions.sync_sso(
+            session,
+            ctx.env,
+            ctx.prompter(),
+            rate=rate,
+            open_browser=_open_browser(args, ctx),
+            timeout=catalog.settings.network_timeout,
+            on_progress=bar.update,
+        )
     finally:
         bar.close()
-    report = store(discovery, ctx.env)
     ctx.print(
         f"SSO session '{visible(session.name)}': {len(discovery.accounts)} accounts, "
         f"{discovery.role_count} roles in {discovery.seconds:.1f} s "

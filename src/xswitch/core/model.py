@@ -155,6 +155,7 @@ class Settings:
     sso_rate_limit: float = 10.0  # SSO portal requests per second during sync
     mfa_session_duration: int = 28800  # seconds an MFA GetSessionToken session lasts (a workday)
     network_timeout: int = 15  # seconds each attempt of an AWS call may take, all in all
+    keys: tuple[tuple[str, str], ...] = ()  # [keys]: picker action id -> key(s), as written
 
 
 @dataclass(frozen=True)

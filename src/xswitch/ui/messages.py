@@ -186,3 +186,34 @@ class SyncCancelled(Message):
     def __init__(self, session: str) -> None:
         super().__init__()
         self.session = session
+
+
+class ConsoleOpened(Message):
+    """A browser took the console sign-in link."""
+
+    def __init__(self, profile: str) -> None:
+        super().__init__()
+        self.profile = profile
+
+
+class Reloaded(Message):
+    """The configuration was read again (`R`)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+
+
+class ReloadFailed(Message):
+    def __init__(self, error: XswitchError) -> None:
+        super().__init__()
+        self.error = error
+
+
+class CopyDone(Message):
+    """Export lines went to a clipboard (or nowhere): `sentence` says which."""
+
+    def __init__(self, sentence: str, copied: bool) -> None:
+        super().__init__()
+        self.sentence = sentence
+        self.copied = copied

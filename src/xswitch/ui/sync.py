@@ -1,19 +1,16 @@
-"""`S` in the picker: an SSO sync in a worker thread, and the provisional rows shown while it runs.
-
-The sync itself is `core.sso.discovery` (as in `xswitch sso sync`); this module adds what the
-picker needs around it: which session to sync, the "syncing…" client whose rows appear as accounts
-arrive, and the one-line status shown in the header and the details view.
+"""What the picker shows of an SSO sync (`S`, run by `ui.sync_actions`): which session to sync,
+the "syncing…" client whose rows appear as accounts arrive, and the one-line status shown in the
+header and the details view. The sync itself is `core.actions.uses.sync_sso` (as for `xswitch sso
+sync`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from xswitch.core.model import Catalog, Client, Kind, Origin, Profile, SsoSession
 
 if TYPE_CHECKING:
-    from xswitch.core.model import Prompter
     from xswitch.core.sso.discovery import DiscoveredAccount, Discovery, Progress, SyncReport
 
 # No configuration can produce this key (config.toml keys are TOML bare or quoted strings shown
@@ -28,10 +25,9 @@ def syncing_client(session: SsoSession) -> Client:
 
 def session_to_sync(catalog: Catalog, profile: Profile | None) -> SsoSession | None:
     """The SSO session of `profile`, else the only one configured; None means: ask."""
-    if profile is not None:
-        session = catalog.sso_session_of(profile)
-        if session is not None:
-            return session
+    session = catalog.sso_session_of(profile) if profile is not None else None
+    if session is not None:
+        return session
     if len(catalog.sso_sessions) == 1:
         return next(iter(catalog.sso_sessions.values()))
     return None
@@ -119,31 +115,3 @@ def summary_line(session: str, discovery: Discovery, report: SyncReport) -> str:
         + ", ".join(parts)
         + "."
     )
-
-
-def run_sync(
-    session: SsoSession,
-    env: Mapping[str, str],
-    prompter: Prompter,
-    *,
-    relogin: bool,
-    rate: float,
-    on_progress: Callable[[Progress], object],
-    cancelled: Callable[[], bool],
-) -> tuple[Discovery, SyncReport, Catalog]:
-    """Log in if needed, discover, store in config.toml and read the configuration back.
-
-    Blocking: for a worker thread. `relogin` starts a new device login whatever the saved token
-    (after the portal refused it).
-    """
-    from xswitch.core.config import load_catalog
-    from xswitch.core.sso.auth import SsoAuth
-    from xswitch.core.sso.discovery import discover, store
-
-    auth = SsoAuth(session, env)
-    token = auth.login(prompter) if relogin else auth.token(prompter)
-    discovery = discover(
-        session, token, env=env, rate=rate, on_progress=on_progress, cancelled=cancelled
-    )
-    report = store(discovery, env)
-    return discovery, report, load_catalog(env)

@@ -24,7 +24,7 @@ from xswitch.core.errors import ConfigError
 from xswitch.core.model import Settings
 from xswitch.core.shell import SHELLS
 
-TOP_LEVEL_TABLES = ("settings", "clients", "profiles", "sso-sessions")
+TOP_LEVEL_TABLES = ("settings", "clients", "profiles", "sso-sessions", "keys")
 
 SETTINGS_KEYS = (
     "session_name",
@@ -59,19 +59,28 @@ def load_document(path: Path | str) -> dict[str, Any]:
     raw = fs.read_config_file(path)
     if raw is None:
         return {}
-    return tomlfile.parse(raw, path, lambda doc: validate_document(doc, path=str(path)))
+    # The text too, so that an error in [keys] can name its line.
+    return tomlfile.parse(
+        raw,
+        path,
+        lambda doc: validate_document(doc, path=str(path), text=raw.decode("utf-8", "replace")),
+    )
 
 
-def validate_document(doc: Mapping[str, Any], path: str | None = None) -> None:
-    """Raise ConfigError for the first unknown key or wrongly typed value in `doc`."""
-    _Validator(path).document(doc)
+def validate_document(
+    doc: Mapping[str, Any], path: str | None = None, text: str | None = None
+) -> None:
+    """Raise ConfigError for the first unknown key or wrongly typed value in `doc` (`text`, the
+    file's, lets some errors name their line)."""
+    _Validator(path, text).document(doc)
 
 
 class _Validator:
     """Walks a config.toml document; every error names the offending key path."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, text: str | None = None) -> None:
         self.path = path
+        self.text = text
 
     def fail(self, message: str, hint: str = "") -> ConfigError:
         return ConfigError(message, hint, path=self.path)
@@ -88,6 +97,23 @@ class _Validator:
             self.profile(profile, f"profiles.{_key(name)}")
         for name, session in doc.get("sso-sessions", {}).items():
             self.sso_session(session, f"sso-sessions.{_key(name)}")
+        from xswitch.core.actions.keys import keys_problem  # [keys]: the picker's keys
+
+        problem = keys_problem(doc.get("keys", {}))
+        if problem is not None:
+            raise self.fail_at_key("keys", *problem)
+
+    def fail_at_key(self, table: str, key: str, message: str, hint: str) -> ConfigError:
+        """An error about `key` of `[table]`, with its line when the file's text is known."""
+        line = None
+        if self.text is not None:
+            found = re.search(
+                rf"^\[{re.escape(table)}\][^\[]*?^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=",
+                self.text,
+                re.MULTILINE,
+            )
+            line = self.text[: found.end()].count("\n") + 1 if found else None
+        return ConfigError(message, hint, path=self.path, line=line)
 
     def known_keys(self, table: Mapping[str, Any], where: str, valid: tuple[str, ...]) -> None:
         for key in table:
@@ -241,6 +267,7 @@ def validate_settings(doc: Mapping[str, Any], env: Mapping[str, str] = os.enviro
         sso_rate_limit=float(table.get("sso_rate_limit", Settings.sso_rate_limit)),
         mfa_session_duration=table.get("mfa_session_duration", Settings.mfa_session_duration),
         network_timeout=table.get("network_timeout", Settings.network_timeout),
+        keys=tuple(doc.get("keys", {}).items()),
     )
 
 

@@ -44,74 +44,106 @@ def details_text(
             text.append(f"\n{label:<10}", style="bold")
             text.append(visible(note, keep_newlines=True), style="not dim")
         return text
-    text = Text()
-
-    def field(label: str, value: str | None, style: str = "") -> None:
-        if value:
-            text.append(f"{label:<10}", style="bold")
-            text.append(visible(value), style=style)
-            text.append("\n")
-
-    # Names, ARNs, notes and messages come from files and servers: control characters escaped.
-    text.append(visible(profile.name), style="bold")
-    if client is not None:
-        text.append("  ·  ")
-        text.append(visible(client.name))
-        if client.prod:
-            text.append("  PROD", style="bold red")
-    text.append("\n")
-    if expiration is not None and now is not None:
-        left = (expiration - now).total_seconds()
-        state = countdown(left) + " left" if left > 0 else "expired"
-        field("session", f"{state} (until {local_time(expiration, now)})")
-    elif row is not None and row.state is State.BUSY:
-        field("session", row.label)
-    elif profile.kind in (Kind.ROLE, Kind.SSO):
-        field("session", "none cached: l logs in", "dim")
-    if error is not None:
-        text.append("error     ", style="bold red")
-        text.append(visible(str(error)), style="red")
-        text.append("\n")
-        if isinstance(error, SsoLoginRequired):
-            text.append("sso       ", style="bold")
-            text.append(f"not logged in to '{visible(error.session)}': ")
-            text.append("l", style="bold reverse")
-            text.append(" starts a device login (approve the code in a browser)\n")
-    for label, note in notes:
-        text.append(f"{label:<10}", style="bold yellow")
-        text.append(visible(note, keep_newlines=True))
-        text.append("\n")
-    if profile.stale:
-        field("stale", "not found in the SSO portal at the last sync", "yellow")
-    field("kind", profile.kind.value)
-    field("account", profile.account_id)
-    field("role", profile.role_arn or profile.role_name)
-    field("region", profile.region)
-    if chain:
-        text.append(f"{'via':<10}", style="bold")
-        text.append(visible(chain[0]))
-        for step in chain[1:]:
-            text.append(f"\n{'':<10}→ ")
-            text.append(visible(step))
-        text.append("\n")
-    else:
-        field("via", profile.source_profile)
-    field("mfa", profile.mfa_serial)
-    if mfa is not None and now is not None:
-        # A live GetSessionToken session: the roles it covers are assumed without a code.
-        field(
-            "mfa sess.",
-            f"live, {countdown(mfa.seconds_left(now))} left (until "
-            f"{local_time(mfa.expiration, now)}), from '{mfa.source}'",
-            "green",
-        )
-        field("covers", ", ".join(mfa.covers))
-    elif unlocks and len(unlocks) > 1:
-        field("unlocks", ", ".join(unlocks))
+    lines = _Lines(profile)
+    lines.heading(client)
+    lines.session(row, expiration, now)
+    lines.error(error)
+    lines.notes(notes)
+    lines.settings()
+    lines.chain(chain)
+    lines.mfa(mfa, unlocks, now)
     if client is not None and client.notes:
-        field("notes", client.notes, "italic")
-    text.rstrip()
-    return text
+        lines.field("notes", client.notes, "italic")
+    lines.text.rstrip()
+    return lines.text
+
+
+class _Lines:
+    """The details of one profile, line by line. Names, ARNs, notes and messages come from files
+    and servers: every value is shown with its control characters escaped."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.text = Text()
+
+    def field(self, label: str, value: str | None, style: str = "") -> None:
+        if value:
+            self.text.append(f"{label:<10}", style="bold")
+            self.text.append(visible(value), style=style)
+            self.text.append("\n")
+
+    def heading(self, client: Client | None) -> None:
+        self.text.append(visible(self.profile.name), style="bold")
+        if client is not None:
+            self.text.append("  ·  ")
+            self.text.append(visible(client.name))
+            if client.prod:
+                self.text.append("  PROD", style="bold red")
+        self.text.append("\n")
+
+    def session(
+        self, row: RowState | None, expiration: datetime | None, now: datetime | None
+    ) -> None:
+        if expiration is not None and now is not None:
+            left = (expiration - now).total_seconds()
+            state = countdown(left) + " left" if left > 0 else "expired"
+            self.field("session", f"{state} (until {local_time(expiration, now)})")
+        elif row is not None and row.state is State.BUSY:
+            self.field("session", row.label)
+        elif self.profile.kind in (Kind.ROLE, Kind.SSO):
+            self.field("session", "none cached: l logs in", "dim")
+
+    def error(self, error: XswitchError | None) -> None:
+        if error is None:
+            return
+        self.text.append("error     ", style="bold red")
+        self.text.append(visible(str(error)), style="red")
+        self.text.append("\n")
+        if isinstance(error, SsoLoginRequired):
+            self.text.append("sso       ", style="bold")
+            self.text.append(f"not logged in to '{visible(error.session)}': ")
+            self.text.append("l", style="bold reverse")
+            self.text.append(" starts a device login (approve the code in a browser)\n")
+
+    def notes(self, notes: Sequence[tuple[str, str]]) -> None:
+        for label, note in notes:
+            self.text.append(f"{label:<10}", style="bold yellow")
+            self.text.append(visible(note, keep_newlines=True))
+            self.text.append("\n")
+
+    def settings(self) -> None:
+        profile = self.profile
+        if profile.stale:
+            self.field("stale", "not found in the SSO portal at the last sync", "yellow")
+        self.field("kind", profile.kind.value)
+        self.field("account", profile.account_id)
+        self.field("role", profile.role_arn or profile.role_name)
+        self.field("region", profile.region)
+
+    def chain(self, chain: list[str]) -> None:
+        if not chain:
+            self.field("via", self.profile.source_profile)
+            return
+        self.text.append(f"{'via':<10}", style="bold")
+        self.text.append(visible(chain[0]))
+        for step in chain[1:]:
+            self.text.append(f"\n{'':<10}→ ")
+            self.text.append(visible(step))
+        self.text.append("\n")
+
+    def mfa(self, mfa: MfaSessionInfo | None, unlocks: list[str], now: datetime | None) -> None:
+        self.field("mfa", self.profile.mfa_serial)
+        if mfa is not None and now is not None:
+            # A live GetSessionToken session: the roles it covers are assumed without a code.
+            self.field(
+                "mfa sess.",
+                f"live, {countdown(mfa.seconds_left(now))} left (until "
+                f"{local_time(mfa.expiration, now)}), from '{mfa.source}'",
+                "green",
+            )
+            self.field("covers", ", ".join(mfa.covers))
+        elif unlocks and len(unlocks) > 1:
+            self.field("unlocks", ", ".join(unlocks))
 
 
 def no_profiles_text(aws_config: Path, xswitch_config: Path) -> Text:
