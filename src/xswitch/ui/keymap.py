@@ -106,10 +106,10 @@ _GROUPED_IN_HELP = {
     "column-profiles",
     "column-clients",
     "client-number",
+    "jump-window",  # on the region's line
     *(f"jump-client-{n}" for n in range(2, 10)),
 }
 HELP_TAIL = (
-    ("0 N…", "Jump to client 10 and beyond: 0 then its number (0 1 2: client 12)"),
     ("↑ ↓ PgUp PgDn", "Move in the list"),
     ("← → Tab", "Switch between clients and profiles (Enter on a client too)"),
     ("ctrl+p", "Palette: every profile by name, every command"),
@@ -163,7 +163,10 @@ class KeyTable:
         lines: list[tuple[str, str]] = []
         for action in ACTIONS:
             if action.id == "jump-client-1":
-                lines.append(("1–9", "Jump to client N"))
+                lines.append(("1–9, 0 N…", "Jump to client N (10 and beyond: 0 1 2 is 12)"))
+            elif action.id == "region":
+                keys = f"{self.key_of('region')}  {self.key_of('jump-window')}"
+                lines.append((keys, "Region of the profile · go to the tmux window using it"))
             elif action.id not in _GROUPED_IN_HELP:
                 lines.append((self.key_of(action.id), action.help or action.description))
         return [*lines, *HELP_TAIL]
