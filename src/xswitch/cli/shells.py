@@ -208,7 +208,7 @@ def agent(args: argparse.Namespace, ctx: Context) -> int:
     from xswitch.core import agentlink
 
     if args.action == "run":
-        from xswitch.core.agent import run
+        from xswitch.core.agentd import run
 
         return run(ctx.env)
     if args.action == "start":

@@ -7,7 +7,11 @@ each shell xswitch sets up gets a slot, an URL of its own and a random token sco
 profile. Sessions are held in memory only; what it cannot refresh without a person (an MFA code,
 an SSO login) fails at once, and the shell's next prompt says which command fixes it (a small
 state file per shell, no secret in it). It exits when no shell uses it and nothing asked for a
-while (`XSWITCH_AGENT_IDLE` seconds, 15 minutes by default).
+while (`XSWITCH_AGENT_IDLE` seconds, 15 minutes by default). Its process (sockets, handlers, main)
+is `core.agentd`.
+
+Over 400 lines for a reason: `Agent` is the agent's state and every answer it gives, kept in one
+class so that its one lock guards all of it in plain sight.
 """
 
 from __future__ import annotations
@@ -17,8 +21,6 @@ import hmac
 import json
 import os
 import secrets
-import signal
-import socketserver
 import threading
 import time
 from collections.abc import Mapping
@@ -40,8 +42,6 @@ FRESH_SECONDS = 15 * 60 + 60
 DEFAULT_IDLE = 15 * 60
 TICK_SECONDS = 5.0
 URL_PATH = "/v1/credentials/"
-_REQUEST_LIMIT = 256 * 1024
-_LOG_LIMIT = 256 * 1024
 
 
 class AgentPrompter:
@@ -480,55 +480,6 @@ def _http_handler(agent: Agent) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _control_handler(agent: Agent) -> type[socketserver.StreamRequestHandler]:
-    class Handler(socketserver.StreamRequestHandler):
-        timeout = 5.0
-
-        def handle(self) -> None:
-            if agentlink.peer_uid(self.connection) != os.getuid():
-                return
-            try:
-                first = self.rfile.read(1)
-                if first == b"W":
-                    self._warm()
-                    return
-                line = first + self.rfile.readline(_REQUEST_LIMIT)
-                request = json.loads(line)
-                if not isinstance(request, dict):
-                    raise ValueError
-            except (OSError, ValueError):
-                return
-            try:
-                reply = agent.handle(request)
-            except XswitchError as error:
-                reply = {"error": error.message, "hint": error.hint}
-            except Exception as error:  # one request failing must not end the agent
-                log(agent.directory, f"request failed: {type(error).__name__}")
-                reply = {"error": f"The agent failed to answer ({type(error).__name__})."}
-            with contextlib.suppress(OSError):
-                self.wfile.write(json.dumps(reply).encode() + b"\n")
-
-        def _warm(self) -> None:
-            """The cached switch's request (see `agentlink.warm_question`)."""
-            header = self.rfile.read(8)
-            size = int(header) if header.isdigit() else -1
-            if not 0 <= size <= _REQUEST_LIMIT:
-                return
-            try:
-                request = agentlink.parse_warm_question(self.rfile.read(size))
-                text = agent.handle(request).get("text")
-            except (ValueError, UnicodeDecodeError, XswitchError):
-                text = None
-            except Exception as error:  # one request failing must not end the agent
-                log(agent.directory, f"warm switch failed: {type(error).__name__}")
-                text = None
-            answer = b"1" + text.encode() if isinstance(text, str) else b"0"
-            with contextlib.suppress(OSError):
-                self.wfile.write(answer)
-
-    return Handler
-
-
 def log(directory: Path, line: str) -> None:
     """One line in the agent's log (what happened to sessions and shells; never a secret)."""
     stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -538,75 +489,3 @@ def log(directory: Path, line: str) -> None:
         )
         with os.fdopen(descriptor, "a") as stream:
             stream.write(f"{stamp} [{os.getpid()}] {line}\n")
-
-
-def run(env: Mapping[str, str]) -> int:
-    """The agent's main: one per user (a lock decides), serves until stopped or idle."""
-    import fcntl
-
-    directory = agentlink.directory(env)
-    fs.private_dir(directory)
-    agentlink.check_private(directory)
-    lock = open(directory / "agent.lock", "a")  # noqa: SIM115 - held for the agent's life
-    deadline = time.monotonic() + 3.0
-    while True:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except OSError:
-            # Another agent runs, is starting, or is on its way out after 'agent stop'.
-            if agentlink.running(env) is not None or time.monotonic() > deadline:
-                return 0
-            time.sleep(0.05)
-    _trim_log(directory)
-    idle = float(env.get("XSWITCH_AGENT_IDLE") or DEFAULT_IDLE)
-    agent = Agent(env, directory, idle=idle)
-    path = directory / agentlink.SOCKET
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    old_umask = os.umask(0o177)
-    try:
-        control = socketserver.ThreadingUnixStreamServer(str(path), _control_handler(agent))
-    finally:
-        os.umask(old_umask)
-    control.daemon_threads = True
-    inode = os.stat(path).st_ino
-    fs.write_private(directory / agentlink.PID_FILE, f"{os.getpid()}\n".encode())
-    signal.signal(signal.SIGTERM, lambda *_: agent.stop("terminated (SIGTERM)"))
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    for server in (agent.http, control):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    log(directory, f"started, endpoint 127.0.0.1:{agent.port}, idle limit {idle:g} s")
-    tick = float(env.get("XSWITCH_AGENT_TICK") or TICK_SECONDS)
-    try:
-        while not agent.stopped.wait(tick):
-            try:
-                if os.stat(path).st_ino != inode:
-                    agent.stop("its socket was replaced")
-                    break
-            except FileNotFoundError:
-                agent.stop("its socket was removed")
-                break
-            try:
-                agent.housekeeping()
-            except Exception as error:  # keep serving; the log says what went wrong
-                log(directory, f"housekeeping failed: {type(error).__name__}: {error}")
-    finally:
-        log(directory, f"stopped: {agent.reason}")
-        with contextlib.suppress(OSError):
-            if os.stat(path).st_ino == inode:
-                path.unlink()
-        with contextlib.suppress(OSError):
-            (directory / agentlink.PID_FILE).unlink()
-        for slot in list(agent.slots.values()):
-            with contextlib.suppress(OSError):
-                slot.state.unlink()
-        # The servers' threads are daemons: they end with the process, at once.
-    return 0
-
-
-def _trim_log(directory: Path) -> None:
-    path = directory / agentlink.LOG_FILE
-    with contextlib.suppress(OSError):
-        if path.stat().st_size > _LOG_LIMIT:
-            path.replace(path.with_suffix(".log.old"))

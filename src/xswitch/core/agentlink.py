@@ -4,6 +4,9 @@ The agent's directory is `$XDG_RUNTIME_DIR/xswitch` (else `$XDG_STATE_HOME/xswit
 it holds the control socket, the pid file, the log and one small state file per shell. Every
 request has a short timeout and fails with a sentence, never a hang. Imported by the cached switch:
 standard library only, imported where used: nothing that costs the cached switch milliseconds.
+
+Over 400 lines for a reason: the cached switch's client (`warm`) and the commands' (`request`)
+must apply the same directory rule and the same checks, so they live side by side.
 """
 
 from __future__ import annotations
