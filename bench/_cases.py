@@ -567,14 +567,14 @@ def _roles_without_mfa(config: str) -> list[str]:
     return names
 
 
-# --- 10. warm switch through the agent ------------------------------------------
+# --- 11. warm switch through the agent ------------------------------------------
 
 
 def agent_switch(bench: Bench) -> list[Row]:
     """`xswitch export P` answered by the running agent from memory (no decryption, no network),
     next to the floor of starting Python at all; and the time `xs P` takes in an interactive
     bash (the `xs` function: a session from the cache, a slot at the agent, the variables set)."""
-    case = "10. warm switch through the agent"
+    case = "11. warm switch through the agent"
     home = bench.home("agent-switch")
     world = switching_config(0, (), 0)
     home.write_aws(world.config, world.credentials)

@@ -34,6 +34,7 @@ from _cases import (
     sso_discovery,
     warm_switch,
 )
+from _catalog_case import catalog_scale
 from _chart import ratio_chart
 from _harness import Row, evaluate, markdown_table
 from _world import StsServer
@@ -48,7 +49,8 @@ CASES: dict[str, Callable[[Bench], list[Row]]] = {
     "7": peak_memory,
     "8": sso_discovery,
     "9": cold_export_big,
-    "10": agent_switch,
+    "10": catalog_scale,
+    "11": agent_switch,
 }
 
 

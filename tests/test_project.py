@@ -120,3 +120,52 @@ def test_front_ends_import_no_aws_sdk_directly(front: str) -> None:
         if module.split(".")[0] in {"boto3", "botocore"}
     )
     assert direct == [], f"the {front} imports the AWS SDK itself: {direct[:5]}"
+
+
+def test_lint_is_clean() -> None:
+    """ruff with pyproject's rules (complexity C901 at most 12 included) over the whole project."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+MAX_FUNCTION_LINES = 60
+MAX_MODULE_LINES = 400
+LONG_MODULE_REASON = "Over 400 lines"
+
+
+def _source_files() -> list[Path]:
+    return sorted((ROOT / "src" / "xswitch").rglob("*.py"))
+
+
+def test_no_function_is_longer_than_a_screen() -> None:
+    import ast
+
+    long = []
+    for path in _source_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines})")
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines (split into named steps): {long}"
+
+
+def test_long_modules_say_why_at_the_top() -> None:
+    import ast
+
+    unexplained = []
+    for path in _source_files():
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_MODULE_LINES:
+            docstring = ast.get_docstring(ast.parse(text)) or ""
+            if LONG_MODULE_REASON not in docstring:
+                unexplained.append(str(path.relative_to(ROOT)))
+    assert not unexplained, (
+        f"modules over {MAX_MODULE_LINES} lines without an '{LONG_MODULE_REASON} ...' paragraph "
+        f"in their docstring saying why: {unexplained}"
+    )

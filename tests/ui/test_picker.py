@@ -256,7 +256,7 @@ async def test_prod_enter_needs_the_client_name_typed(world, moto):
         await pilot.press(*"First", "enter")
         assert isinstance(app.screen, ConfirmProdScreen)
         assert "not the client's name" in screen_text(app)
-        await pilot.press(*" Bank", "enter")
+        await pilot.press(*" bank", "enter")  # case is ignored, as at the command line
         assert not isinstance(app.screen, ConfirmProdScreen)
         # Headless: no terminal to hand over, so the fallback puts the command on the clipboard.
         await wait_until(pilot, lambda: app.clipboard == "xswitch exec bank-prod", "the fallback")

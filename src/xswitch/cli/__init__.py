@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import commands, completion, demo, keys, shells, sso
+    from xswitch.cli import catalog, commands, completion, demo, keys, shells, sso
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_parsers(subparsers)
     keys.add_parser(subparsers)
     sso.add_parser(subparsers)
+    catalog.add_parser(subparsers)
     demo.add_parser(subparsers)
     shells.add_parser(subparsers)
     return parser

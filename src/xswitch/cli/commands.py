@@ -165,6 +165,7 @@ def picker(args: argparse.Namespace, ctx: Context) -> int:
     startup = paused_for_startup()
     from xswitch.ui.app import XswitchApp
 
+    ctx.announce_catalogs = False  # the picker does it after its first frame
     # Inside `xswitch demo -- SHELL` the picker runs on the demo's local AWS, which has no console.
     demo = bool(ctx.env.get("XSWITCH_DEMO"))
     XswitchApp(ctx.catalog(), ctx.sessions(), env=ctx.env, startup=startup, demo=demo).run()

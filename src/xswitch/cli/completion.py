@@ -34,6 +34,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 def print_profile_names(args: argparse.Namespace, ctx: Context) -> int:
     """One name per line, control characters escaped (so a name never spans two lines or reaches
     the terminal raw). The completion scripts take each line as one literal word."""
+    ctx.announce_catalogs = False
     try:
         names = list(ctx.catalog().profiles)
     except errors.XswitchError:

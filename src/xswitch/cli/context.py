@@ -23,6 +23,9 @@ class Context:
     mfa_code: str | None = None
     # credential-process: called by tools, so prompts happen only on a controlling terminal.
     terminal_only: bool = False
+    # Tell catalog problems and start their background pull (not for completion, not before the
+    # picker's first frame: the picker does it itself).
+    announce_catalogs: bool = True
     _catalog: Catalog | None = None
     _sessions: object | None = None
 
@@ -48,6 +51,11 @@ class Context:
             from xswitch.core.config import load_catalog
 
             self._catalog = load_catalog(self.env)
+            if self._catalog.layers.names and self.announce_catalogs:
+                from xswitch.core.catalogs.updates import after_load
+
+                for line in after_load(self._catalog, self.env):
+                    self.note(line)
         return self._catalog
 
     def sessions(self):

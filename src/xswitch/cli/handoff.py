@@ -52,7 +52,7 @@ def confirm_production(ctx: Context, args: argparse.Namespace, name: str) -> Non
     typed = prompter.ask(
         f"{what}.\nType the client's name to go on: ", "a confirmation of the production client"
     )
-    if typed.strip().casefold() != client.name.strip().casefold():
+    if not actions.confirms_production(typed, client):
         raise errors.UsageError(
             f"That is not the name of the client ('{plain(client.name)}'), so nothing was done.",
             "Run the command again and type the name as shown (or pass --yes).",

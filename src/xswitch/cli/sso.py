@@ -44,6 +44,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sync.add_argument(
         "--no-browser", action="store_true", help="if a login is needed, open nothing"
     )
+    sync.add_argument(
+        "--into-catalog",
+        metavar="NAME",
+        help="write the roles into a followed catalog's clone for review, not into config.toml",
+    )
     sync.set_defaults(func=sync_command)
 
     logout = sso.add_parser("logout", help="end an SSO session and delete its cached token")
@@ -120,6 +125,10 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
     rate = args.rate if args.rate is not None else catalog.settings.sso_rate_limit
     if not rate > 0:
         raise errors.UsageError("--rate must be a positive number of requests per second.")
+    if args.into_catalog:
+        from xswitch.core.catalogs.intake import clone_file
+
+        written = clone_file(args.into_catalog, ctx.env)  # refused before any login if need be
     bar = ProgressBar(ctx.err)
     try:
         discovery, report = actions.sync_sso(
@@ -130,6 +139,7 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
             open_browser=_open_browser(args, ctx),
             timeout=catalog.settings.network_timeout,
             on_progress=bar.update,
+            into_catalog=args.into_catalog,
         )
     finally:
         bar.close()
@@ -150,6 +160,12 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(f"  ... and {len(report.added) - 20} more")
     for name in report.stale:
         ctx.print(f"  - {visible(name)} (stale: the role is no longer assigned)")
+    if args.into_catalog:
+        ctx.print(f"Written to {visible(str(written))}, not committed.")
+        ctx.note(
+            f"Review it (git -C {visible(str(written.parent))} diff), then commit and push it; "
+            "everyone following the catalog gets it with their next pull."
+        )
     return 0
 
 

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 from xswitch.core import agentlink, fs
 from xswitch.core.agent import DEFAULT_IDLE, TICK_SECONDS, Agent, log
@@ -73,22 +74,12 @@ def _control_handler(agent: Agent) -> type[socketserver.StreamRequestHandler]:
 
 def run(env: Mapping[str, str]) -> int:
     """The agent's main: one per user (a lock decides), serves until stopped or idle."""
-    import fcntl
-
     directory = agentlink.directory(env)
     fs.private_dir(directory)
     agentlink.check_private(directory)
     lock = open(directory / "agent.lock", "a")  # noqa: SIM115 - held for the agent's life
-    deadline = time.monotonic() + 3.0
-    while True:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except OSError:
-            # Another agent runs, is starting, or is on its way out after 'agent stop'.
-            if agentlink.running(env) is not None or time.monotonic() > deadline:
-                return 0
-            time.sleep(0.05)
+    if not _sole_agent(lock, env):
+        return 0
     _trim_log(directory)
     idle = float(env.get("XSWITCH_AGENT_IDLE") or DEFAULT_IDLE)
     agent = Agent(env, directory, idle=idle)
@@ -108,20 +99,8 @@ def run(env: Mapping[str, str]) -> int:
     for server in (agent.http, control):
         threading.Thread(target=server.serve_forever, daemon=True).start()
     log(directory, f"started, endpoint 127.0.0.1:{agent.port}, idle limit {idle:g} s")
-    tick = float(env.get("XSWITCH_AGENT_TICK") or TICK_SECONDS)
     try:
-        while not agent.stopped.wait(tick):
-            try:
-                if os.stat(path).st_ino != inode:
-                    agent.stop("its socket was replaced")
-                    break
-            except FileNotFoundError:
-                agent.stop("its socket was removed")
-                break
-            try:
-                agent.housekeeping()
-            except Exception as error:  # keep serving; the log says what went wrong
-                log(directory, f"housekeeping failed: {type(error).__name__}: {error}")
+        _serve(agent, path, inode, float(env.get("XSWITCH_AGENT_TICK") or TICK_SECONDS))
     finally:
         log(directory, f"stopped: {agent.reason}")
         with contextlib.suppress(OSError):
@@ -134,6 +113,38 @@ def run(env: Mapping[str, str]) -> int:
                 slot.state.unlink()
         # The servers' threads are daemons: they end with the process, at once.
     return 0
+
+
+def _sole_agent(lock: IO[str], env: Mapping[str, str]) -> bool:
+    """Take the agent's lock; False when another agent runs (or is starting). One on its way
+    out after 'agent stop' is waited for a moment."""
+    import fcntl
+
+    deadline = time.monotonic() + 3.0
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if agentlink.running(env) is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
+def _serve(agent: Agent, path: Path, inode: int, tick: float) -> None:
+    """Housekeeping every `tick` seconds until the agent stops or its socket is taken away."""
+    while not agent.stopped.wait(tick):
+        try:
+            if os.stat(path).st_ino != inode:
+                agent.stop("its socket was replaced")
+                return
+        except FileNotFoundError:
+            agent.stop("its socket was removed")
+            return
+        try:
+            agent.housekeeping()
+        except Exception as error:  # keep serving; the log says what went wrong
+            log(agent.directory, f"housekeeping failed: {type(error).__name__}: {error}")
 
 
 def _trim_log(directory: Path) -> None:

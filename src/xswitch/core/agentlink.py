@@ -157,17 +157,7 @@ def request(
                 f"The socket {path} belongs to another user; xswitch does not talk to it.",
                 "Remove it and run the command again.",
             )
-        import json
-
-        sock.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-            if len(data) > _REPLY_LIMIT:
-                break
+        data = _exchange(sock, {"op": op, **fields})
     except TimeoutError:
         raise AgentError(
             f"The xswitch agent did not answer within {timeout:g} seconds.",
@@ -195,6 +185,20 @@ def request(
     if "error" in reply:
         raise AgentError(str(reply["error"]), str(reply.get("hint", "")))
     return reply
+
+
+def _exchange(sock: socket.socket, question: dict[str, object]) -> bytes:
+    """One JSON line out, the answer's line back (at most _REPLY_LIMIT bytes)."""
+    import json
+
+    sock.sendall(json.dumps(question).encode() + b"\n")
+    data = b""
+    while not data.endswith(b"\n") and len(data) <= _REPLY_LIMIT:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def peer_uid(sock: socket.socket) -> int:

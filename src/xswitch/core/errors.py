@@ -166,3 +166,14 @@ class ClipboardUnavailable(UsageError):
             "Install xclip or xsel (X11) or wl-clipboard (Wayland), or run 'xswitch export' and "
             "copy the lines yourself.",
         )
+
+
+# --- shared catalogs (git) ----------------------------------------------------------------------
+
+
+class CatalogError(ConfigError):
+    """A shared catalog is malformed, refused (secrets, commands) or not set up (exit 2)."""
+
+
+class GitError(XswitchError):
+    """git could not reach or read a catalog's repository (network, sign-in, missing branch)."""

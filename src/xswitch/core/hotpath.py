@@ -4,7 +4,7 @@ Every time the session manager hands out a cached kind of session it leaves a sm
 secret) saying which session file serves the profile, stamped with a fingerprint of the
 configuration files it was resolved from. `xswitch export P` and `credential-process P` first try
 that pointer: when the files are unchanged and the session still has enough time left, the
-answer needs three `stat` calls, two small reads and one decryption. Anything unusual — a changed
+answer needs four `stat` calls, two small reads and one decryption. Anything unusual — a changed
 file, a missing pointer, an expired session, a key not in the kernel keyring — is a miss, and the
 command takes the ordinary path, which is always correct. A damaged pointer is moved aside (and
 reported once); a damaged session file is left to the ordinary path, which does the same.
@@ -43,6 +43,8 @@ def fingerprint(env: Mapping[str, str]) -> str:
         paths.aws_config_file(env),
         paths.aws_credentials_file(env),
         paths.config_file(env),
+        # Shared catalogs: a pull renames a new copy into this directory, changing its mtime.
+        paths.data_dir(env) / "catalogs",
     ):
         try:
             stat = os.stat(path)

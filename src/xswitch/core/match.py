@@ -11,6 +11,9 @@ step (find a term, find the next letter of every chain, add scores, pick the bes
 over 10,000 items instead of a Python call per item. Each term's scores are remembered for the
 next keystroke, which usually extends it: its substring search starts where the shorter term's
 hit was, and its chains continue the shorter term's with one lookup per item.
+
+Over 400 lines on purpose: the index, the per-term score cache and the ranking work on the same
+arrays, and splitting them would pass those arrays between modules on every keystroke.
 """
 
 from __future__ import annotations

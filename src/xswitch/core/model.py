@@ -155,7 +155,18 @@ class Settings:
     sso_rate_limit: float = 10.0  # SSO portal requests per second during sync
     mfa_session_duration: int = 28800  # seconds an MFA GetSessionToken session lasts (a workday)
     network_timeout: int = 15  # seconds each attempt of an AWS call may take, all in all
+    catalog_pull_hours: int = 24  # shared catalogs are pulled in the background this often; 0 never
     keys: tuple[tuple[str, str], ...] = ()  # [keys]: picker action id -> key(s), as written
+
+
+@dataclass(frozen=True)
+class Layers:
+    """What the shared catalogs (git) brought, under the user's own configuration."""
+
+    names: tuple[str, ...] = ()  # the catalogs followed, lowest precedence first
+    profiles: Mapping[str, str] = field(default_factory=dict)  # profile name -> its catalog
+    clients: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # key -> catalogs
+    problems: tuple[str, ...] = ()  # catalogs left out, and why
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,14 @@ class Catalog:
     profiles: Mapping[str, Profile]  # by profile name, in display order
     sso_sessions: Mapping[str, SsoSession] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
+    layers: Layers = field(default_factory=Layers)
+
+    def source_of(self, profile: Profile) -> str:
+        """Where `profile` is defined: `catalog:NAME`, `config.toml` or `aws` (the AWS files)."""
+        if profile.origin is Origin.AWS:
+            return "aws"  # the AWS files win: a catalog only groups a profile they define
+        shared = self.layers.profiles.get(profile.name)
+        return f"catalog:{shared}" if shared is not None else "config.toml"
 
     def client(self, key: str) -> Client | None:
         return self._clients_by_key.get(key)

@@ -3,6 +3,9 @@
 Every value written into shell code is quoted so that it reaches the shell byte for byte. The prompt
 marker (a profile name: untrusted text) never appears in generated shell code at all: it travels
 in the environment variable XSWITCH_PROMPT_MARKER and the prompt reads it as data.
+
+Over 400 lines for a reason: the prompt of a subshell is written out for bash, zsh and fish (each
+in its own syntax, tested in real shells), and they belong next to the quoting they rely on.
 """
 
 from __future__ import annotations

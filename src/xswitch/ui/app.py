@@ -191,6 +191,7 @@ class XswitchApp(App[str | None]):
         self.picker.painted()
         self._prepare_index()
         self._say_if_nested()
+        self.picker.start_catalog_updates()
 
     def _say_if_nested(self) -> None:
         """Started inside an xswitch shell: say so before anyone logs in (not a refusal)."""

@@ -96,4 +96,5 @@ class ProfileFacts:
             now,
             notes=notes,
             mfa=self.live_mfa(sessions, profile, now, board.loads),
+            source=catalog.source_of(profile),
         )

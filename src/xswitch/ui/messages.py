@@ -210,6 +210,14 @@ class ReloadFailed(Message):
         self.error = error
 
 
+class CatalogNotices(Message):
+    """What the shared catalogs have to say after start-up (a failed update, each told once)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
 class CopyDone(Message):
     """Export lines went to a clipboard (or nowhere): `sentence` says which."""
 

@@ -126,7 +126,7 @@ class ProfileActions(_View):
 
         from xswitch.ui.screens.confirm import ConfirmProdScreen
 
-        self.app.push_screen(ConfirmProdScreen(client.name, what, profile.name), confirmed)
+        self.app.push_screen(ConfirmProdScreen(client, what, profile.name), confirmed)
 
     # --- logins -------------------------------------------------------------------------------
 

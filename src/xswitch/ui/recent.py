@@ -38,8 +38,19 @@ def load(env: Mapping[str, str] = os.environ) -> tuple[str | None, str | None]:
     )
 
 
-def save(client: str | None, profile: str | None, env: Mapping[str, str] = os.environ) -> None:
-    """Remember the selection; a failure to write is not worth interrupting anyone for."""
+def save(
+    client: str | None,
+    profile: str | None,
+    env: Mapping[str, str] = os.environ,
+    *,
+    used: bool = False,
+) -> None:
+    """Remember the selection; a failure to write is not worth interrupting anyone for. A
+    profile `used` (a login, a shell, a copy) also joins the Recent group (`core.recents`)."""
+    if used and profile is not None:
+        from xswitch.core import recents
+
+        recents.record(profile, env)
     data = json.dumps({"client": client, "profile": profile}).encode()
     with contextlib.suppress(OSError):
         fs.write_private(recent_file(env), data)

@@ -17,7 +17,7 @@ from textual.worker import Worker
 
 from xswitch.ui import keymap, workers
 from xswitch.ui.closing import unless_closing
-from xswitch.ui.messages import Reloaded, ReloadFailed
+from xswitch.ui.messages import CatalogNotices, Reloaded, ReloadFailed
 from xswitch.ui.profile_actions import ProfileActions
 from xswitch.ui.shell_actions import ShellActions
 from xswitch.ui.sync_actions import SyncActions
@@ -150,6 +150,20 @@ class PickerScreen(ShellActions, ProfileActions, SyncActions, PickerView, Screen
             f"{len(catalog.clients)} clients.",
             markup=False,
         )
+
+    def start_catalog_updates(self) -> None:
+        """After the first frame, when shared catalogs are followed: their background pull and
+        what they have to say."""
+        if self.catalog.layers.names:
+            work = partial(workers.catalog_updates, self.switcher, self)
+            workers.start(self, workers.Job("catalogs"), work, group="catalogs")
+
+    @unless_closing
+    def on_catalog_notices(self, message: CatalogNotices) -> None:
+        for line in message.lines:
+            self.app.notify(
+                line, title="Shared catalog", severity="warning", markup=False, timeout=15
+            )
 
     @unless_closing
     def on_reload_failed(self, message: ReloadFailed) -> None:

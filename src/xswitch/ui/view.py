@@ -121,9 +121,8 @@ class PickerView(_Screen):
         self._by_client = {c.key: [] for c in catalog.clients}
         for profile in catalog.profiles.values():
             self._by_client.setdefault(profile.client, []).append(profile.name)
-        # Recent on top when there is any; the digit keys still count the clients (`_offset`).
         self._by_client[recent.RECENT.key] = recent_names = recent.recent_profiles(catalog)
-        self._offset = 1 if recent_names else 0
+        self._offset = 1 if recent_names else 0  # Recent on top: digit keys count the clients
         self._rows = (recent.RECENT, *catalog.clients)[1 - self._offset :]
 
     # --- layout -------------------------------------------------------------------------------
@@ -218,11 +217,8 @@ class PickerView(_Screen):
         client = self.clients.selected if self._shown_client is not None and not used else None
         if client is None and profile is not None:
             client = self.catalog.client(profile.client)
-        recent.save(client.key if client else None, profile.name if profile else None, self.env)
-        if used and profile is not None:
-            from xswitch.core import recents
-
-            recents.record(profile.name, self.env)
+        name = profile.name if profile else None
+        recent.save(client.key if client else None, name, self.env, used=bool(used))
 
     def select_profile(self, name: str) -> None:
         """Show `name` in its client's list with the cursor on it."""

@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from xswitch.core.errors import CredentialError, PromptCancelled, XswitchError
 from xswitch.core.model import Credentials, Profile, SsoSession
 from xswitch.ui.messages import (
+    CatalogNotices,
     ConsoleFailed,
     ConsoleLinkReady,
     ConsoleOpened,
@@ -47,7 +48,7 @@ T = TypeVar("T")
 class Job(NamedTuple):
     """What a worker does, for the words of its failure."""
 
-    kind: str  # login, sync, logout, console, reload, clipboard, index
+    kind: str  # login, sync, logout, console, reload, clipboard, index, catalogs
     subject: str = ""  # the profile or SSO session it is about
     purpose: Purpose = Purpose.LOGIN
 
@@ -205,6 +206,16 @@ def reload(app: XswitchApp, node: DOMNode) -> None:
     from xswitch.core.config import load_catalog
 
     node.post_message(Reloaded(load_catalog(app.env)))
+
+
+def catalog_updates(app: XswitchApp, node: DOMNode) -> None:
+    """After the first frame: start the shared catalogs' background pull if one is due (a
+    detached process), and say what their last updates left to tell."""
+    from xswitch.core.catalogs.updates import after_load
+
+    lines = after_load(app.catalog, app.env)
+    if lines:
+        node.post_message(CatalogNotices(lines))
 
 
 def console(app: XswitchApp, node: DOMNode, profile: Profile, creds: Credentials) -> None:

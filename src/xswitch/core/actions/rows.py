@@ -62,6 +62,7 @@ class ProfileRow:
     region: str | None
     mfa_serial: str | None
     tags: tuple[str, ...]
+    source: str  # Catalog.source_of: "aws", "config.toml" or "catalog:NAME"
     expires: datetime | None
     seconds_left: int | None
     state: str
@@ -81,6 +82,7 @@ class ProfileRow:
             "region": self.region,
             "mfa_serial": self.mfa_serial,
             "tags": list(self.tags),
+            "source": self.source,
             "expires_at": rfc3339(self.expires) if self.expires else None,
             "seconds_left": self.seconds_left,
             "state": self.state,
@@ -117,6 +119,7 @@ def profile_rows(
                 region=profile.region,
                 mfa_serial=profile.mfa_serial,
                 tags=tuple(profile.tags),
+                source=catalog.source_of(profile),
                 expires=info.expiration if info else None,
                 seconds_left=max(left, 0) if left is not None else None,
                 state=session_state(left, catalog.settings.refresh_margin),

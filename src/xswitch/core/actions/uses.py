@@ -26,6 +26,15 @@ def production_client(catalog: Catalog, profile: Profile) -> Client | None:
     return client if client is not None and client.prod else None
 
 
+def confirms_production(typed: str, client: Client) -> bool:
+    """Whether `typed` is the production client's name: case and surrounding spaces ignored, and a
+    name with control characters counts in its escaped form, as shown (it cannot be typed)."""
+    from xswitch.core.text import visible
+
+    wanted = {client.name.strip().casefold(), visible(client.name).strip().casefold()}
+    return typed.strip().casefold() in wanted
+
+
 # --- subshell -------------------------------------------------------------------------------
 
 
@@ -160,8 +169,10 @@ def sync_sso(
     timeout: float | None = None,
     on_progress: Callable[[Progress], object] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    into_catalog: str | None = None,
 ) -> tuple[Discovery, SyncReport]:
-    """Log in if needed, discover the session's accounts and roles, store them in config.toml.
+    """Log in if needed, discover the session's accounts and roles, store them in config.toml
+    (or, `into_catalog`, in that followed catalog's clone, for review).
 
     Blocking. `relogin` starts a new device login whatever the saved token (after the portal
     refused it); `on_progress` sees each account as it arrives; `cancelled` stops the listing.
@@ -174,4 +185,8 @@ def sync_sso(
     discovery = discover(
         session, token, env=env, rate=rate, on_progress=on_progress, cancelled=cancelled
     )
+    if into_catalog:
+        from xswitch.core.catalogs.intake import sync_into
+
+        return discovery, sync_into(into_catalog, discovery, env)[0]
     return discovery, store(discovery, env)

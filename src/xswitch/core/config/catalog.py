@@ -33,7 +33,16 @@ from xswitch.core.config.settings import (
     validate_settings,
 )
 from xswitch.core.errors import ConfigError
-from xswitch.core.model import Catalog, Client, Credentials, Kind, Origin, Profile, SsoSession
+from xswitch.core.model import (
+    Catalog,
+    Client,
+    Credentials,
+    Kind,
+    Layers,
+    Origin,
+    Profile,
+    SsoSession,
+)
 
 OTHER_CLIENT_KEY = "other"
 OTHER_CLIENT_NAME = "Other"
@@ -368,6 +377,11 @@ def _collector_paused() -> Iterator[None]:
 def _load_catalog(env: Mapping[str, str]) -> Catalog:
     config_path = paths.config_file(env)
     doc = load_document(config_path)
+    layers = Layers()
+    if doc.get("catalogs"):
+        from xswitch.core.catalogs.layers import apply
+
+        doc, layers = apply(doc, env)
     files = read_aws_files(env)
     drafts = _drafts(files, doc)
     sso_sessions = _sso_sessions(files, doc)
@@ -382,4 +396,5 @@ def _load_catalog(env: Mapping[str, str]) -> Catalog:
         profiles=by_name,
         sso_sessions=sso_sessions,
         settings=validate_settings(doc, env),
+        layers=layers,
     )

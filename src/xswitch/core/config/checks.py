@@ -264,7 +264,13 @@ def _locate(profile: Profile, key: str | None, env: Mapping[str, str]) -> tuple[
     """
     if profile.origin is not Origin.AWS:
         path = paths.config_file(env)
-        return str(path), _toml_line(path, profile.name, key)
+        line = _toml_line(path, profile.name, key)
+        if line is None:  # not in config.toml: a shared catalog's, if one defines it
+            from xswitch.core.catalogs.store import defining_file
+
+            path = defining_file(profile.name, env) or path
+            line = _toml_line(path, profile.name, key)
+        return str(path), line
     candidates = [paths.aws_credentials_file(env), paths.aws_config_file(env)]
     first: tuple[str, int | None] | None = None
     for path in candidates:

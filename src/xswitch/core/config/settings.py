@@ -24,7 +24,7 @@ from xswitch.core.errors import ConfigError
 from xswitch.core.model import Settings
 from xswitch.core.shell import SHELLS
 
-TOP_LEVEL_TABLES = ("settings", "clients", "profiles", "sso-sessions", "keys")
+TOP_LEVEL_TABLES = ("settings", "clients", "profiles", "sso-sessions", "keys", "catalogs")
 
 SETTINGS_KEYS = (
     "session_name",
@@ -35,6 +35,7 @@ SETTINGS_KEYS = (
     "sso_rate_limit",
     "mfa_session_duration",
     "network_timeout",
+    "catalog_pull_hours",
 )
 CLIENT_KEYS = ("name", "color", "prod", "notes", "tags", "profiles", "match")
 SSO_SESSION_KEYS = ("start_url", "region", "scopes")
@@ -97,6 +98,10 @@ class _Validator:
             self.profile(profile, f"profiles.{_key(name)}")
         for name, session in doc.get("sso-sessions", {}).items():
             self.sso_session(session, f"sso-sessions.{_key(name)}")
+        if "catalogs" in doc:
+            from xswitch.core.catalogs.registry import validate_catalogs_table
+
+            validate_catalogs_table(doc["catalogs"], self)
         from xswitch.core.actions.keys import keys_problem  # [keys]: the picker's keys
 
         problem = keys_problem(doc.get("keys", {}))
@@ -166,6 +171,8 @@ class _Validator:
             self.integer(table["mfa_session_duration"], where + "mfa_session_duration", 900, 129600)
         if "network_timeout" in table:
             self.integer(table["network_timeout"], where + "network_timeout", 1, 300)
+        if "catalog_pull_hours" in table:
+            self.integer(table["catalog_pull_hours"], where + "catalog_pull_hours", 0, 720)
 
     def client(self, client: Any, where: str) -> None:
         self.table(client, where)
@@ -267,6 +274,7 @@ def validate_settings(doc: Mapping[str, Any], env: Mapping[str, str] = os.enviro
         sso_rate_limit=float(table.get("sso_rate_limit", Settings.sso_rate_limit)),
         mfa_session_duration=table.get("mfa_session_duration", Settings.mfa_session_duration),
         network_timeout=table.get("network_timeout", Settings.network_timeout),
+        catalog_pull_hours=table.get("catalog_pull_hours", Settings.catalog_pull_hours),
         keys=tuple(doc.get("keys", {}).items()),
     )
 

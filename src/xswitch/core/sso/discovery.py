@@ -12,7 +12,7 @@ where the slug is the account name in lower case with every run of other charact
 named after the account. A profile keeps its name, client, tags, colour and notes across syncs;
 roles that disappeared are marked `stale = true`, never deleted.
 
-One module of about 450 lines on purpose: the listing and the merge share the naming rules
+Over 400 lines on purpose: the listing and the merge share the naming rules
 (`slug`, `profile_name`) and the values (`Discovery`, `SyncReport`) that both front ends import
 from here together with `discover` and `store`.
 """
@@ -366,8 +366,20 @@ def store(
 
     catalog = load_catalog(env)
     with edit_document(paths.config_file(env)) as doc:
-        merge = _Merge(discovery, catalog, doc, region)
-        merge.run()
+        return merge_into(doc, discovery, catalog=catalog, region=region)
+
+
+def merge_into(
+    doc: dict[str, Any],
+    discovery: Discovery,
+    *,
+    catalog: Catalog | None = None,
+    region: str | None = None,
+) -> SyncReport:
+    """Merge a discovery into a config.toml-shaped document (config.toml's, or a shared
+    catalog's); returns what changed. Roles the AWS files of `catalog` define are left to them."""
+    merge = _Merge(discovery, catalog or Catalog(clients=(), profiles={}), doc, region)
+    merge.run()
     return merge.report()
 
 

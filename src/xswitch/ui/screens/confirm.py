@@ -11,19 +11,22 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from xswitch.core.actions.uses import confirms_production
+from xswitch.core.model import Client
 from xswitch.core.text import visible
 
 
 class ConfirmProdScreen(ModalScreen[bool]):
-    """Dismissed with True once the exact client name was typed, False on Esc."""
+    """Dismissed with True once the client's name was typed (as the CLI takes it), False on Esc."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
     ]
 
-    def __init__(self, client_name: str, action: str, profile: str) -> None:
+    def __init__(self, client: Client, action: str, profile: str) -> None:
         super().__init__()
-        self.client_name = client_name
+        self.client = client
+        self.client_name = client.name
         self.action = action
         self.profile = profile
 
@@ -44,12 +47,11 @@ class ConfirmProdScreen(ModalScreen[bool]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        # A name with control characters cannot be typed: its escaped form, as shown, counts.
-        if event.value.strip() in (self.client_name, visible(self.client_name)):
+        if confirms_production(event.value, self.client):
             self.dismiss(True)
             return
         self.query_one("#confirm-problem", Static).update(
-            Text("That is not the client's name; type it exactly (Esc cancels).")
+            Text("That is not the client's name; type it as shown (Esc cancels).")
         )
 
     def action_cancel(self) -> None:

@@ -33,9 +33,11 @@ def details_text(
     *,
     notes: Sequence[tuple[str, str]] = (),
     mfa: MfaSessionInfo | None = None,
+    source: str = "",
 ) -> Text:
     """`notes`: (label, text) lines that are not about the session, e.g. a console problem.
-    `mfa`: the live MFA session the profile's role is assumed from.
+    `mfa`: the live MFA session the profile's role is assumed from. `source`: where the profile
+    is defined (`Catalog.source_of`); a shared catalog is named.
 
     The session comes right after the name, so that it is seen whatever the pane's height."""
     if profile is None:
@@ -54,6 +56,8 @@ def details_text(
     lines.mfa(mfa, unlocks, now)
     if client is not None and client.notes:
         lines.field("notes", client.notes, "italic")
+    if source.startswith("catalog:"):
+        lines.field("from", f"shared catalog '{source.removeprefix('catalog:')}' (git)", "dim")
     lines.text.rstrip()
     return lines.text
 
