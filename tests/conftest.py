@@ -341,3 +341,56 @@ def mfa_sts(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[MfaChecking
     yield front
     front.server.shutdown()
     front.server.server_close()
+
+
+class StandinBrowser:
+    """A browser stand-in (tests/browser_standin.py) that records what xswitch asked it to open.
+
+    `template` is a `browser` setting that runs it; `path_dir` holds executables named like real
+    browsers (firefox, chromium, google-chrome) that run it, for a PATH; `wait(n)` returns the
+    first n argv records once they are there (the browser runs detached)."""
+
+    def __init__(self, root: Path) -> None:
+        import shlex
+        import stat
+
+        self.log = root / "browser.log"
+        self.script = Path(__file__).with_name("browser_standin.py")
+        self.template = f"{shlex.quote(sys.executable)} {shlex.quote(str(self.script))} {{url}}"
+        self.path_dir = root / "browsers-bin"
+        self.path_dir.mkdir()
+        for name in ("firefox", "chromium", "google-chrome"):
+            exe = self.path_dir / name
+            exe.write_text(
+                f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(self.script))} "
+                '"$@"\n'
+            )
+            exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+
+    def records(self) -> list[dict]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+    def argvs(self) -> list[list[str]]:
+        return [r["argv"] for r in self.records() if "argv" in r]
+
+    def wait(self, count: int = 1, visited: int = 0, bound: float = 30.0) -> list[list[str]]:
+        """The argv of the first `count` starts, once they (and `visited` visits) are logged."""
+        deadline = time.monotonic() + bound
+        while time.monotonic() < deadline:
+            records = self.records()
+            starts = [r["argv"] for r in records if "argv" in r]
+            if len(starts) >= count and sum("visited" in r for r in records) >= visited:
+                return starts[:count]
+            time.sleep(0.05)
+        raise AssertionError(f"the browser stand-in logged only {self.records()!r}")
+
+
+@pytest.fixture
+def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandinBrowser:
+    """A recording browser stand-in; its log file is STANDIN_BROWSER_LOG for this test."""
+    standin = StandinBrowser(tmp_path)
+    monkeypatch.setenv("STANDIN_BROWSER_LOG", str(standin.log))
+    monkeypatch.setenv("PATH", f"{standin.path_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    return standin

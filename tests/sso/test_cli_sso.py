@@ -169,7 +169,15 @@ def test_browser_is_opened_unless_told_not_to(isolated, sso_server, xswitch_cmd,
     env.pop("XSWITCH_NO_BROWSER")
     approving = approve_when_asked(sso_server)
     result = subprocess.run(
-        [*xswitch_cmd, "sso", "login", "acme", *(["--no-browser"] if no_browser else [])],
+        # The device code flow (a browser here would otherwise sign in with PKCE: test_pkce.py).
+        [
+            *xswitch_cmd,
+            "sso",
+            "login",
+            "acme",
+            "--use-device-code",
+            *(["--no-browser"] if no_browser else []),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -182,3 +190,23 @@ def test_browser_is_opened_unless_told_not_to(isolated, sso_server, xswitch_cmd,
         assert not opened.exists()
     else:
         assert opened.read_text().startswith(f"{sso_server.url}/device?user_code=")
+
+
+def test_sync_offers_aws_config_sync_then_keeps_the_block_current(isolated, sso_server, capsys):
+    isolated.write_aws_config(ONE_SESSION)
+    approving = approve_when_asked(sso_server)
+    assert main(["sso", "sync", "--rate", "50", "--no-browser"]) == 0
+    approving.join()
+    assert "run 'xswitch aws-config sync'" in capsys.readouterr().err
+    assert "xswitch generated" not in isolated.aws_config.read_text()  # only offered
+
+    assert main(["aws-config", "sync"]) == 0
+    assert "[profile acme-staging.Dev]" in isolated.aws_config.read_text()
+    sso_server.set_roles("222222222222", ["ReadOnlyAccess", "Dev", "Billing"])
+    capsys.readouterr()
+
+    assert main(["sso", "sync", "acme"]) == 0  # opted in: the block follows the sync
+    assert "4 generated profiles for other tools" in capsys.readouterr().err
+    text = isolated.aws_config.read_text()
+    assert "[profile acme-staging.Billing]" in text
+    assert text.startswith(ONE_SESSION.lstrip())

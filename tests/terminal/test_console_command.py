@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 from termtesting import BIN
@@ -38,16 +37,18 @@ def test_print_gives_the_sign_in_link(dev_role, signin):
     assert signin.queries and signin.queries[0]["Action"] == ["getSigninToken"]
 
 
-def test_the_browser_gets_the_link(term, dev_role, signin, tmp_path: Path):
-    opened = tmp_path / "opened.txt"
-    browser = tmp_path / "browser"
-    browser.write_text(f'#!/bin/sh\necho "$1" > "{opened}"\n')
-    browser.chmod(0o755)
-    t = term.run('xswitch console dev; echo "rc=$?"', DISPLAY=":97", BROWSER=str(browser))
+def test_the_browser_gets_the_link(term, dev_role, signin, browser):
+    # The system default browser (BROWSER, with a display): it is given a one-time loopback
+    # address that redirects to the sign-in link, so the link is never on a command line.
+    standin = browser.path_dir / "firefox"
+    t = term.run('xswitch console dev; echo "rc=$?"', DISPLAY=":97", BROWSER=f"{standin} %s")
     assert t.report("rc") == "0"
     assert t.finish() == 0
     assert "Opened the AWS console for 'dev'." in t.screen
-    assert f"SigninToken={signin.token}" in opened.read_text()
+    (argv,) = browser.wait(1, visited=1)
+    assert argv[0].startswith("http://127.0.0.1:") and "SigninToken" not in argv[0]
+    (visit,) = [r for r in browser.records() if r.get("location")]
+    assert f"SigninToken={signin.token}" in visit["location"]
     assert "SigninToken" not in t.screen  # the link is a credential: not shown
 
 

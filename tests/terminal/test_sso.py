@@ -74,3 +74,19 @@ def test_credential_process_of_an_sso_profile_without_a_terminal_fails_at_once(
     assert "xswitch sso login acme" in result.stderr
     assert "Traceback" not in result.stderr
     assert "login to SSO session 'acme'" in result.stderr and "no terminal" in result.stderr
+
+
+def test_sso_login_in_the_browser_says_so_on_the_terminal(term, sso_config, sso_server, browser):
+    # A browser command (the stand-in) is configured: the sign-in is authorization code + PKCE,
+    # and the terminal says where to go if no window opened, then the login ends by itself.
+    import json
+
+    sso_config.write_xswitch_config(f"[settings]\nbrowser = {json.dumps(browser.template)}\n")
+    sso_server.options.auto_approve = True  # the /authorize page approves, as in the demo
+    t = term.run('xswitch sso login; echo "rc=$?"', XSWITCH_NO_BROWSER="")
+    t.expect("Signing in to SSO session 'acme' in the browser")
+    t.expect("/authorize\\?response_type=code")
+    t.expect("Logged in to SSO session 'acme'")
+    assert t.report("rc") == "0"
+    assert t.finish() == 0
+    assert browser.argvs()[0][0].startswith(sso_server.url + "/authorize?")

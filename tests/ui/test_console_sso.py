@@ -210,3 +210,45 @@ async def test_a_revoked_sso_login_is_explained_and_l_logs_in_again(sso):
         await wait_until(pilot, lambda: "sandbox" not in app.board.errors, "the new login")
         await wait_until(pilot, lambda: not app.board.busy, "the login to end")
         assert "sandbox" in app.board.expirations
+
+
+@pytest.fixture
+def browser_sign_in(sso, isolated, browser, monkeypatch: pytest.MonkeyPatch):
+    """The SSO world with a browser command configured: logins sign in with PKCE."""
+    monkeypatch.delenv("XSWITCH_NO_BROWSER")
+
+    def use(template: str) -> None:
+        isolated.write_xswitch_config(f"[settings]\nbrowser = {json.dumps(template)}\n")
+
+    use(browser.template)
+    return use
+
+
+async def test_sso_login_in_the_picker_signs_in_with_the_browser(sso, browser_sign_in, browser):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await wait_until(pilot, lambda: "sandbox" in app.board.expirations, "the login")
+        await wait_until(pilot, lambda: not app.board.busy, "the login to end")
+    (argv,) = browser.argvs()
+    assert argv[0].startswith(f"{sso.url}/authorize?response_type=code&")
+    assert sso.requests["StartDeviceAuthorization"] == 0
+    assert sso.requests["Authorize"] == 1
+
+
+async def test_escape_while_the_browser_sign_in_waits_cancels_it(sso, browser_sign_in):
+    browser_sign_in("true {url}")  # a browser that opens and never comes back
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeScreen), "the modal")
+        await wait_until(
+            pilot, lambda: "Approve the sign-in in the browser" in screen_text(app), "its text"
+        )
+        assert "/authorize?" in screen_text(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.board.busy, "the login to end")
+        await wait_until(
+            pilot, lambda: any("Login cancelled: sandbox" in n for n in notifications(app)), "note"
+        )
+        assert "sandbox" not in app.board.expirations

@@ -20,7 +20,18 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from xswitch import __version__
-    from xswitch.cli import catalog, commands, completion, demo, keys, shells, sso
+    from xswitch.cli import (
+        awsconfig,
+        catalog,
+        client,
+        commands,
+        completion,
+        demo,
+        doctor,
+        keys,
+        shells,
+        sso,
+    )
 
     parser = argparse.ArgumentParser(
         prog="xswitch",
@@ -32,8 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parsers(subparsers)
     completion.add_parsers(subparsers)
     keys.add_parser(subparsers)
+    client.add_parser(subparsers)
+    doctor.add_parser(subparsers)
     sso.add_parser(subparsers)
     catalog.add_parser(subparsers)
+    awsconfig.add_parser(subparsers)
     demo.add_parser(subparsers)
     shells.add_parser(subparsers)
     return parser

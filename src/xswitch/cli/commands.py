@@ -12,6 +12,7 @@ from xswitch.cli.context import Context, plain
 from xswitch.core import errors
 from xswitch.core.actions import rows as listing
 from xswitch.core.answer import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
+from xswitch.core.console import SERVICES as CONSOLE_SERVICES
 from xswitch.core.model import MfaSessionInfo
 from xswitch.core.shell import SHELLS
 from xswitch.core.text import visible
@@ -134,14 +135,35 @@ def _add_exec(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_console(subparsers: argparse._SubParsersAction) -> None:
     parser = _profile_command(
-        subparsers, "console", "open the AWS console signed in as the profile"
+        subparsers,
+        "console",
+        "open the AWS console signed in as the profile ('console bookmarks': switch-role "
+        "bookmarks for every role)",
     )
+    parser.add_argument("--region", metavar="R", help="the console's region (default: profile's)")
+    page = parser.add_mutually_exclusive_group()
+    page.add_argument(
+        "--service", metavar="S", help="open this service's page: " + ", ".join(CONSOLE_SERVICES)
+    )
+    page.add_argument("--path", metavar="/PATH", help="open this console path (after the host)")
     parser.add_argument(
         "--print",
         action="store_true",
         help="print the sign-in link (valid for 15 minutes, once) instead of opening a browser",
     )
-    _with_region(parser)
+    parser.add_argument(
+        "--browser",
+        metavar="NAME",
+        help="default, firefox-container, chromium, chrome, brave, edge, vivaldi, or a "
+        "command template with {url} (default: the client's browser setting)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("html", "aesr"),
+        default="html",
+        help="bookmarks only: a Netscape bookmark file, or AWS Extend Switch Roles' configuration",
+    )
+    parser.add_argument("--output", metavar="FILE", help="bookmarks only: write FILE, not stdout")
     _with_mfa(parser)
     _with_yes(parser)
     parser.set_defaults(func=handoff.console)

@@ -133,6 +133,22 @@ class TerminalPrompter:
         with tty:
             tty.write(text)
 
+    def sso_browser_login(self, session: str, url: str) -> None:
+        text = (
+            f"Signing in to SSO session '{plain(session)}' in the browser. If no browser window "
+            f"opened, open\n  {plain(url)}\non this machine.\n"
+            "Waiting for the approval (Ctrl+C cancels)...\n"
+        )
+        tty = open_tty()
+        if tty is None:
+            if self._terminal_only:
+                raise errors.NoTerminal("an SSO login (a sign-in to approve in the browser)")
+            self._err.write(text)
+            self._err.flush()
+            return
+        with tty:
+            tty.write(text)
+
     def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
         with _terminal(
             "the passphrase of xswitch's encrypted keyring file",

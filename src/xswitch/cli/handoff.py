@@ -210,20 +210,80 @@ def _agent_endpoint(
         return None
 
 
-def console(args: argparse.Namespace, ctx: Context) -> int:
-    from xswitch.core.console import open_in_browser
+CONSOLE_HANDOFF_WAIT = 60  # seconds the command waits for the browser to pick up the link
 
+
+def console(args: argparse.Namespace, ctx: Context) -> int:
+    from xswitch.core.browser import browser_for
+    from xswitch.core.config import resolve
+    from xswitch.core.console import destination_for
+    from xswitch.core.handoff import open_secret_url
+
+    catalog = ctx.catalog()
+    if args.profile == "bookmarks" and "bookmarks" not in catalog.profiles:
+        return console_bookmarks(args, ctx)
+    profile = resolve(catalog, args.profile)
+    client = catalog.client(profile.client)
+    # Everything the command line can get wrong is refused before any login or prompt.
+    from xswitch.core.regions import region_of
+
+    region = region_of(profile, ctx.env, args.region)  # `r` in the picker counts too
+    destination_for(region, args.service, args.path)
+    browser = browser_for(catalog.settings.browser, client, args.browser)
     confirm_production(ctx, args, args.profile)
     profile, creds = obtain(ctx, args.profile)
-    url = actions.console_url(profile, creds, ctx.env, args.region)
-    if args.print:
-        ctx.print(url)
-        return 0
-    if open_in_browser(url, ctx.env):
-        ctx.note(f"Opened the AWS console for '{plain(profile.name)}'.")
-        return 0
-    raise errors.UsageError(
-        "No web browser could be opened here, so the console was not opened.",
-        f"Run 'xswitch console {plain(args.profile)} --print' for the sign-in link (valid for "
-        "15 minutes, once) and open it in a browser yourself.",
+    link = actions.console_link(
+        catalog, profile, creds, ctx.env, region=region, service=args.service, path=args.path
     )
+    if link.chained:
+        ctx.note(plain(link.chained_notice(profile.name)))
+    if args.print:
+        ctx.print(link.url)
+        return 0
+    handoff = open_secret_url(link.url, browser, client, ctx.env, profile.name)
+    if handoff is None:
+        raise errors.UsageError(
+            "No web browser could be opened here, so the console was not opened.",
+            f"Run 'xswitch console {plain(args.profile)} --print' for the sign-in link (valid "
+            "for 15 minutes, once) and open it in a browser yourself, or set a browser command "
+            "(the browser setting, or --browser).",
+        )
+    try:
+        if not handoff.wait(CONSOLE_HANDOFF_WAIT):
+            raise errors.UsageError(
+                f"The browser was started but did not open the sign-in link within "
+                f"{CONSOLE_HANDOFF_WAIT} s.",
+                "Check the browser setting: with firefox-container, the 'Open external links "
+                "in a container' extension must be installed; a command template must open "
+                "its {url}. Or use --print and open the link yourself.",
+            )
+    finally:
+        handoff.close()
+    where = f" ({args.service})" if args.service else ""
+    ctx.note(f"Opened the AWS console for '{plain(profile.name)}'{where}.")
+    return 0
+
+
+def console_bookmarks(args: argparse.Namespace, ctx: Context) -> int:
+    """`xswitch console bookmarks`: switch-role links for the browser's own Switch Role."""
+    from xswitch.core.bookmarks import aesr_config, bookmark_file
+
+    catalog = ctx.catalog()
+    text = aesr_config(catalog) if args.format == "aesr" else bookmark_file(catalog)
+    if not args.output:
+        ctx.print(text.rstrip("\n"))
+        return 0
+    from pathlib import Path
+
+    from xswitch.core import fs
+
+    target = Path(args.output).expanduser()
+    try:
+        fs.write_private(target, text.encode("utf-8"))
+    except OSError as error:
+        raise errors.UsageError(
+            f"Could not write {plain(str(target))} ({error.strerror or error}).",
+            "Check that its directory exists and is writable.",
+        ) from None
+    ctx.note(f"Wrote {plain(str(target))}.")
+    return 0

@@ -35,7 +35,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add.set_defaults(func=add_keys)
 
     listing = keys.add_parser("list", help="list the names of stored key pairs")
+    listing.add_argument(
+        "--ages", action="store_true", help="also each key's ID and age, asked of IAM"
+    )
     listing.set_defaults(func=list_keys)
+
+    from xswitch.cli.rotate import add_rotate_parser
+
+    add_rotate_parser(keys)
 
     remove = keys.add_parser("remove", help="delete a stored key pair")
     remove.add_argument("name", metavar="NAME")
@@ -62,7 +69,9 @@ def _read_pair(args: argparse.Namespace, ctx: Context) -> tuple[str, str]:
 
 
 def _mask(key_id: str) -> str:
-    return plain(key_id[:4] + "…" + key_id[-4:])
+    from xswitch.core.iam import masked
+
+    return plain(masked(key_id))
 
 
 def add_keys(args: argparse.Namespace, ctx: Context) -> int:
@@ -131,6 +140,10 @@ def list_keys(args: argparse.Namespace, ctx: Context) -> int:
     if not names:
         ctx.note(f"No keys stored ({vault.backend_name()}). Add some with 'xswitch keys add NAME'.")
         return 0
+    if getattr(args, "ages", False):
+        from xswitch.cli.rotate import print_ages
+
+        return print_ages(ctx, vault, names)
     for name in names:
         ctx.print(visible(name))
     return 0

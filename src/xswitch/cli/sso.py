@@ -25,9 +25,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     sso = parser.add_subparsers(title="sso commands", metavar="ACTION", required=True)
 
-    login = sso.add_parser("login", help="log in to an SSO session (device code in the browser)")
+    login = sso.add_parser(
+        "login",
+        help="log in to an SSO session (in the browser, or with a device code)",
+        description="Log in to an SSO session: authorization code with PKCE in a browser on this "
+        "machine, or a device code to approve anywhere (--use-device-code, and automatically "
+        "when no browser can be opened here).",
+    )
     login.add_argument("session", nargs="?", metavar="SESSION")
-    login.add_argument("--no-browser", action="store_true", help="print the URL, open nothing")
+    login.add_argument(
+        "--no-browser", action="store_true", help="device code: print the URL, open nothing"
+    )
+    login.add_argument(
+        "--use-device-code",
+        action="store_true",
+        help="approve a code (on any device) instead of signing in with a browser here",
+    )
     login.set_defaults(func=login_command)
 
     sync = sso.add_parser(
@@ -48,6 +61,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--into-catalog",
         metavar="NAME",
         help="write the roles into a followed catalog's clone for review, not into config.toml",
+    )
+    sync.add_argument(
+        "--use-device-code", action="store_true", help="if a login is needed, use a device code"
     )
     sync.set_defaults(func=sync_command)
 
@@ -94,10 +110,18 @@ def _open_browser(args: argparse.Namespace, ctx: Context) -> bool:
 
 
 def _auth(session: SsoSession, args: argparse.Namespace, ctx: Context):
+    from xswitch.core.browser import browser_for
     from xswitch.core.sso.auth import SsoAuth
 
-    timeout = ctx.catalog().settings.network_timeout
-    return SsoAuth(session, ctx.env, open_browser=_open_browser(args, ctx), timeout=timeout)
+    settings = ctx.catalog().settings
+    return SsoAuth(
+        session,
+        ctx.env,
+        open_browser=_open_browser(args, ctx),
+        timeout=settings.network_timeout,
+        browser=browser_for(settings.browser),
+        use_device_code=getattr(args, "use_device_code", False),
+    )
 
 
 def login_command(args: argparse.Namespace, ctx: Context) -> int:
@@ -140,6 +164,8 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
             timeout=catalog.settings.network_timeout,
             on_progress=bar.update,
             into_catalog=args.into_catalog,
+            browser=catalog.settings.browser,
+            use_device_code=args.use_device_code,
         )
     finally:
         bar.close()
@@ -166,7 +192,24 @@ def sync_command(args: argparse.Namespace, ctx: Context) -> int:
             f"Review it (git -C {visible(str(written.parent))} diff), then commit and push it; "
             "everyone following the catalog gets it with their next pull."
         )
+    _offer_aws_config(ctx)
     return 0
+
+
+def _offer_aws_config(ctx: Context) -> None:
+    """Once the user opted in (the block exists), keep it current; else say how to opt in."""
+    from xswitch.core.config import load_catalog
+    from xswitch.core.config.awsblock import has_block, sync
+
+    if has_block(ctx.env):
+        from xswitch.cli.awsconfig import say
+
+        say(ctx, sync(load_catalog(ctx.env), ctx.env))
+    else:
+        ctx.note(
+            "To use these profiles from the AWS CLI, SDKs and other tools by name, run "
+            "'xswitch aws-config sync' (it adds one generated block to ~/.aws/config)."
+        )
 
 
 class ProgressBar:

@@ -1,9 +1,12 @@
-"""AWS console links: federation sign-in URLs from credentials, and switch-role links.
+"""AWS console links: federation sign-in URLs from credentials, deep links to services, and
+switch-role links.
 
 Federation: GetSigninToken exchanges temporary credentials for a sign-in token on the sign-in
 endpoint (regional host, or `XSWITCH_SIGNIN_ENDPOINT` for a local test server), and the login URL
 carries that token to the console. Long-term keys are first turned into temporary credentials with
-STS GetFederationToken, since the sign-in endpoint only accepts temporary ones.
+STS GetFederationToken, since the sign-in endpoint only accepts temporary ones. The login URL goes
+straight to its `Destination` (no logout hop), so the console's own multi-session sign-in keeps the
+sessions already open. `console_link` is the use case the CLI and the picker share.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import json
 import os
 import urllib.parse
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from xswitch.core.errors import CredentialError, EndpointUnreachable
-from xswitch.core.model import Credentials
+from xswitch.core.errors import CredentialError, EndpointUnreachable, UsageError
+from xswitch.core.model import Catalog, Credentials, Profile
 
 SIGNIN_TIMEOUT = 10  # seconds; the picker waits on this in a worker, never forever
 MIN_SESSION, MAX_SESSION = 900, 43200  # the range GetSigninToken accepts for SessionDuration
@@ -49,6 +53,185 @@ def signin_endpoint(
     return f"https://{domain}/federation"
 
 
+# Console short names -> path on the console host ({region} filled in). Global services live
+# on the partition's console host whatever the region.
+SERVICES: Mapping[str, str] = {
+    "acm": "/acm/home?region={region}#/certificates/list",
+    "apigateway": "/apigateway/main/apis?region={region}",
+    "athena": "/athena/home?region={region}#/query-editor",
+    "billing": "/billing/home#/",
+    "cloudformation": "/cloudformation/home?region={region}#/stacks",
+    "cloudfront": "/cloudfront/v4/home#/distributions",
+    "cloudtrail": "/cloudtrailv2/home?region={region}#/events",
+    "cloudwatch": "/cloudwatch/home?region={region}#home:",
+    "codebuild": "/codesuite/codebuild/projects?region={region}",
+    "codepipeline": "/codesuite/codepipeline/pipelines?region={region}",
+    "cost-explorer": "/cost-management/home#/cost-explorer",
+    "dynamodb": "/dynamodbv2/home?region={region}#tables",
+    "ec2": "/ec2/home?region={region}#Instances:",
+    "ecr": "/ecr/private-registry/repositories?region={region}",
+    "ecs": "/ecs/v2/clusters?region={region}",
+    "eks": "/eks/home?region={region}#/clusters",
+    "elasticache": "/elasticache/home?region={region}#/",
+    "eventbridge": "/events/home?region={region}#/rules",
+    "glue": "/glue/home?region={region}#/v2/home",
+    "guardduty": "/guardduty/home?region={region}#/findings",
+    "iam": "/iam/home#/home",
+    "kinesis": "/kinesis/home?region={region}#/streams/list",
+    "kms": "/kms/home?region={region}#/kms/keys",
+    "lambda": "/lambda/home?region={region}#/functions",
+    "logs": "/cloudwatch/home?region={region}#logsV2:log-groups",
+    "organizations": "/organizations/v2/home/accounts",
+    "rds": "/rds/home?region={region}#databases:",
+    "route53": "/route53/v2/hostedzones#",
+    "s3": "/s3/buckets?region={region}",
+    "secretsmanager": "/secretsmanager/listsecrets?region={region}",
+    "securityhub": "/securityhub/home?region={region}#/summary",
+    "sns": "/sns/v3/home?region={region}#/topics",
+    "sqs": "/sqs/v3/home?region={region}#/queues",
+    "ssm": "/systems-manager/home?region={region}",
+    "stepfunctions": "/states/home?region={region}#/statemachines",
+    "support": "/support/home#/",
+    "vpc": "/vpcconsole/home?region={region}#vpcs:",
+    "waf": "/wafv2/homev2/web-acls?region={region}",
+}
+DEFAULT_REGION = "us-east-1"  # where a regional deep link goes when nothing names a region
+CHAINED_ROLE_LIMIT = 3600  # AWS caps a role assumed by another role (and its console) at 1 hour
+
+
+def console_host(region: str | None) -> str:
+    """`https://` + the console host of `region` (the regional host in the aws partition)."""
+    _signin, domain = _partition_domains(region)
+    if region and domain == "console.aws.amazon.com":
+        return f"https://{region}.{domain}"
+    return f"https://{domain}"
+
+
+def service_destination(service: str, region: str | None) -> str:
+    """The console page of a service short name (`SERVICES`), in `region`."""
+    template = SERVICES.get(service.strip().lower())
+    if template is None:
+        import difflib
+
+        close = difflib.get_close_matches(service.lower(), list(SERVICES), n=3)
+        raise UsageError(
+            f"'{service}' is not a console service xswitch knows.",
+            (f"Did you mean {', '.join(close)}? " if close else "")
+            + "Known services: "
+            + ", ".join(SERVICES)
+            + ". Any other page: --path /PATH (the part of the console URL after the host).",
+        )
+    region = region or DEFAULT_REGION
+    host = console_host(region if "{region}" in template else None)
+    return host + template.format(region=urllib.parse.quote(region, safe=""))
+
+
+def path_destination(path: str, region: str | None) -> str:
+    """A console page given as its path (`/ec2/home?region=...#Instances:`), on the console
+    host of `region`; refused unless it is a path on that host."""
+    if (
+        not path.startswith("/")
+        or path.startswith("//")
+        or "\\" in path
+        or any(ord(c) < 0x21 or ord(c) == 0x7F for c in path)
+    ):
+        raise UsageError(
+            "--path must be a path on the console, starting with one '/' and without spaces or "
+            "control characters (e.g. /ec2/home#Instances:).",
+            "Give the part of the console URL after the host name; for a whole page of a "
+            "service, --service NAME is shorter.",
+        )
+    return console_host(region) + path
+
+
+@dataclass(frozen=True)
+class ConsoleLink:
+    """A console sign-in: the URL (a secret for 15 minutes), how long the console session lasts
+    (None: as long as the credentials, for chained roles), and for a chained role the way to a
+    longer one: sign in as `source` and open `switch_role`."""
+
+    url: str = field(repr=False)
+    duration: int | None
+    chained: bool = False
+    source: str | None = None
+    switch_role: str | None = None
+
+    def chained_notice(self, profile: str) -> str:
+        """What to say about a chained role's short console, with the alternative."""
+        text = (
+            f"'{profile}' is a role assumed from another role: AWS limits its console session "
+            "to at most 1 hour."
+        )
+        if self.source and self.switch_role:
+            text += (
+                f" For a longer one, open the console as '{self.source}' "
+                f"(xswitch console {self.source}) and switch role with {self.switch_role}"
+            )
+        return text
+
+
+def role_from_role(profile: Profile, catalog: Catalog) -> bool:
+    """Whether the configuration makes `profile` a chained role (its source assumes a role
+    itself): its console is capped at one hour, which the picker says before it is opened."""
+    if not profile.role_arn or not profile.source_profile:
+        return False
+    source = catalog.profiles.get(profile.source_profile)
+    return source is not None and source is not profile and bool(source.role_arn)
+
+
+def session_duration(profile: Profile, creds: Credentials) -> int:
+    """The console session's length: the profile's duration_seconds when it has one, else as
+    long as the credentials last; within what the sign-in service accepts."""
+    wanted = profile.duration_seconds
+    if wanted is None:
+        left = creds.seconds_left()
+        wanted = MAX_SESSION if left is None else int(left)
+    return int(max(MIN_SESSION, min(MAX_SESSION, wanted)))
+
+
+def console_link(
+    profile: Profile,
+    creds: Credentials,
+    catalog: Catalog,
+    *,
+    region: str | None = None,
+    service: str | None = None,
+    path: str | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> ConsoleLink:
+    """The sign-in link that opens the console as `profile` (its credentials `creds`), on the
+    page of `service` or `path` (default: the console home) in `region` (default: the
+    profile's)."""
+    region = region or profile.region_in(env)
+    destination = destination_for(region, service, path)
+    chained = chained_role(creds)
+    duration = None if chained else session_duration(profile, creds)
+    url = federation_login_url(
+        creds, region, destination, chained=chained, duration=duration, env=env
+    )
+    if not chained:
+        return ConsoleLink(url, duration)
+    source = profile.source_profile
+    switch = None
+    if source and profile.account_id and profile.role_name and not profile.external_id:
+        client = catalog.client(profile.client)
+        switch = switch_role_url(
+            profile.account_id, profile.role_name, profile.name, client.color if client else None
+        )
+    return ConsoleLink(url, None, chained=True, source=source, switch_role=switch)
+
+
+def destination_for(region: str | None, service: str | None, path: str | None) -> str:
+    """Where the sign-in lands: a service's page, a path, or the console home."""
+    if service and path:
+        raise UsageError("--service and --path name two pages: give one of them.")
+    if service:
+        return service_destination(service, region)
+    if path:
+        return path_destination(path, region)
+    return console_home(region)
+
+
 def console_home(region: str | None) -> str:
     """The console start page, in `region` when one is given."""
     _signin, domain = _partition_domains(region)
@@ -66,11 +249,13 @@ def federation_login_url(
     chained: bool = False,
     endpoint: str | None = None,
     env: Mapping[str, str] = os.environ,
+    duration: int | None = None,
 ) -> str:
     """A URL that opens the console signed in with `creds` (valid for 15 minutes, once).
 
     `chained`: the credentials come from a role assumed by another role; AWS refuses a
     SessionDuration for those, so the console session then lasts as long as the credentials.
+    `duration`: the console session's length (default: as long as the credentials last).
     """
     if not creds.session_token:
         creds = federation_token(creds, region, env=env)
@@ -85,7 +270,8 @@ def federation_login_url(
     )
     query = {"Action": "getSigninToken", "Session": session}
     if not chained:
-        query["SessionDuration"] = str(_session_duration(creds))
+        wanted = duration if duration is not None else _session_duration(creds)
+        query["SessionDuration"] = str(int(max(MIN_SESSION, min(MAX_SESSION, wanted))))
     token = _get_signin_token(url + "?" + urllib.parse.urlencode(query))
     login = {
         "Action": "login",
@@ -215,21 +401,3 @@ def chained_role(creds: Credentials) -> bool:
     """True for a role assumed by another role: the sign-in service then refuses a
     SessionDuration (see `federation_login_url`)."""
     return sum(step.startswith("role:") for step in creds.via) > 1
-
-
-def open_in_browser(url: str, env: Mapping[str, str] = os.environ) -> bool:
-    """Open `url` in a graphical browser; False when none can be opened.
-
-    On Linux without a display nothing is tried: `webbrowser` would fall back to a text browser
-    (lynx, w3m) that takes over the terminal.
-    """
-    import sys
-    import webbrowser
-
-    graphical = env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
-    if sys.platform.startswith("linux") and not graphical:
-        return False
-    try:
-        return webbrowser.open(url, new=2)
-    except webbrowser.Error:
-        return False

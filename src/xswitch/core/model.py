@@ -141,6 +141,7 @@ class Client:
     notes: str = ""
     tags: tuple[str, ...] = ()
     derived: bool = False  # grouped automatically, not defined in config.toml
+    browser: str | None = None  # how this client's console opens (core.browser); None: default
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class Settings:
     mfa_session_duration: int = 28800  # seconds an MFA GetSessionToken session lasts (a workday)
     network_timeout: int = 15  # seconds each attempt of an AWS call may take, all in all
     catalog_pull_hours: int = 24  # shared catalogs are pulled in the background this often; 0 never
+    browser: str = "default"  # how URLs open unless a client says otherwise (core.browser)
     keys: tuple[tuple[str, str], ...] = ()  # [keys]: picker action id -> key(s), as written
 
 
@@ -282,6 +284,12 @@ class Prompter(Protocol):
 
     def sso_device_code(self, authorization: DeviceAuthorization) -> None:
         """Show the verification URL and code; return at once (the engine polls)."""
+        ...
+
+    def sso_browser_login(self, session: str, url: str) -> None:
+        """Say that a browser was sent to `url` to sign in to SSO session `session` (the
+        authorization code grant); return at once (the engine waits for the redirect and
+        checks `cancelled()`)."""
         ...
 
     def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:

@@ -80,6 +80,9 @@ class _NobodyToAsk:
     def sso_device_code(self, authorization: Any) -> None:
         raise CredentialError("No SSO login can be started here.")
 
+    def sso_browser_login(self, session: str, url: str) -> None:
+        raise CredentialError("No SSO login can be started here.")
+
     def passphrase(self, path: str, *, new: bool, problem: str | None) -> str:
         raise CredentialError("No keyring passphrase can be asked for here.")
 

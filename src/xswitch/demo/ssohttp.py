@@ -3,11 +3,12 @@ and errors shaped the way botocore's `sso-oidc` and `sso` service models (2019-0
 
 from __future__ import annotations
 
+import html
 import json
 import secrets
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 if TYPE_CHECKING:
     from xswitch.demo.ssoserver import SsoServer
@@ -81,6 +82,9 @@ class Handler(BaseHTTPRequestHandler):
         if parts.path == "/device":
             self._send_page()
             return
+        if parts.path in ("/authorize", "/authorize/decide"):
+            self._authorize(parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()})
+            return
         route = _PORTAL_ROUTES.get(parts.path)
         if route is None:
             self._send_error(ServiceError(404, "ResourceNotFoundException", "No such route"))
@@ -99,9 +103,39 @@ class Handler(BaseHTTPRequestHandler):
         except ServiceError as error:
             self._send_error(error)
 
-    def _send_page(self) -> None:
-        body = b"<html><body><h1>xswitch demo SSO</h1><p>Approve in the terminal.</p></body></html>"
-        self.send_response(200)
+    def _authorize(self, path: str, query: dict[str, str]) -> None:
+        """The browser's side of the authorization code grant: the consent page and its links."""
+        if path == "/authorize":
+            self.portal.received("Authorize")
+            status, text = self.portal.authorize(query)
+            if status == 302:
+                self._redirect(text)
+            elif status == 200:
+                request = quote(text)
+                self._send_page(
+                    "<p>Allow xswitch to access your AWS accounts?</p>"
+                    f"<p><a href='/authorize/decide?request={request}&amp;approve=1'>Allow</a> "
+                    f"<a href='/authorize/decide?request={request}&amp;approve=0'>Deny</a></p>"
+                )
+            else:
+                self._send_page(f"<p>{html.escape(text)}</p>", status)
+            return
+        target = self.portal.decide(query.get("request", ""), query.get("approve") == "1")
+        if target is None:
+            self._send_page("<p>This request is unknown or was already answered.</p>", 400)
+        else:
+            self._redirect(target)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+
+    def _send_page(self, text: str = "<p>Approve in the terminal.</p>", status: int = 200) -> None:
+        body = f"<html><body><h1>xswitch demo SSO</h1>{text}</body></html>".encode()
+        self.send_response(status)
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -1,4 +1,5 @@
-"""A small IAM Identity Center server: the SSO OIDC device flow and the SSO portal, on 127.0.0.1.
+"""A small IAM Identity Center server: SSO OIDC (device code, authorization code with PKCE,
+refresh) and the SSO portal, on 127.0.0.1.
 
 It speaks the REST-JSON wire protocol of botocore's `sso-oidc` and `sso` service models
 (2019-06-10) (the HTTP side is `ssohttp`), so real clients (botocore, the AWS CLI) reach it through
@@ -13,6 +14,8 @@ one issues, the other checks); what is not that state (HTTP, wire errors) is in 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import secrets
 import string
 import threading
@@ -20,11 +23,14 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
+from urllib.parse import urlencode, urlsplit
 
 from xswitch.demo.ssohttp import Handler, ServiceError, oidc_error
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
+AUTH_CODE_GRANT = "authorization_code"
+AUTH_CODE_LIFETIME = 300  # seconds an authorization code may wait to be redeemed
 SAMPLE_ROLES = ("AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess", "Billing", "ViewOnly")
 
 
@@ -57,6 +63,29 @@ class _Client:
     secret: str
     expires_at: float
     scopes: tuple[str, ...]
+    grant_types: tuple[str, ...] = ()
+    redirect_uris: tuple[str, ...] = ()
+
+
+@dataclass
+class _AuthCode:
+    """An authorization code handed to the browser, bound to its client, redirect and challenge."""
+
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    expires_at: float
+    redeemed: bool = False
+
+
+@dataclass
+class _PendingAuthorization:
+    """An /authorize request waiting for the person at the browser (without auto-approval)."""
+
+    client_id: str
+    redirect_uri: str
+    state: str
+    challenge: str
 
 
 @dataclass
@@ -110,7 +139,7 @@ class ServerOptions:
     credential_lifetime: int = 3600
     page_size: int = 20  # ListAccounts / ListAccountRoles page size when the client sends none
     rate_limit: float | None = None  # portal requests per second; None = unlimited
-    auto_approve: bool = False  # approve every device code at once (the demo)
+    auto_approve: bool = False  # approve every device code and /authorize request (the demo)
 
 
 @dataclass
@@ -119,6 +148,8 @@ class _State:
     grants: dict[str, _DeviceGrant] = field(default_factory=dict)  # by device code
     tokens: dict[str, _Token] = field(default_factory=dict)  # access tokens
     refresh_tokens: dict[str, _Token] = field(default_factory=dict)
+    codes: dict[str, _AuthCode] = field(default_factory=dict)  # authorization codes
+    pending: dict[str, _PendingAuthorization] = field(default_factory=dict)  # by request id
 
 
 class SsoServer:
@@ -210,12 +241,29 @@ class SsoServer:
             raise oidc_error(
                 "InvalidRequestException", "invalid_request", "clientType must be public"
             )
+        grant_types = _strings(body.get("grantTypes"), "grantTypes")
+        redirect_uris = _strings(body.get("redirectUris"), "redirectUris")
+        if AUTH_CODE_GRANT in grant_types:
+            if not redirect_uris or not all(_is_http_uri(uri) for uri in redirect_uris):
+                raise oidc_error(
+                    "InvalidRedirectUriException",
+                    "invalid_redirect_uri",
+                    "The authorization_code grant needs http(s) redirectUris",
+                )
+            if not body.get("issuerUrl"):
+                raise oidc_error(
+                    "InvalidRequestException",
+                    "invalid_request",
+                    "issuerUrl is required for the authorization_code grant",
+                )
         client_id = "cid-" + secrets.token_urlsafe(16)
         now = time.time()
         client = _Client(
             secret=secrets.token_urlsafe(48),
             expires_at=now + self.options.client_lifetime,
             scopes=tuple(body.get("scopes") or ()),
+            grant_types=grant_types,
+            redirect_uris=redirect_uris,
         )
         with self._lock:
             self._state.clients[client_id] = client
@@ -258,6 +306,8 @@ class SsoServer:
             return self._redeem_device_code(body, client)
         if grant_type == REFRESH_GRANT:
             return self._redeem_refresh_token(body)
+        if grant_type == AUTH_CODE_GRANT:
+            return self._redeem_authorization_code(body, client)
         raise oidc_error(
             "UnsupportedGrantTypeException", "unsupported_grant_type", f"{grant_type!r} unsupported"
         )
@@ -277,6 +327,84 @@ class SsoServer:
                 )
             grant.redeemed = True
             return self._issue_token(body["clientId"], with_refresh=bool(client.scopes))
+
+    def _redeem_authorization_code(self, body: dict, client: _Client) -> dict:
+        verifier = body.get("codeVerifier")
+        with self._lock:
+            code = self._state.codes.get(body.get("code") or "")
+            if (
+                code is None
+                or code.redeemed
+                or code.client_id != body["clientId"]
+                or code.expires_at <= time.time()
+            ):
+                if code is not None:
+                    code.redeemed = True  # a code presented twice is burnt (RFC 6749 4.1.2)
+                raise oidc_error("InvalidGrantException", "invalid_grant", "Invalid code")
+            code.redeemed = True  # good once, whatever follows
+            if body.get("redirectUri") != code.redirect_uri:
+                raise oidc_error("InvalidGrantException", "invalid_grant", "redirectUri mismatch")
+            if not isinstance(verifier, str) or _s256(verifier) != code.challenge:
+                raise oidc_error("InvalidGrantException", "invalid_grant", "Invalid code_verifier")
+            with_refresh = REFRESH_GRANT in client.grant_types or bool(client.scopes)
+            return self._issue_token(body["clientId"], with_refresh=with_refresh)
+
+    # --- the browser's /authorize page (authorization code grant) ---------------------------
+
+    def authorize(self, query: dict[str, str]) -> tuple[int, str]:
+        """GET /authorize: (302, where to send the browser) or (200/400, a page's text).
+
+        An unknown client or a redirect URI it did not register is answered with a page and
+        never redirected (RFC 6749 4.1.2.1); other problems go back to the redirect URI as an
+        `error`. With auto-approval (the demo) the code is issued at once.
+        """
+        client_id = query.get("client_id", "")
+        redirect_uri = query.get("redirect_uri", "")
+        with self._lock:
+            client = self._state.clients.get(client_id)
+        if client is None or client.expires_at <= time.time():
+            return 400, "Unknown client."
+        if not any(_redirect_matches(uri, redirect_uri) for uri in client.redirect_uris):
+            return 400, "The redirect_uri was not registered by this client."
+        state = query.get("state", "")
+        if AUTH_CODE_GRANT not in client.grant_types:
+            return 302, _with_query(redirect_uri, error="unauthorized_client", state=state)
+        challenge = query.get("code_challenge", "")
+        if (
+            query.get("response_type") != "code"
+            or query.get("code_challenge_method") != "S256"
+            or not 43 <= len(challenge) <= 128
+        ):
+            return 302, _with_query(redirect_uri, error="invalid_request", state=state)
+        pending = _PendingAuthorization(client_id, redirect_uri, state, challenge)
+        if self.options.auto_approve:
+            return 302, self._grant_code(pending)
+        request_id = secrets.token_urlsafe(16)
+        with self._lock:
+            self._state.pending[request_id] = pending
+        return 200, request_id
+
+    def decide(self, request_id: str, approve: bool) -> str | None:
+        """The person at the browser approves or denies a pending /authorize request: where the
+        browser goes next, or None for an unknown request."""
+        with self._lock:
+            pending = self._state.pending.pop(request_id, None)
+        if pending is None:
+            return None
+        if not approve:
+            return _with_query(pending.redirect_uri, error="access_denied", state=pending.state)
+        return self._grant_code(pending)
+
+    def _grant_code(self, pending: _PendingAuthorization) -> str:
+        code = secrets.token_urlsafe(32)
+        with self._lock:
+            self._state.codes[code] = _AuthCode(
+                pending.client_id,
+                pending.redirect_uri,
+                pending.challenge,
+                time.time() + AUTH_CODE_LIFETIME,
+            )
+        return _with_query(pending.redirect_uri, code=code, state=pending.state)
 
     def _redeem_refresh_token(self, body: dict) -> dict:
         with self._lock:
@@ -385,6 +513,52 @@ class SsoServer:
         if account is None:
             raise ServiceError(404, "ResourceNotFoundException", "Account not found")
         return account
+
+
+def _strings(value: object, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise oidc_error("InvalidRequestException", "invalid_request", f"{name} is not a list")
+    return tuple(value)
+
+
+def _is_http_uri(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _redirect_matches(registered: str, requested: str) -> bool:
+    """Exact match, except that a loopback redirect may use any port (RFC 8252 section 7.3)."""
+    if registered == requested:
+        return True
+    want, got = urlsplit(registered), urlsplit(requested)
+    try:
+        got_port = got.port
+    except ValueError:
+        return False
+    return (
+        want.scheme == got.scheme == "http"
+        and want.hostname in ("127.0.0.1", "::1")
+        and want.hostname == got.hostname
+        and want.port is None
+        and got_port is not None
+        and want.path == got.path
+        and not got.query
+        and not got.fragment
+        and not got.username
+        and not got.password
+    )
+
+
+def _with_query(uri: str, **values: str) -> str:
+    separator = "&" if urlsplit(uri).query else "?"
+    return uri + separator + urlencode(values)
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("utf-8", "surrogatepass")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _page(items: list[str], query: dict[str, str], default_size: int) -> tuple[list[str], str]:

@@ -55,12 +55,6 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _opens_in_browser(url: str) -> bool:
-    from xswitch.core.console import open_in_browser  # not at start-up: the picker's first frame
-
-    return open_in_browser(url)
-
-
 class XswitchApp(App[str | None]):
     """The picker. `clock` is injectable so that snapshots and tests see frozen countdowns;
     `demo`: the demo's local AWS, which has no console (`o` shows a switch-role link)."""
@@ -74,9 +68,9 @@ class XswitchApp(App[str | None]):
     CSS = "ModalScreen Toast, PickerScreen.-covered Toast { display: none; }"
     BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings(on_app=True))
 
-    # Replaceable so that tests see the link instead of a browser opening. Not App.open_url,
-    # which Textual's widgets call with another signature and no answer.
-    open_in_browser: Callable[[str], bool] = staticmethod(_opens_in_browser)
+    # None: the console opens in the client's browser (core.browser). Tests put a stand-in here
+    # to see the link. Not App.open_url, which Textual's widgets call with another signature.
+    open_in_browser: Callable[[str], bool] | None = None
 
     def __init__(
         self,
@@ -183,6 +177,14 @@ class XswitchApp(App[str | None]):
         for action, help_text in self.keys.palette(len(self.catalog.clients)):
             run = partial(self.picker.run_action, action.action)
             yield SystemCommand(action.description, help_text, run)
+        from xswitch.core.console import SERVICES
+
+        for service in SERVICES:
+            yield SystemCommand(
+                f"console: {service}",
+                f"Open the AWS console on {service} as the selected profile",
+                partial(self.picker.open_console, service),
+            )
 
     # --- life ---------------------------------------------------------------------------------
 

@@ -87,6 +87,9 @@ ACTIONS: tuple[PickerAction, ...] = (
         "Reload config",
         help="Reload the configuration (AWS config and credentials, config.toml)",
     ),
+    # In help on one row (see KeyTable.help).
+    PickerAction("doctor", "doctor", "Doctor"),
+    PickerAction("add-client", "add_client", "Add client"),
     PickerAction("help", "help", "Help", show=True),
     PickerAction("quit", "quit", "Quit", show=True, palette=False, on_app=True),
     # Textual only hints at another key on Ctrl+C; here it quits, in dialogs too.
@@ -107,6 +110,8 @@ _GROUPED_IN_HELP = {
     "column-clients",
     "client-number",
     "jump-window",  # on the region's line
+    "add-client",
+    "quit-ctrl-c",
     *(f"jump-client-{n}" for n in range(2, 10)),
 }
 HELP_TAIL = (
@@ -167,6 +172,13 @@ class KeyTable:
             elif action.id == "region":
                 keys = f"{self.key_of('region')}  {self.key_of('jump-window')}"
                 lines.append((keys, "Region of the profile · go to the tmux window using it"))
+            # Rows shared by two keys (d and a; q and ctrl+c): help fits 80x24.
+            elif action.id == "doctor":
+                keys = f"{self.key_of('doctor')}  {self.key_of('add-client')}"
+                lines.append((keys, "Doctor: test the profile against AWS · add a client"))
+            elif action.id == "quit":
+                keys = f"{self.key_of('quit')}  {self.key_of('quit-ctrl-c')}"
+                lines.append((keys, action.help or action.description))
             elif action.id not in _GROUPED_IN_HELP:
                 lines.append((self.key_of(action.id), action.help or action.description))
         return [*lines, *HELP_TAIL]

@@ -21,6 +21,8 @@ from xswitch.core.model import Catalog, Credentials, DeviceAuthorization, Sessio
 
 if TYPE_CHECKING:
     # Only for annotations: discovery pulls in the SSO client code, not needed before a sync.
+    from xswitch.core.doctor import Check
+    from xswitch.core.onboard import ClientSpec
     from xswitch.core.sso.discovery import Discovery, Progress, SyncReport
 
 
@@ -189,11 +191,13 @@ class SyncCancelled(Message):
 
 
 class ConsoleOpened(Message):
-    """A browser took the console sign-in link."""
+    """A browser took the console sign-in link; `note` is what to know about that console (a
+    chained role's one-hour limit and its alternative)."""
 
-    def __init__(self, profile: str) -> None:
+    def __init__(self, profile: str, note: str = "") -> None:
         super().__init__()
         self.profile = profile
+        self.note = note
 
 
 class Reloaded(Message):
@@ -225,3 +229,22 @@ class CopyDone(Message):
         super().__init__()
         self.sentence = sentence
         self.copied = copied
+
+
+class Diagnosed(Message):
+    """doctor's checks of a profile (`d`)."""
+
+    def __init__(self, profile: str, checks: list[Check]) -> None:
+        super().__init__()
+        self.profile = profile
+        self.checks = checks
+
+
+class ClientAdded(Message):
+    """A client from the form (`a`) was written; `catalog` is the configuration read back."""
+
+    def __init__(self, catalog: Catalog, spec: ClientSpec, generated: bool) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.spec = spec
+        self.generated = generated

@@ -81,9 +81,14 @@ class ProfileActions(_View):
         self._confirm_then(Purpose.SHELL, "A subshell")
 
     def action_console(self) -> None:
+        self.open_console()
+
+    def open_console(self, service: str | None = None) -> None:
+        """The console of the selected profile, on the page of `service` (palette) or home."""
         profile = self._selected_or_say()
         if profile is not None:
             self._console_problems.pop(profile.name, None)
+            self._console_pages[profile.name] = service
             self.start_login(profile.name, Purpose.CONSOLE)
 
     def action_logout(self) -> None:
@@ -173,7 +178,10 @@ class ProfileActions(_View):
             self._copy_exports(profile, message.credentials)
         elif message.purpose is Purpose.CONSOLE:
             self.app.notify(f"Signing in to the AWS console as {profile.name}…", markup=False)
-            work = partial(workers.console, self.switcher, self, profile, message.credentials)
+            service = self._console_pages.pop(profile.name, None)
+            work = partial(
+                workers.console, self.switcher, self, profile, message.credentials, service
+            )
             job = workers.Job("console", profile.name)
             workers.start(self, job, work, group="console", exclusive=True)
         else:
@@ -209,6 +217,8 @@ class ProfileActions(_View):
     @unless_closing
     def on_console_opened(self, message: ConsoleOpened) -> None:
         self.app.notify(f"Opened the AWS console for {message.profile}.", markup=False)
+        if message.note:
+            self.app.notify(message.note, severity="warning", markup=False, timeout=20)
 
     @unless_closing
     def on_console_failed(self, message: ConsoleFailed) -> None:

@@ -84,6 +84,10 @@ class UiPrompter:
         self.showed_device_code = True
         self._target.post_message(DeviceCodeShown(authorization, self._cancel))
 
+    def sso_browser_login(self, session: str, url: str) -> None:
+        # The same modal without a code: it says to approve in the browser, Esc cancels.
+        self.sso_device_code(DeviceAuthorization(session, url, url, "", 0))
+
 
 def wait_for(future: Future[T], given_up: Callable[[], bool]) -> T:
     """The result of `future`, waiting in short slices; raises `Abandoned` once `given_up()`."""

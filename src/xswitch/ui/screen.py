@@ -18,13 +18,16 @@ from textual.worker import Worker
 from xswitch.ui import keymap, workers
 from xswitch.ui.closing import unless_closing
 from xswitch.ui.messages import CatalogNotices, Reloaded, ReloadFailed
+from xswitch.ui.onboarding import OnboardingActions
 from xswitch.ui.profile_actions import ProfileActions
 from xswitch.ui.shell_actions import ShellActions
 from xswitch.ui.sync_actions import SyncActions
 from xswitch.ui.view import PickerView
 
 
-class PickerScreen(ShellActions, ProfileActions, SyncActions, PickerView, Screen):
+class PickerScreen(
+    ShellActions, ProfileActions, SyncActions, OnboardingActions, PickerView, Screen
+):
     BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings(on_app=False))
 
     # --- one place for failures -----------------------------------------------------------------

@@ -75,6 +75,7 @@ class PickerView(_Screen):
         self._facts = ProfileFacts()
         # Console sign-in problems: shown in the details, not as a session error of the row.
         self._console_problems: dict[str, XswitchError] = {}
+        self._console_pages: dict[str, str | None] = {}  # profile -> service to open its console on
         self._sync: SyncPreview | None = None
         self._sync_status = ""
         self._sync_session = ""  # the SSO session the sync note is about
@@ -304,6 +305,8 @@ class PickerView(_Screen):
         self._update_details()
 
     def _notes(self, profile: Profile | None) -> list[tuple[str, str]]:
+        from xswitch.core.console import role_from_role
+
         notes = [("sso sync", self._sync_status)] if self._sync_status else []
         if notes and self._sync is None and profile is not None:
             # The outcome of a sync is about its session's profiles only.
@@ -312,7 +315,19 @@ class PickerView(_Screen):
                 notes = []
         if profile is not None and profile.name in self._console_problems:
             notes.insert(0, ("console", str(self._console_problems[profile.name])))
+        elif profile is not None and role_from_role(profile, self.catalog):
+            notes.append(
+                (
+                    "console",
+                    "at most 1 hour (a role assumed from a role); for longer, open the console "
+                    f"as {profile.source_profile} and switch role",
+                )
+            )
         return notes
+
+    def diagnosis(self, profile: str) -> Text | None:
+        """Lines under the profile's details from another part of the screen (ui.onboarding)."""
+        return None
 
     def _update_details(self) -> None:
         profile = self.profiles.selected
@@ -336,7 +351,8 @@ class PickerView(_Screen):
                 self.clock(),
                 provisional=provisional,
             )
-            details.show(text)
+            diagnosis = self.diagnosis(profile.name)  # `d` (ui.onboarding)
+            details.show(text + Text("\n\n") + diagnosis if diagnosis else text)
 
     # --- countdown ----------------------------------------------------------------------------
 

@@ -18,11 +18,13 @@ from xswitch.core.errors import CredentialError, PromptCancelled, XswitchError
 from xswitch.core.model import Credentials, Profile, SsoSession
 from xswitch.ui.messages import (
     CatalogNotices,
+    ClientAdded,
     ConsoleFailed,
     ConsoleLinkReady,
     ConsoleOpened,
     CopyDone,
     DeviceCodeDone,
+    Diagnosed,
     LoggedOut,
     LoginCancelled,
     LoginFailed,
@@ -40,6 +42,7 @@ from xswitch.ui.prompter import Abandoned, UiPrompter, call_abandonable
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
+    from xswitch.core.onboard import ClientSpec
     from xswitch.ui.app import XswitchApp
 
 T = TypeVar("T")
@@ -163,9 +166,11 @@ def obtain(
         profile = app.catalog.profiles[name]
         session = app.catalog.sso_session_of(profile) if sso_login else None
         if session is not None:
+            from xswitch.core.browser import parse_browser
             from xswitch.core.sso.auth import SsoAuth
 
-            SsoAuth(session, app.env).login(prompter)
+            browser = parse_browser(app.catalog.settings.browser)
+            SsoAuth(session, app.env, browser=browser).login(prompter)
         creds = app.sessions.credentials(name, prompter, force_refresh=force_refresh)
         return creds, app.sessions.cached_sessions()
 
@@ -218,8 +223,15 @@ def catalog_updates(app: XswitchApp, node: DOMNode) -> None:
         node.post_message(CatalogNotices(lines))
 
 
-def console(app: XswitchApp, node: DOMNode, profile: Profile, creds: Credentials) -> None:
-    """A console sign-in link for `creds`: opened in a browser, else shown to be copied."""
+def console(
+    app: XswitchApp,
+    node: DOMNode,
+    profile: Profile,
+    creds: Credentials,
+    service: str | None = None,
+) -> None:
+    """A console sign-in link for `creds`: opened in the client's browser (a one-time loopback
+    address, so the link stays off command lines), else shown to be copied."""
     from xswitch.core.actions import uses as actions
 
     endpoint = app.env.get("XSWITCH_SIGNIN_ENDPOINT")
@@ -232,9 +244,10 @@ def console(app: XswitchApp, node: DOMNode, profile: Profile, creds: Credentials
         node.post_message(ConsoleLinkReady(profile.name, actions.demo_console_url(profile), note))
         return
     # An error here is about the sign-in step only: the session was just obtained.
-    url = actions.console_url(profile, creds, app.env)
-    if not app.demo and app.open_in_browser(url):
-        node.post_message(ConsoleOpened(profile.name))
+    link = actions.console_link(app.catalog, profile, creds, app.env, service=service)
+    notice = link.chained_notice(profile.name) if link.chained else ""
+    if not app.demo and _open_console(app, profile, link.url):
+        node.post_message(ConsoleOpened(profile.name, notice))
         return
     note = (
         "The demo has no browser to open: copy this sign-in link (valid for 15 minutes)."
@@ -242,7 +255,18 @@ def console(app: XswitchApp, node: DOMNode, profile: Profile, creds: Credentials
         else "No web browser could be opened here: copy this sign-in link (valid for 15 "
         "minutes, once) into a browser."
     )
-    node.post_message(ConsoleLinkReady(profile.name, url, note))
+    node.post_message(ConsoleLinkReady(profile.name, url=link.url, note=f"{note} {notice}".strip()))
+
+
+def _open_console(app: XswitchApp, profile: Profile, url: str) -> bool:
+    if app.open_in_browser is not None:  # a test's stand-in
+        return app.open_in_browser(url)
+    from xswitch.core.browser import browser_for
+    from xswitch.core.handoff import open_secret_url
+
+    client = app.catalog.client(profile.client)
+    browser = browser_for(app.catalog.settings.browser, client)
+    return open_secret_url(url, browser, client, app.env, profile.name) is not None
 
 
 def clipboard(app: XswitchApp, node: DOMNode, text: str, what: str) -> None:
@@ -254,3 +278,43 @@ def clipboard(app: XswitchApp, node: DOMNode, text: str, what: str) -> None:
         text, terminal=lambda t: app.call_from_thread(app.copy_to_clipboard, t), env=app.env
     )
     node.post_message(CopyDone(copied.describe(what), copied.route is not Route.NONE))
+
+
+def doctor(app: XswitchApp, node: DOMNode, profile: Profile) -> None:
+    """doctor's checks of `profile` (`d`); anything unexpected is a failed check, not a stuck
+    'testing...'."""
+    from xswitch.core.doctor import Check, Status, diagnose
+
+    waiting = Waiting(app, abandon_on_cancel=False)
+    try:
+        checks = diagnose(profile, app.catalog, waiting.prompter, app.env)
+    except PromptCancelled:
+        checks = [Check(profile.name, "doctor", Status.FAIL, "cancelled at a prompt")]
+    except XswitchError as error:
+        checks = [Check(profile.name, "doctor", Status.FAIL, error.message, fix=error.hint)]
+    except Exception as error:
+        checks = [
+            Check(
+                profile.name,
+                "doctor",
+                Status.FAIL,
+                f"stopped unexpectedly ({type(error).__name__})",
+                fix="Run 'xswitch doctor' with XSWITCH_DEBUG=1 to see the details.",
+            )
+        ]
+    node.post_message(Diagnosed(profile.name, checks))
+
+
+def add_client(app: XswitchApp, node: DOMNode, spec: ClientSpec, generated: bool) -> None:
+    """Write the client of the form (`a`) to config.toml and read the configuration back."""
+    from xswitch.core.config import load_catalog
+    from xswitch.core.onboard import write_client
+    from xswitch.core.paths import config_file
+
+    try:
+        write_client(config_file(app.env), spec)
+        catalog = load_catalog(app.env)
+    except XswitchError as error:
+        app.notify(str(error), title="The client was not added", severity="error", markup=False)
+        return
+    node.post_message(ClientAdded(catalog, spec, generated))

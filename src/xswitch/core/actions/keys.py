@@ -19,6 +19,8 @@ PICKER_KEYS: dict[str, str] = {
     "region": "r",
     "jump-window": "w",
     "reload": "R",
+    "doctor": "d",
+    "add-client": "a",
     "help": "question_mark",
     "quit": "q",
     "quit-ctrl-c": "ctrl+c",

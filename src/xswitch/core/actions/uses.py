@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from xswitch.core.model import Catalog, Client, Credentials, Profile, SsoSession
 
 if TYPE_CHECKING:
+    from xswitch.core.console import ConsoleLink
     from xswitch.core.model import Prompter
     from xswitch.core.sso.discovery import Discovery, Progress, SyncReport
 
@@ -137,15 +138,22 @@ def exports(
     return Exports(syntax, export_lines(creds, region_of(profile, env, region), syntax))
 
 
-def console_url(
-    profile: Profile, creds: Credentials, env: Mapping[str, str], region: str | None = None
-) -> str:
-    """The console sign-in link for `creds` (a GetSigninToken call: blocking, bounded)."""
-    from xswitch.core.console import chained_role, federation_login_url
-    from xswitch.core.regions import region_of
+def console_link(
+    catalog: Catalog,
+    profile: Profile,
+    creds: Credentials,
+    env: Mapping[str, str],
+    *,
+    region: str | None = None,
+    service: str | None = None,
+    path: str | None = None,
+) -> ConsoleLink:
+    """The console sign-in for `creds` (a GetSigninToken call: blocking, bounded), on the page of
+    `service` or `path` in `region` (default: the profile's); for a chained role, its limit and
+    the switch-role alternative."""
+    from xswitch.core.console import console_link as link
 
-    where = region_of(profile, env, region)
-    return federation_login_url(creds, where, chained=chained_role(creds), env=env)
+    return link(profile, creds, catalog, region=region, service=service, path=path, env=env)
 
 
 def demo_console_url(profile: Profile) -> str:
@@ -170,17 +178,28 @@ def sync_sso(
     on_progress: Callable[[Progress], object] | None = None,
     cancelled: Callable[[], bool] | None = None,
     into_catalog: str | None = None,
+    browser: str = "default",
+    use_device_code: bool = False,
 ) -> tuple[Discovery, SyncReport]:
     """Log in if needed, discover the session's accounts and roles, store them in config.toml
     (or, `into_catalog`, in that followed catalog's clone, for review).
 
     Blocking. `relogin` starts a new device login whatever the saved token (after the portal
     refused it); `on_progress` sees each account as it arrives; `cancelled` stops the listing.
+    `browser`/`use_device_code`: how a login signs in (the browser setting, or a device code).
     """
+    from xswitch.core.browser import parse_browser
     from xswitch.core.sso.auth import SsoAuth
     from xswitch.core.sso.discovery import discover, store
 
-    auth = SsoAuth(session, env, open_browser=open_browser, timeout=timeout)
+    auth = SsoAuth(
+        session,
+        env,
+        open_browser=open_browser,
+        timeout=timeout,
+        browser=parse_browser(browser),
+        use_device_code=use_device_code,
+    )
     token = auth.login(prompter) if relogin else auth.token(prompter)
     discovery = discover(
         session, token, env=env, rate=rate, on_progress=on_progress, cancelled=cancelled

@@ -22,6 +22,7 @@ ENDPOINT_VARIABLES = {
     "sts": "AWS_ENDPOINT_URL_STS",
     "sso": "AWS_ENDPOINT_URL_SSO",
     "sso-oidc": "AWS_ENDPOINT_URL_SSO_OIDC",
+    "iam": "AWS_ENDPOINT_URL_IAM",
 }
 DEFAULT_ATTEMPTS = 3
 

@@ -32,6 +32,7 @@ SERVICE_NAMES = {
     "sts": "AWS STS",
     "sso": "the SSO portal",
     "sso-oidc": "the SSO login service (OIDC)",
+    "iam": "AWS IAM",
 }
 # Upper bounds of numbers in answers: lifetimes in seconds, expiry times in (milli)seconds.
 _NUMBER_LIMITS = {"expiresIn": 10**8, "clientSecretExpiresAt": 2 * 10**11, "expiration": 2 * 10**14}
@@ -102,7 +103,7 @@ def translate(error: BaseException, call: Call) -> XswitchError:
     """What botocore raised during `call`, in the user's terms."""
     if isinstance(error, XswitchError):
         return error
-    if call.service == "sts":
+    if call.service in ("sts", "iam"):  # IAM answers with the same query-protocol errors
         from xswitch.core.aws.sts_codes import explain_sts
 
         return explain_sts(error, call)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from xswitch.core import fs, paths
+from xswitch.core.config.awsblock import without_block
 from xswitch.core.errors import ConfigError
 
 IniValue = str | dict[str, str]
@@ -43,13 +44,15 @@ def _text_of(path: Path) -> str:
         return ""
     try:
         # Universal newlines, like configparser's own file reading in text mode.
-        return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
     except UnicodeDecodeError:
         raise ConfigError(
             "is not valid UTF-8 text.",
             "Re-save the file as UTF-8; the AWS CLI cannot read it either.",
             path=str(path),
         ) from None
+    # The profiles xswitch generated for other tools stand for xswitch's own: never read back.
+    return without_block(text)
 
 
 def _parse_ini(path: Path, text: str) -> IniSections:

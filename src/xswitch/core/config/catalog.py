@@ -228,6 +228,7 @@ def _configured_clients(doc: Mapping[str, Any]) -> list[Client]:
             prod=bool(table.get("prod", False)),
             notes=table.get("notes", ""),
             tags=tuple(table.get("tags", ())),
+            browser=table.get("browser"),
         )
         for key, table in doc.get("clients", {}).items()
     ]

@@ -36,8 +36,9 @@ SETTINGS_KEYS = (
     "mfa_session_duration",
     "network_timeout",
     "catalog_pull_hours",
+    "browser",
 )
-CLIENT_KEYS = ("name", "color", "prod", "notes", "tags", "profiles", "match")
+CLIENT_KEYS = ("name", "color", "prod", "notes", "tags", "profiles", "match", "browser")
 SSO_SESSION_KEYS = ("start_url", "region", "scopes")
 # Keys of a [profiles.NAME] table that belong to xswitch; every other scalar key is an AWS setting
 # (AWS adds profile keys over time, so those are accepted as long as they are scalars).
@@ -74,6 +75,16 @@ def validate_document(
     """Raise ConfigError for the first unknown key or wrongly typed value in `doc` (`text`, the
     file's, lets some errors name their line)."""
     _Validator(path, text).document(doc)
+
+
+# Settings that are whole numbers, with their bounds, and settings that are one of a few words.
+_WHOLE_NUMBER_SETTINGS = {
+    "refresh_margin": (0, 3600),
+    "mfa_session_duration": (900, 129600),
+    "network_timeout": (1, 300),
+    "catalog_pull_hours": (0, 720),
+}
+_CHOICE_SETTINGS = {"shell": SHELLS, "cache": CACHE_MODES, "theme": THEMES}
 
 
 class _Validator:
@@ -147,14 +158,12 @@ class _Validator:
                     "settings.session_name must be 2-64 characters of letters, digits and +=,.@_-.",
                     "AWS refuses other characters in a role session name.",
                 )
-        if "refresh_margin" in table:
-            self.integer(table["refresh_margin"], where + "refresh_margin", 0, 3600)
-        if "shell" in table:
-            self.choice(table["shell"], where + "shell", SHELLS)
-        if "cache" in table:
-            self.choice(table["cache"], where + "cache", CACHE_MODES)
-        if "theme" in table:
-            self.choice(table["theme"], where + "theme", THEMES)
+        for key, (low, high) in _WHOLE_NUMBER_SETTINGS.items():
+            if key in table:
+                self.integer(table[key], where + key, low, high)
+        for key, choices in _CHOICE_SETTINGS.items():
+            if key in table:
+                self.choice(table[key], where + key, choices)
         if "sso_rate_limit" in table:
             value = table["sso_rate_limit"]
             if (
@@ -167,12 +176,8 @@ class _Validator:
                     "settings.sso_rate_limit must be a number of requests per second "
                     "above 0 and at most 1000."
                 )
-        if "mfa_session_duration" in table:
-            self.integer(table["mfa_session_duration"], where + "mfa_session_duration", 900, 129600)
-        if "network_timeout" in table:
-            self.integer(table["network_timeout"], where + "network_timeout", 1, 300)
-        if "catalog_pull_hours" in table:
-            self.integer(table["catalog_pull_hours"], where + "catalog_pull_hours", 0, 720)
+        if "browser" in table:
+            self.browser(table["browser"], where + "browser")
 
     def client(self, client: Any, where: str) -> None:
         self.table(client, where)
@@ -182,6 +187,8 @@ class _Validator:
                 self.string(client[key], f"{where}.{key}")
         if "prod" in client:
             self.boolean(client["prod"], f"{where}.prod")
+        if "browser" in client:
+            self.browser(client["browser"], f"{where}.browser")
         for key in ("tags", "profiles", "match"):
             if key in client:
                 self.strings(client[key], f"{where}.{key}")
@@ -227,6 +234,14 @@ class _Validator:
         if not isinstance(value, str):
             raise self.fail(f"{where} must be a string (in quotes).")
         return value
+
+    def browser(self, value: Any, where: str) -> None:
+        from xswitch.core.browser import parse_browser
+
+        try:
+            parse_browser(self.string(value, where))
+        except ValueError as error:
+            raise self.fail(f"{where}: {error}.") from None
 
     def boolean(self, value: Any, where: str) -> None:
         if not isinstance(value, bool):
@@ -275,6 +290,7 @@ def validate_settings(doc: Mapping[str, Any], env: Mapping[str, str] = os.enviro
         mfa_session_duration=table.get("mfa_session_duration", Settings.mfa_session_duration),
         network_timeout=table.get("network_timeout", Settings.network_timeout),
         catalog_pull_hours=table.get("catalog_pull_hours", Settings.catalog_pull_hours),
+        browser=table.get("browser", Settings.browser),
         keys=tuple(doc.get("keys", {}).items()),
     )
 

@@ -2,7 +2,8 @@
 
 SSO role: the SSO provider. credential_process: that tool. Keys: keyring or static keys. Role: the
 source's chain, then (MFA with long-lived source keys) one cached GetSessionToken session shared by
-every role of that source, then AssumeRole. A role assumed from temporary credentials, or with
+every role of that source, then AssumeRole (an MFA code comes from the profile's `mfa_process`
+before anyone is asked). A role assumed from temporary credentials, or with
 `mfa_mode = direct`, sends its MFA code with AssumeRole itself. Each cacheable provider goes
 through `wrap`, which the session manager uses to put a cache in front of it.
 """
@@ -14,6 +15,7 @@ from typing import Protocol
 
 from xswitch.core.config import check_chain
 from xswitch.core.errors import ConfigError, CredentialError, SourceCycle, XswitchError
+from xswitch.core.mfaprocess import with_mfa_process
 from xswitch.core.model import Catalog, Kind, Profile, Prompter, Settings
 from xswitch.core.providers.assume_role import AssumeRoleProvider
 from xswitch.core.providers.base import Provider, can_prompt, region_for
@@ -105,7 +107,7 @@ class _Builder:
             external_id=profile.external_id,
             mfa_serial=None if mfa_session else profile.mfa_serial,
             duration=profile.duration_seconds,
-            prompter=self.prompter,
+            prompter=with_mfa_process(self.prompter, profile, self.env),
             region=region_for(profile, self.env),
             env=self.env,
             profile=profile,
@@ -119,7 +121,7 @@ class _Builder:
         session = SessionTokenProvider(
             source,
             profile.mfa_serial,
-            self.prompter,
+            with_mfa_process(self.prompter, profile, self.env),
             self.settings.mfa_session_duration,
             region=region_for(profile, self.env),
             env=self.env,
@@ -187,6 +189,7 @@ class _Builder:
             env=self.env,
             prompter=self.prompter,
             timeout=self.settings.network_timeout,
+            browser=self.settings.browser,
         )
 
 

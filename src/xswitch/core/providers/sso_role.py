@@ -36,8 +36,10 @@ class SsoRoleProvider(Provider):
         env: Mapping[str, str] = os.environ,
         prompter: Prompter | None = None,
         timeout: float | None = None,
+        browser: str = "default",
     ) -> None:
         self.profile = profile
+        self.browser = browser
         self.session = sso_session
         self.env = env
         self.prompter = prompter
@@ -57,7 +59,12 @@ class SsoRoleProvider(Provider):
                 f"SSO profile '{self.profile.name}' needs sso_account_id and sso_role_name.",
                 "Add them, or run 'xswitch sso sync' to create profiles for your roles.",
             )
-        token = self._token(SsoAuth(self.session, self.env, timeout=self.timeout))
+        from xswitch.core.browser import parse_browser
+
+        auth = SsoAuth(
+            self.session, self.env, timeout=self.timeout, browser=parse_browser(self.browser)
+        )
+        token = self._token(auth)
         return role_credentials(
             self.session, token, self.account_id, self.role_name, self.env, self.timeout
         )

@@ -1,9 +1,10 @@
 """The token of one SSO session: read from the cache, refreshed, or obtained by a new login.
 
 One login per SSO session runs at a time across threads and processes (`session_lock`); whoever
-waited re-reads the cache. The interactive login is the OAuth device authorization grant
-(`SsoAuth._new_login` is where another grant would be chosen). botocore is imported only when a
-call to the SSO services is about to be made.
+waited re-reads the cache. The interactive login is the authorization code grant with PKCE and a
+loopback redirect when a browser can be opened (as the AWS CLI v2 does), else the device
+authorization grant (`SsoAuth._new_login` chooses). botocore is imported only when a call to the
+SSO services is about to be made.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xswitch.core import locks, paths
 from xswitch.core.aws.clients import unsigned_client
@@ -30,7 +31,11 @@ from xswitch.core.errors import (
     XswitchError,
 )
 from xswitch.core.model import DeviceAuthorization, Prompter, SsoSession
+from xswitch.core.sso import pkce
 from xswitch.core.sso.tokens import Registration, SsoToken, TokenCache, scopes_for
+
+if TYPE_CHECKING:
+    from xswitch.core.browser import Browser
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +46,11 @@ SLOW_DOWN_DELAY = 5  # seconds added to the poll interval on SlowDownException (
 DEFAULT_INTERVAL = 5
 CLIENT_NAME = "xswitch"
 NO_BROWSER_ENV = "XSWITCH_NO_BROWSER"
+BROWSER_LOGIN_WAIT = 10 * 60  # seconds the browser sign-in may take before it is given up
 
 
 # What each answer must hold (key -> type); anything else is the endpoint's fault.
-_TOKEN_ANSWER = {"accessToken": str, "expiresIn": int}
+TOKEN_ANSWER = {"accessToken": str, "expiresIn": int}
 _REGISTRATION_ANSWER = {"clientId": str, "clientSecret": str, "clientSecretExpiresAt": int}
 _DEVICE_ANSWER = {
     "deviceCode": str,
@@ -70,20 +76,20 @@ def session_lock(
     with _THREAD_LOCKS_GUARD:
         thread_lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
     while not thread_lock.acquire(timeout=0.2):
-        _check_cancelled(prompter)
+        check_cancelled(prompter)
     try:
         with locks.held(
             paths.cache_dir(env) / f"sso-{key}.lock",
             timeout=None,
             busy=lambda: PromptCancelled("The SSO login"),
-            check=lambda: _check_cancelled(prompter),
+            check=lambda: check_cancelled(prompter),
         ):
             yield
     finally:
         thread_lock.release()
 
 
-def _check_cancelled(prompter: Prompter | None) -> None:
+def check_cancelled(prompter: Prompter | None) -> None:
     if prompter is not None and prompter.cancelled():
         raise PromptCancelled("The SSO login")
 
@@ -103,6 +109,8 @@ class SsoAuth:
         sleep: Callable[[float], None] = time.sleep,
         open_browser: bool | None = None,
         timeout: float | None = None,
+        browser: Browser | None = None,
+        use_device_code: bool = False,
     ) -> None:
         if not session.start_url or not session.region:
             raise ConfigError(
@@ -115,6 +123,8 @@ class SsoAuth:
         self.cache = cache or TokenCache()
         self._sleep = sleep
         self.open_browser = (not env.get(NO_BROWSER_ENV)) if open_browser is None else open_browser
+        self.browser = browser
+        self.use_device_code = use_device_code
 
     # --- reading ---
 
@@ -178,18 +188,18 @@ class SsoAuth:
 
     # --- refresh ---
 
-    def _client(self, service: str, attempts: int = 3) -> Any:
+    def client(self, service: str, attempts: int = 3) -> Any:
         return unsigned_client(
             service, self.session.region, self.env, timeout=self.timeout, attempts=attempts
         )
 
-    def _call(self, step: str, client: Any) -> Call:
+    def call(self, step: str, client: Any) -> Call:
         """An Identity Center login call (`sso-oidc`), for `translate` and `checked_answer`."""
         return Call("sso-oidc", step, sso_session=self.session, client=client, env=self.env)
 
     def _refresh(self, token: SsoToken) -> SsoToken:
         step = "CreateToken (refresh)"
-        oidc = self._client("sso-oidc", attempts=1)  # a refresh token may be good only once
+        oidc = self.client("sso-oidc", attempts=1)  # a refresh token may be good only once
         try:
             answer = oidc.create_token(
                 grantType=REFRESH_GRANT,
@@ -198,7 +208,7 @@ class SsoAuth:
                 refreshToken=token.refresh_token,
             )
         except call_failures() as error:
-            explained = translate(error, self._call(step, oidc))
+            explained = translate(error, self.call(step, oidc))
             code = error_code(error)
             if code and not isinstance(explained, EndpointMisbehaved | EndpointUnreachable):
                 raise SsoLoginRequired(
@@ -207,25 +217,34 @@ class SsoAuth:
                     f"'{self.session.name}' ({code}): the session ended or was revoked.",
                 ) from None
             raise explained from None
-        answer = checked_answer(answer, self._call(step, oidc), _TOKEN_ANSWER)
-        return self._issued(
+        answer = checked_answer(answer, self.call(step, oidc), TOKEN_ANSWER)
+        return self.issued(
             answer, token.client_id, token.client_secret, token.registration_expires_at, token
         )
 
     # --- a new login ---
 
     def _new_login(self, prompter: Prompter) -> SsoToken:
-        """The interactive login, called with the session lock held: where a grant other than
-        the device authorization (PKCE) would be chosen."""
+        """The interactive login, called with the session lock held: authorization code + PKCE
+        in a browser when one can be opened here, else the device code (a URL and a code to
+        approve on any device)."""
+        from xswitch.core.browser import Browser, can_open
+
+        browser = self.browser or Browser("default")
+        if self.open_browser and not self.use_device_code and can_open(browser, self.env):
+            token = pkce.browser_login(self, prompter, browser)
+            if token is not None:
+                return token
+            log.info("No browser opened for SSO session %s: device code", self.session.name)
         return self._device_login(prompter)
 
     def _device_login(self, prompter: Prompter) -> SsoToken:
-        registration = self._registration()
+        registration = self.registration()
         try:
             authorization = self._start(registration)
         except SsoLoginRequired:
             # The identity provider forgot our client (expired or revoked): register again once.
-            registration = self._registration(force=True)
+            registration = self.registration(force=True)
             authorization = self._start(registration)
         verification = authorization["verificationUriComplete"]
         prompter.sso_device_code(
@@ -238,38 +257,42 @@ class SsoAuth:
             )
         )
         if self.open_browser:
-            from xswitch.core.console import open_in_browser
+            from xswitch.core.browser import Browser, open_url
 
-            open_in_browser(verification, self.env)
+            open_url(verification, self.browser or Browser("default"), env=self.env)
         return self._poll(prompter, registration, authorization)
 
-    def _registration(self, force: bool = False) -> Registration:
+    def registration(self, force: bool = False, auth_code: bool = False) -> Registration:
         if not force:
-            cached = self.cache.load_registration(self.session)
+            cached = self.cache.load_registration(self.session, auth_code=auth_code)
             if cached is not None and (cached.expires_at - _now()).total_seconds() > REFRESH_WINDOW:
                 return cached
         scopes = scopes_for(self.session)
-        oidc = self._client("sso-oidc")
+        oidc = self.client("sso-oidc")
         arguments: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public"}
         if scopes:
             arguments["scopes"] = list(scopes)
+        if auth_code:
+            arguments["grantTypes"] = [pkce.AUTH_CODE_GRANT, REFRESH_GRANT]
+            arguments["redirectUris"] = [pkce.REGISTERED_REDIRECT_URI]
+            arguments["issuerUrl"] = self.session.start_url
         try:
             answer = oidc.register_client(**arguments)
         except call_failures() as error:
-            raise translate(error, self._call("RegisterClient", oidc)) from None
-        answer = checked_answer(answer, self._call("RegisterClient", oidc), _REGISTRATION_ANSWER)
+            raise translate(error, self.call("RegisterClient", oidc)) from None
+        answer = checked_answer(answer, self.call("RegisterClient", oidc), _REGISTRATION_ANSWER)
         registration = Registration(
             client_id=answer["clientId"],
             client_secret=answer["clientSecret"],
             expires_at=datetime.fromtimestamp(int(answer["clientSecretExpiresAt"]), UTC),
             scopes=scopes,
         )
-        self.cache.save_registration(self.session, registration)
+        self.cache.save_registration(self.session, registration, auth_code=auth_code)
         return registration
 
     def _start(self, registration: Registration) -> dict[str, Any]:
         step = "StartDeviceAuthorization"
-        oidc = self._client("sso-oidc")
+        oidc = self.client("sso-oidc")
         try:
             answer = oidc.start_device_authorization(
                 clientId=registration.client_id,
@@ -277,13 +300,13 @@ class SsoAuth:
                 startUrl=self.session.start_url,
             )
         except call_failures() as error:
-            raise translate(error, self._call(step, oidc)) from None
-        return dict(checked_answer(answer, self._call(step, oidc), _DEVICE_ANSWER))
+            raise translate(error, self.call(step, oidc)) from None
+        return dict(checked_answer(answer, self.call(step, oidc), _DEVICE_ANSWER))
 
     def _poll(
         self, prompter: Prompter, registration: Registration, authorization: Mapping[str, Any]
     ) -> SsoToken:
-        oidc = self._client("sso-oidc")
+        oidc = self.client("sso-oidc")
         interval = authorization.get("interval")
         if not isinstance(interval, int | float) or isinstance(interval, bool):
             interval = DEFAULT_INTERVAL
@@ -294,7 +317,7 @@ class SsoAuth:
             if not first:
                 self._wait(interval, prompter)
             first = False
-            _check_cancelled(prompter)
+            check_cancelled(prompter)
             if time.monotonic() >= deadline:
                 raise self._expired()
             try:
@@ -319,13 +342,13 @@ class SsoAuth:
                         "browser.",
                         f"Run 'xswitch sso login {self.session.name}' again and approve it.",
                     ) from None
-                raise translate(error, self._call("CreateToken", oidc)) from None
-            answer = checked_answer(answer, self._call("CreateToken", oidc), _TOKEN_ANSWER)
-            return self._issued(
+                raise translate(error, self.call("CreateToken", oidc)) from None
+            answer = checked_answer(answer, self.call("CreateToken", oidc), TOKEN_ANSWER)
+            return self.issued(
                 answer, registration.client_id, registration.client_secret, registration.expires_at
             )
 
-    def _issued(
+    def issued(
         self,
         answer: Mapping[str, Any],
         client_id: str,
@@ -356,7 +379,7 @@ class SsoAuth:
             step = min(0.25, remaining)
             self._sleep(step)
             remaining -= step
-            _check_cancelled(prompter)
+            check_cancelled(prompter)
 
     def _expired(self) -> SsoDeviceCodeExpired:
         return SsoDeviceCodeExpired(

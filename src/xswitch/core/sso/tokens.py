@@ -160,7 +160,7 @@ class TokenCache:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     @staticmethod
-    def registration_key(session: SsoSession) -> str:
+    def registration_key(session: SsoSession, auth_code: bool = False) -> str:
         """The AWS CLI v2's client-registration file name.
 
         As in `SSOTokenFetcher._registration_cache_key` (AWS CLI v2, awscli/botocore/utils.py):
@@ -174,13 +174,16 @@ class TokenCache:
             "scopes": scopes,
             "session_name": None if session.legacy else session.name,
         }
+        if auth_code:
+            # A registration for the authorization code grant is another client: its own file.
+            args["grantTypes"] = ["authorization_code", "refresh_token"]
         return hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()
 
     def token_path(self, session: SsoSession) -> Path:
         return self.directory / f"{self.token_key(session)}.json"
 
-    def registration_path(self, session: SsoSession) -> Path:
-        return self.directory / f"{self.registration_key(session)}.json"
+    def registration_path(self, session: SsoSession, auth_code: bool = False) -> Path:
+        return self.directory / f"{self.registration_key(session, auth_code)}.json"
 
     def load_token(self, session: SsoSession) -> SsoToken | None:
         data = self._read(self.token_path(session), "SSO token")
@@ -202,19 +205,23 @@ class TokenCache:
             return False
         return True
 
-    def load_registration(self, session: SsoSession) -> Registration | None:
-        data = self._read(self.registration_path(session), "SSO client registration")
+    def load_registration(
+        self, session: SsoSession, auth_code: bool = False
+    ) -> Registration | None:
+        data = self._read(self.registration_path(session, auth_code), "SSO client registration")
         if data is None:
             return None
         try:
             return Registration.from_cache(data)
         except (KeyError, ValueError, TypeError) as error:
-            path = self.registration_path(session)
+            path = self.registration_path(session, auth_code)
             _warn_malformed(path, "SSO client registration", f"missing or bad {error}")
             return None
 
-    def save_registration(self, session: SsoSession, registration: Registration) -> None:
-        self._write(self.registration_path(session), registration.to_cache())
+    def save_registration(
+        self, session: SsoSession, registration: Registration, auth_code: bool = False
+    ) -> None:
+        self._write(self.registration_path(session, auth_code), registration.to_cache())
 
     def _read(self, path: Path, what: str) -> dict[str, Any] | None:
         try:

@@ -1,4 +1,5 @@
-"""The SSO device-code modal: where to approve the login and the code to check (copyable)."""
+"""The SSO sign-in modal: where to approve the login and the code to check (copyable); without a
+code, the browser sign-in (authorization code grant) that a browser window was opened for."""
 
 from __future__ import annotations
 
@@ -37,9 +38,13 @@ class DeviceCodeScreen(ModalScreen[None]):
             yield Label("SSO login", classes="dialog-title")
             # Session names come from files, the address and code from the server.
             yield Static(Text.assemble("Session ", (visible(auth.session), "bold")))
-            yield Static(Text("Open this address and approve the request:"))
+            if auth.user_code:
+                yield Static(Text("Open this address and approve the request:"))
+            else:
+                yield Static(Text("Approve the sign-in in the browser window; if none opened:"))
             yield Static(Text(visible(auth.verification_uri_complete), style="underline"))
-            yield Static(Text.assemble("Code    ", (visible(auth.user_code), "bold reverse")))
+            if auth.user_code:
+                yield Static(Text.assemble("Code    ", (visible(auth.user_code), "bold reverse")))
             yield Static(
                 Text("c copies the address · Esc cancels the login · q quits", style="dim"),
                 id="sso-hint",
