@@ -1,6 +1,9 @@
 """The picker's screen, its view part: layout, the list of clients and their profiles, the filter,
 client jumps, the details pane and the countdown. What the keys do to sessions is added on top
 (`ui.profile_actions`, `ui.sync_actions`, assembled in `ui.screen`).
+
+Over 400 lines for a reason: the lists, the filter, the Recent group and the details pane move
+together (a cursor move or a key in one redraws the others), so they stay in one view.
 """
 
 from __future__ import annotations
