@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -564,3 +565,58 @@ def _roles_without_mfa(config: str) -> list[str]:
         if header.startswith("[profile ") and "role_arn" in block and "mfa_serial" not in block:
             names.append(header[len("[profile ") : -1])
     return names
+
+
+# --- 11. warm switch through the agent ------------------------------------------
+
+
+def agent_switch(bench: Bench) -> list[Row]:
+    """`xswitch export P` answered by the running agent from memory (no decryption, no network),
+    next to the floor of starting Python at all; and the time `xs P` takes in an interactive
+    bash (the `xs` function: a session from the cache, a slot at the agent, the variables set)."""
+    case = "11. warm switch through the agent"
+    home = bench.home("agent-switch")
+    world = switching_config(0, (), 0)
+    home.write_aws(world.config, world.credentials)
+    require(run_timed([*xswitch_argv(), "export", WARM_ROLE], home.env), True, "first export")
+    require(run_timed([*xswitch_argv(), "agent", "start"], home.env), True, "agent start")
+    try:
+        # The agent learns the session from the next switch; every later one asks it only.
+        require(run_timed([*xswitch_argv(), "export", WARM_ROLE], home.env), True, "offer")
+
+        def xswitch(_: int) -> float:
+            run = run_timed([*xswitch_argv(), "export", WARM_ROLE], home.offline())
+            return require(run, _exports_ok(run), "xswitch export (agent)").seconds
+
+        def floor(_: int) -> float:
+            return require(run_timed([sys.executable, "-c", "pass"], home.env), True, FLOOR).seconds
+
+        bash = shutil.which("bash")
+
+        def xs_in_bash(_: int) -> float:
+            if bash is None:
+                raise Unavailable("bash not installed")
+            # The hook is loaded first; only `xs P` itself is timed, by bash's own clock.
+            script = (
+                'eval "$(xswitch init bash)"; s=$EPOCHREALTIME; xs ' + WARM_ROLE + " 2>/dev/null"
+                ' && e=$EPOCHREALTIME && [ -n "$AWS_CONTAINER_CREDENTIALS_FULL_URI" ]'
+                ' && echo "took $s $e"'
+            )
+            run = run_timed([bash, "-c", script], home.env)
+            words = run.stdout.split()
+            require(run, words[:1] == ["took"], "xs in bash")
+            return float(words[2].replace(",", ".")) - float(words[1].replace(",", "."))
+
+        samples = interleave(
+            bench.plan.switch_rounds,
+            {f"{XSWITCH} export (agent)": xswitch, FLOOR: floor, "xs P in bash": xs_in_bash},
+        )
+    finally:
+        run_timed([*xswitch_argv(), "agent", "stop"], home.env)
+    rows = rows_for(
+        case,
+        samples,
+        reference=FLOOR,
+        targets={f"{XSWITCH} export (agent)": Target("≤ 2× python -c pass", 2.0)},
+    )
+    return rows

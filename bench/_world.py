@@ -96,6 +96,7 @@ class Home:
     def create(cls, parent: Path, name: str, endpoint: str) -> Home:
         root = parent / name
         (root / ".aws").mkdir(parents=True)
+        (root / ".run").mkdir(mode=0o700)
         env = {
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
             "LANG": "C.UTF-8",
@@ -105,6 +106,8 @@ class Home:
             "XDG_CACHE_HOME": str(root / ".cache"),
             "XDG_DATA_HOME": str(root / ".local" / "share"),
             "XDG_STATE_HOME": str(root / ".local" / "state"),
+            # As a Linux login session has it (systemd): where the agent keeps its socket.
+            "XDG_RUNTIME_DIR": str(root / ".run"),
             "AWS_CONFIG_FILE": str(root / ".aws" / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(root / ".aws" / "credentials"),
             "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",

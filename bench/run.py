@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cases import (
     Bench,
     Plan,
+    agent_switch,
     cold_export_big,
     cold_switch,
     filter_keystroke,
@@ -49,6 +50,7 @@ CASES: dict[str, Callable[[Bench], list[Row]]] = {
     "8": sso_discovery,
     "9": cold_export_big,
     "10": catalog_scale,
+    "11": agent_switch,
 }
 
 

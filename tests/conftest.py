@@ -90,7 +90,7 @@ def _write(path: Path, text: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     root = tmp_path / "home"
     root.mkdir()
     for name in _LEAKY:
@@ -105,7 +105,17 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     # A real keyring backend, isolated in the temporary XDG_DATA_HOME.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    return Home(root)
+    # The agent of this test only (its socket moves under /tmp when this path is too long).
+    runtime = root / ".run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    yield Home(root)
+    import contextlib
+
+    from xswitch.core import agentlink
+
+    with contextlib.suppress(agentlink.AgentError):
+        agentlink.stop(os.environ)  # an agent a test started ends with it
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = ("1.", "2.", "3.", "4.", "5.", "6.", "7.", "8.", "9.", "10.")
+CASES = ("1.", "2.", "3.", "4.", "5.", "6.", "7.", "8.", "9.", "10.", "11.")
 NUMBER = re.compile(r"^(\d+(?:\.\d+)?) (ms|s|MB|req/s)$")
 
 

@@ -33,7 +33,8 @@ def test_demo_filter_login_countdown_subshell_and_quit(tmp_path: Path):
         TERM="xterm-256color",
         TMPDIR=str(tmp_path),
     )
-    command = f"{bindir / 'xswitch'} demo; echo $? > {marker}"
+    # The subshell as outside tmux (inside, Enter opens a window: test_tmux_windows.py).
+    command = f"env -u TMUX {bindir / 'xswitch'} demo; echo $? > {marker}"
     terminal = Terminal(command, env)
     try:
         screen = terminal.wait_text("Acme Retail", timeout=60)
@@ -178,15 +179,21 @@ def test_demo_panes_names_mfa_session_prompt_clipboard_and_80_columns(tmp_path: 
         buffer = terminal.tmux("show-buffer")
         assert "export AWS_ACCESS_KEY_ID=" in buffer and "AWS_SESSION_TOKEN" in buffer
 
-        # 9. The subshell's prompt shows the time left (a fresh one-hour role session).
+        # 9. The role's shell (a tmux window here) shows the time left (a fresh one-hour role
+        # session).
         terminal.keys("Enter")
         screen = terminal.wait_for(
             lambda s: re.search(r"\(Acme Retail/acme-dev\) (\d+m|1h00m) ", s), "the prompt"
         )
         left = re.search(r"\(Acme Retail/acme-dev\) (\d+m|1h00m) ", screen).group(1)
         assert left == "1h00m" or 50 <= int(left[:-1]) <= 60
+        # Inside tmux that shell is a window of its own: 'exit' closes it, the picker is back.
         terminal.type("exit")
         terminal.keys("Enter")
+        terminal.wait_for(
+            lambda _: len(terminal.tmux("list-windows", "-t", "t").splitlines()) == 1,
+            "the role's window to close",
+        )
         terminal.wait_text("Acme Retail")
 
         # 7. At 80x24 the names stay whole; region and kind give way first.

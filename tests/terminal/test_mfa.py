@@ -39,7 +39,7 @@ def test_eval_export_in_bash_asks_on_the_terminal(term, mfa_role):
 
 def test_exec_and_whoami_ask_on_the_terminal_with_output_captured(term, mfa_role):
     t = term.run(
-        "xswitch exec admin -- sh -c 'echo $AWS_ACCESS_KEY_ID' >exec.txt 2>&1; "
+        "xswitch exec admin --keys -- sh -c 'echo $AWS_ACCESS_KEY_ID' >exec.txt 2>&1; "
         'echo "rc=$?"; echo "key=$(cat exec.txt)"'
     )
     t.expect(MFA_PROMPT)

@@ -78,7 +78,7 @@ def test_a_wrong_name_does_nothing(term, prod):
 
 
 def test_exec_and_login_ask_too(term, prod):
-    t = term.run("xswitch exec dev -- sh -c 'echo \"key=$AWS_ACCESS_KEY_ID\"'")
+    t = term.run("xswitch exec dev --keys -- sh -c 'echo \"key=$AWS_ACCESS_KEY_ID\"'")
     t.expect(QUESTION)
     t.type("vault bank")
     assert t.report("key").startswith("ASIA")

@@ -327,7 +327,10 @@ async def test_subshell_runs_with_the_credentials_then_the_picker_refreshes(
         await wait_until(pilot, seen.exists, "the subshell")
         env = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
         assert env["XSWITCH_PROFILE"] == "acme-dev"
-        assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+        # The agent's endpoint instead of keys: the subshell's SDKs renew by themselves.
+        assert env["AWS_CONTAINER_CREDENTIALS_FULL_URI"].startswith("http://127.0.0.1:")
+        assert env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+        assert "AWS_ACCESS_KEY_ID" not in env
         assert env["AWS_REGION"] == "eu-west-1"
         await wait_until(pilot, lambda: "acme-dev" in app.board.expirations, "the refresh")
         assert COUNTDOWN.search(row_text(app, "acme-dev"))

@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         demo,
         doctor,
         keys,
+        shells,
         sso,
     )
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_parser(subparsers)
     awsconfig.add_parser(subparsers)
     demo.add_parser(subparsers)
+    shells.add_parser(subparsers)
     return parser
 
 
@@ -67,7 +69,7 @@ def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> st
         return None
     word = argv[0]
     commands = subcommands(parser)
-    if word in commands or word == "_profiles":
+    if word in commands or word in ("_profiles", "_hook", "_window"):
         return None
     import difflib
 

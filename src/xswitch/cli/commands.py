@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from xswitch.cli import handoff
 from xswitch.cli.context import Context, plain
-from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
 from xswitch.core import errors
 from xswitch.core.actions import rows as listing
+from xswitch.core.answer import CREDENTIAL_PROCESS_MIN_SECONDS, credential_process_json
 from xswitch.core.console_pages import SERVICES as CONSOLE_SERVICES
 from xswitch.core.model import MfaSessionInfo
 from xswitch.core.shell import SHELLS
@@ -39,6 +39,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         subparsers, "whoami", "show the identity the profile's credentials belong to"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+    _with_region(parser)
     _with_mfa(parser)
     parser.set_defaults(func=whoami)
     _add_console(subparsers)
@@ -66,6 +67,15 @@ def _with_mfa(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mfa-code", metavar="CODE", help="MFA code (or set XSWITCH_MFA_CODE)")
 
 
+def _with_region(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--region",
+        metavar="REGION",
+        help="the region to use (default: the one picked in the picker, else the profile's, "
+        "else AWS_REGION)",
+    )
+
+
 def _with_yes(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--yes",
@@ -86,6 +96,7 @@ def _add_export(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--copy", action="store_true", help="put the lines on the clipboard, print nothing secret"
     )
+    _with_region(parser)
     _with_mfa(parser)
     _with_yes(parser)
     parser.set_defaults(func=handoff.export)
@@ -101,8 +112,19 @@ def _add_exec(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--server",
         action="store_true",
-        help="serve auto-refreshing credentials through a local container-credentials endpoint "
-        "instead of exporting keys (for work that outlives a session)",
+        help="require the agent's auto-refreshing endpoint (the default; fails without it)",
+    )
+    parser.add_argument(
+        "--keys",
+        action="store_true",
+        help="export the session's keys instead of the agent's endpoint (tools that cannot use "
+        "the container-credentials endpoint; no auto-refresh)",
+    )
+    parser.add_argument("--region", metavar="REGION", help="the region (AWS_REGION) to use")
+    parser.add_argument(
+        "--min-ttl",
+        metavar="DURATION",
+        help="refresh first if the session has less than DURATION left (45m, 1h30m), or refuse",
     )
     # Options may also follow PROFILE (`exec P --server -- CMD`): see `handoff.exec_options`.
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS")
@@ -274,6 +296,14 @@ def whoami(args: argparse.Namespace, ctx: Context) -> int:
     from xswitch.core.config import resolve
 
     profile = resolve(ctx.catalog(), args.profile)
+    if args.region:
+        import dataclasses
+
+        from xswitch.core.regions import check
+
+        # GetCallerIdentity goes to the profile's region: this one instead.
+        pinned = {**profile.settings, "region": check(args.region)}
+        profile = dataclasses.replace(profile, settings=pinned)
     now = datetime.now(UTC)
     row, mfa = listing.whoami(ctx.sessions(), profile, ctx.prompter(), now)
     if args.json:

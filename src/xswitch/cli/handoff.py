@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 
 from xswitch.cli.context import Context, plain
-from xswitch.cli.hot import CREDENTIAL_PROCESS_MIN_SECONDS
 from xswitch.core import errors
 from xswitch.core.actions import uses as actions
 from xswitch.core.model import Credentials, Profile
@@ -15,12 +14,19 @@ from xswitch.core.model import Credentials, Profile
 def obtain(
     ctx: Context, name: str, *, force: bool = False, min_seconds_left: int | None = None
 ) -> tuple[Profile, Credentials]:
+    from xswitch.core import recents
     from xswitch.core.config import resolve
 
     profile = resolve(ctx.catalog(), name)
     creds = ctx.sessions().credentials(
         profile, ctx.prompter(), force_refresh=force, min_seconds_left=min_seconds_left
     )
+    recents.record(profile.name, ctx.env)
+    if creds.expiration is not None:
+        from xswitch.core import agentlink
+        from xswitch.core.session_store import _credentials_to_json
+
+        agentlink.offer(ctx.env, profile.name, _credentials_to_json(creds))  # the warm switch
     return profile, creds
 
 
@@ -56,7 +62,7 @@ def confirm_production(ctx: Context, args: argparse.Namespace, name: str) -> Non
 def export(args: argparse.Namespace, ctx: Context) -> int:
     confirm_production(ctx, args, args.profile)
     profile, creds = obtain(ctx, args.profile)
-    lines = actions.exports(ctx.catalog(), profile, creds, ctx.env, args.shell)
+    lines = actions.exports(ctx.catalog(), profile, creds, ctx.env, args.shell, args.region)
     if args.copy:
         _copy(ctx, lines.lines, f"{lines.shell} export lines for '{plain(profile.name)}'")
         return 0
@@ -84,7 +90,8 @@ def _copy(ctx: Context, text: str, what: str) -> None:
     ctx.note(copied.describe(what))
 
 
-_EXEC_FLAGS = {"--force": "force", "--server": "server", "--yes": "yes"}
+_EXEC_FLAGS = {"--force": "force", "--server": "server", "--keys": "keys", "--yes": "yes"}
+_EXEC_VALUES = {"--mfa-code": "mfa_code", "--region": "region", "--min-ttl": "min_ttl"}
 
 
 def exec_options(args: argparse.Namespace) -> None:
@@ -96,15 +103,18 @@ def exec_options(args: argparse.Namespace) -> None:
         if word in _EXEC_FLAGS:
             setattr(args, _EXEC_FLAGS[word], True)
             del command[0]
-        elif word == "--mfa-code":
+        elif word in _EXEC_VALUES:
             if len(command) < 2 or command[1] == "--":
+                example = {"--mfa-code": "123456", "--region": "eu-west-1", "--min-ttl": "45m"}
                 raise errors.UsageError(
-                    "--mfa-code needs a value.", "Example: xswitch exec P --mfa-code 123456 -- CMD"
+                    f"{word} needs a value.",
+                    f"Example: xswitch exec P {word} {example[word]} -- CMD",
                 )
-            args.mfa_code = command[1]
+            setattr(args, _EXEC_VALUES[word], command[1])
             del command[:2]
-        elif word.startswith("--mfa-code="):
-            args.mfa_code = word.partition("=")[2]
+        elif word.partition("=")[0] in _EXEC_VALUES:
+            name, _, value = word.partition("=")
+            setattr(args, _EXEC_VALUES[name], value)
             del command[0]
         elif word.startswith("-") and len(word) > 1:
             raise _unknown_exec_option(word)
@@ -117,12 +127,13 @@ def _unknown_exec_option(word: str) -> errors.UsageError:
     """A mistyped option (`--sever`) is not a program to look for on PATH."""
     import difflib
 
-    known = [*_EXEC_FLAGS, "--mfa-code"]
+    known = [*_EXEC_FLAGS, *_EXEC_VALUES]
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
     return errors.UsageError(
         f"exec has no option '{plain(word)}'." + (f" Did you mean '{close[0]}'?" if close else ""),
-        "Its options are --server, --force, --yes and --mfa-code CODE; the command "
-        "to run goes after '--': xswitch exec PROFILE [OPTIONS] -- CMD ARGS.",
+        "Its options are --keys, --server, --force, --yes, --region REGION, --min-ttl DURATION "
+        "and --mfa-code CODE; the command to run goes after '--': xswitch exec PROFILE "
+        "[OPTIONS] -- CMD ARGS.",
     )
 
 
@@ -140,25 +151,23 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
             "Type 'exit' to leave it first, pass --force to nest anyway, or run a single "
             "command with 'xswitch exec PROFILE -- CMD'.",
         )
+    min_ttl = _min_ttl(args.min_ttl)
     confirm_production(ctx, args, args.profile)
-    profile, creds = obtain(ctx, args.profile)
+    profile, creds = obtain(ctx, args.profile, min_seconds_left=min_ttl)
     with contextlib.ExitStack() as stack:
-        if args.server:
-            from xswitch.core.server import CredentialsServer
+        endpoint = None if args.keys else _agent_endpoint(ctx, args, profile.name, creds)
+        if endpoint is not None:
+            from xswitch.core import agentlink
 
-            sessions, prompter = ctx.sessions(), ctx.prompter()
-            server = stack.enter_context(
-                CredentialsServer(
-                    lambda: sessions.credentials(
-                        profile, prompter, min_seconds_left=CREDENTIAL_PROCESS_MIN_SECONDS
-                    )
-                )
-            )
-            plan = actions.plan_subshell(
-                ctx.catalog(), profile, None, ctx.env, served=server.environment()
-            )
-        else:
-            plan = actions.plan_subshell(ctx.catalog(), profile, creds, ctx.env)
+            stack.callback(agentlink.release, ctx.env, endpoint["XSWITCH_SLOT"])
+        plan = actions.plan_subshell(
+            ctx.catalog(),
+            profile,
+            None if endpoint else creds,
+            ctx.env,
+            served=endpoint,
+            region=args.region,
+        )
         if command:
             return run_subshell(command, plan.env)
         argv, env = stack.enter_context(plan.shell())
@@ -167,6 +176,38 @@ def exec_command(args: argparse.Namespace, ctx: Context) -> int:
             "type 'exit' to leave."
         )
         return run_subshell(argv, env)
+
+
+def _min_ttl(text: str | None) -> int | None:
+    if text is None:
+        return None
+    from xswitch.core.times import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise errors.UsageError(
+            f"--min-ttl '{plain(text)}' is not a duration.",
+            "Write it like 45m, 1h30m, 2h or 900 (seconds).",
+        ) from None
+
+
+def _agent_endpoint(
+    ctx: Context, args: argparse.Namespace, name: str, creds: Credentials
+) -> dict[str, str] | None:
+    """The agent's endpoint for a shell or command run by this process; None (keys are
+    exported, with a note) when the agent cannot be used, unless --server insists on it."""
+    import os
+
+    from xswitch.core import agentlink
+
+    try:
+        return agentlink.endpoint_variables(ctx.env, name, os.getpid(), creds)
+    except errors.AgentError as error:
+        if args.server:
+            raise
+        ctx.note(f"xswitch: {error} The session's keys are exported instead (no auto-refresh).")
+        return None
 
 
 CONSOLE_HANDOFF_WAIT = 60  # seconds the command waits for the browser to pick up the link
@@ -184,12 +225,15 @@ def console(args: argparse.Namespace, ctx: Context) -> int:
     profile = resolve(catalog, args.profile)
     client = catalog.client(profile.client)
     # Everything the command line can get wrong is refused before any login or prompt.
-    destination_for(args.region or profile.region_in(ctx.env), args.service, args.path)
+    from xswitch.core.regions import region_of
+
+    region = region_of(profile, ctx.env, args.region)  # `r` in the picker counts too
+    destination_for(region, args.service, args.path)
     browser = browser_for(catalog.settings.browser, client, args.browser)
     confirm_production(ctx, args, args.profile)
     profile, creds = obtain(ctx, args.profile)
     link = actions.console_link(
-        catalog, profile, creds, ctx.env, region=args.region, service=args.service, path=args.path
+        catalog, profile, creds, ctx.env, region=region, service=args.service, path=args.path
     )
     if link.chained:
         ctx.note(plain(link.chained_notice(profile.name)))

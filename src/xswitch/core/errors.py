@@ -105,6 +105,10 @@ class UnusableCredentials(CredentialError):
     """Credentials were obtained but cannot be handed out (expired, too short, malformed)."""
 
 
+class AgentError(CredentialError):
+    """The per-user agent could not be started, reached or used."""
+
+
 class VaultError(CredentialError):
     """The keyring or the encrypted file store could not be used."""
 

@@ -254,6 +254,10 @@ class SessionManager:
         if profile is None:
             self.store.delete_set_aside()
             hotpath.forget(self.env)
+        from xswitch.core import agentlink
+
+        # The agent holds sessions in memory too: its shells get a new one at their next call.
+        agentlink.forget(self.env, profile)
         return sorted(forgotten)
 
     def caller_identity(self, profile: str | Profile, prompter: Prompter) -> CallerIdentity:

@@ -3,6 +3,9 @@
 Every value written into shell code is quoted so that it reaches the shell byte for byte. The prompt
 marker (a profile name: untrusted text) never appears in generated shell code at all: it travels
 in the environment variable XSWITCH_PROMPT_MARKER and the prompt reads it as data.
+
+Over 400 lines for a reason: the prompt of a subshell is written out for bash, zsh and fish (each
+in its own syntax, tested in real shells), and they belong next to the quoting they rely on.
 """
 
 from __future__ import annotations
@@ -228,14 +231,18 @@ def subshell_env(
     env["XSWITCH_PROFILE"] = profile_name
     env["XSWITCH_CLIENT"] = client_name
     env["XSWITCH_PROD"] = "1" if prod else "0"
+    env["XSWITCH_SUBSHELL"] = "1"
     if extra:
         env.update(extra)
     return env
 
 
 def in_subshell(env: Mapping[str, str] = os.environ) -> bool:
-    """True inside a shell that xswitch started (the nested-session guard)."""
-    return bool(env.get("XSWITCH_PROFILE"))
+    """True inside a shell that xswitch started (the nested-session guard); a shell the user
+    switched in place with `xs` is not one."""
+    if env.get("XSWITCH_SUBSHELL") == "1":
+        return True
+    return bool(env.get("XSWITCH_PROFILE")) and env.get("XSWITCH_SHELL") != "switched"
 
 
 def prompt_marker(text: str) -> str:
@@ -265,6 +272,8 @@ def subshell_command(
     then (an `eval "$(xswitch export ...)"` in the subshell updates it): '42m', '7h59m',
     'expired'; none without that variable. Colour (red for production; amber under `margin`
     seconds left otherwise) unless NO_COLOR is set in `env`."""
+    from xswitch.core.hook import init_script
+
     extra = {MARKER_VAR: prompt_marker(marker)}
     plain = "NO_COLOR" in env
     color = "" if plain else (_RED if prod else _CYAN)
@@ -272,20 +281,22 @@ def subshell_command(
     margin = max(int(margin), 0)
     name = Path(shell_path).name
     if name == "bash":
-        rc = _write(tmpdir / "bashrc", _bash_rc(color, soon, margin))
+        # `xs` and the agent's notes in the subshell too (before the marker, which reads the
+        # expiry the hook keeps up to date).
+        rc = _write(tmpdir / "bashrc", _bash_rc(color, soon, margin, init_script("bash")))
         return [shell_path, "--rcfile", str(rc), "-i"], extra
     if name == "zsh":
         zdotdir = tmpdir / "zdotdir"
         zdotdir.mkdir(mode=0o700, exist_ok=True)
         _write(zdotdir / ".zshenv", _ZSHENV)
         _write(zdotdir / ".zprofile", _ZSH_FORWARD.format(file=".zprofile"))
-        _write(zdotdir / ".zshrc", _zshrc(color, soon, margin))
+        _write(zdotdir / ".zshrc", _zshrc(color, soon, margin, init_script("zsh")))
         if "ZDOTDIR" in env:
             extra["XSWITCH_USER_ZDOTDIR"] = env["ZDOTDIR"]
         extra["ZDOTDIR"] = str(zdotdir)
         return [shell_path, "-i"], extra
     if name == "fish":
-        init = _write(tmpdir / "prompt.fish", _fish_init(color, soon, margin))
+        init = _write(tmpdir / "prompt.fish", _fish_init(color, soon, margin) + init_script("fish"))
         return [
             shell_path,
             "--interactive",
@@ -329,11 +340,11 @@ def _write(path: Path, text: str) -> Path:
 # The rc files below contain only constants and colour codes; the marker is read from $MARKER_VAR.
 
 
-def _bash_rc(color: str, soon: str, margin: int) -> str:
+def _bash_rc(color: str, soon: str, margin: int, hook: str = "") -> str:
     on, amber, off = (c.replace("\x1b", "\\e") for c in (color, soon, _RESET if color else ""))
     return rf"""# xswitch subshell: the user's normal startup, then the prompt marker.
 if [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
-# Single quotes: PS1 expands the variables at display time, and never re-expands their values.
+{hook}# Single quotes: PS1 expands the variables at display time, and never re-expands their values.
 __xswitch_prefix='\[${{__xswitch_on}}\]${{{MARKER_VAR}}}${{__xswitch_left}}\[${{__xswitch_off}}\]'
 __xswitch_off=$'{off}'
 __xswitch_left_now() {{
@@ -389,7 +400,7 @@ source ${{XSWITCH_USER_ZDOTDIR:-$HOME}}/{file}
 """
 
 
-def _zshrc(color: str, soon: str, margin: int) -> str:
+def _zshrc(color: str, soon: str, margin: int, hook: str = "") -> str:
     on, amber, off = (_zsh_escape(c) if c else "" for c in (color, soon, _RESET if color else ""))
     # psvar[7] non-empty: under the margin (%(7V.amber.normal)); psvar[8]: the time left.
     prefix = f"%(7V.{amber}.{on})%9v%8v{off}" if color else "%9v%8v"
@@ -401,7 +412,7 @@ else
 fi
 unset XSWITCH_USER_ZDOTDIR __xswitch_zdotdir
 [[ -f ${{ZDOTDIR:-$HOME}}/.zshrc ]] && source ${{ZDOTDIR:-$HOME}}/.zshrc
-zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
+{hook}zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
 # %9v and %8v print psvar literally: the marker is never subject to prompt_subst or % expansion.
 __xswitch_prefix=$'{prefix}'
 __xswitch_prompt() {{

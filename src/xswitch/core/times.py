@@ -50,3 +50,19 @@ def parse_rfc3339(value: object) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def parse_duration(text: str) -> int:
+    """Seconds from a duration as people write it: '45m', '1h30m', '2h', '90s' or '3600'.
+
+    Raises ValueError for anything else, or for zero."""
+    import re
+
+    match = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s?)?\s*", text)
+    if not match or not any(match.groups()):
+        raise ValueError(f"not a duration: {text!r}")
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise ValueError("a duration must be more than zero")
+    return total

@@ -55,7 +55,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class XswitchApp(App[None]):
+class XswitchApp(App[str | None]):
     """The picker. `clock` is injectable so that snapshots and tests see frozen countdowns;
     `demo`: the demo's local AWS, which has no console (`o` shows a switch-role link)."""
 
@@ -83,7 +83,10 @@ class XswitchApp(App[None]):
         subtitle: str | None = None,
         startup: StartupCollector | None = None,
         demo: bool = False,
+        choose: bool = False,
     ) -> None:
+        # `choose`: Enter ends the picker with the profile's name (`xs` switches its shell).
+        self.choose = choose
         # `startup`: a collector the launcher paused before importing Textual (see ui.heap).
         self._collector = startup or StartupCollector()
         self._collector.pause()

@@ -75,6 +75,13 @@ ACTIONS: tuple[PickerAction, ...] = (
     ),
     PickerAction("logout", "logout", "Log out", show=True),
     PickerAction(
+        "region",
+        "region",
+        "Region",
+        help="Region of the profile (remembered; every command uses it)",
+    ),
+    PickerAction("jump-window", "jump_window", "Go to its window", help="Go to its tmux window"),
+    PickerAction(
         "reload",
         "reload",
         "Reload config",
@@ -102,12 +109,12 @@ _GROUPED_IN_HELP = {
     "column-profiles",
     "column-clients",
     "client-number",
+    "jump-window",  # on the region's line
     "add-client",
     "quit-ctrl-c",
     *(f"jump-client-{n}" for n in range(2, 10)),
 }
 HELP_TAIL = (
-    ("0 N…", "Jump to client 10 and beyond: 0 then its number (0 1 2: client 12)"),
     ("↑ ↓ PgUp PgDn", "Move in the list"),
     ("← → Tab", "Switch between clients and profiles (Enter on a client too)"),
     ("ctrl+p", "Palette: every profile by name, every command"),
@@ -161,7 +168,10 @@ class KeyTable:
         lines: list[tuple[str, str]] = []
         for action in ACTIONS:
             if action.id == "jump-client-1":
-                lines.append(("1–9", "Jump to client N"))
+                lines.append(("1–9, 0 N…", "Jump to client N (10 and beyond: 0 1 2 is 12)"))
+            elif action.id == "region":
+                keys = f"{self.key_of('region')}  {self.key_of('jump-window')}"
+                lines.append((keys, "Region of the profile · go to the tmux window using it"))
             # Rows shared by two keys (d and a; q and ctrl+c): help fits 80x24.
             elif action.id == "doctor":
                 keys = f"{self.key_of('doctor')}  {self.key_of('add-client')}"

@@ -5,6 +5,7 @@ report back. The work itself is `core.actions` run by `ui.workers`.
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -71,6 +72,11 @@ class ProfileActions(_View):
         if self.app.focused is self.clients:
             # Enter on a client goes into its profiles, as Right does; a shell needs a profile.
             self.profiles.focus()
+            return
+        if self.switcher.choose:  # started by `xs`: Enter switches the calling shell
+            profile = self._selected_or_say()
+            if profile is not None:
+                self.app.exit(profile.name)
             return
         self._confirm_then(Purpose.SHELL, "A subshell")
 
@@ -234,8 +240,12 @@ class ProfileActions(_View):
         self.app.push_screen(LinkScreen(title, message.note, message.url))
 
     def _run_subshell(self, profile: Profile, creds: Credentials) -> None:
+        from xswitch.core import agentlink, tmux
         from xswitch.core.actions.uses import outer_subshell, plan_subshell
 
+        if tmux.in_tmux(self.env):
+            self._open_window(profile, creds)  # a window of its own; the picker stays
+            return
         outer = outer_subshell(self.env)
         if outer is not None:
             self.app.notify(
@@ -245,15 +255,40 @@ class ProfileActions(_View):
                 markup=False,
             )
             return
-        plan = plan_subshell(self.catalog, profile, creds, self.env)
+        served = None  # the agent's endpoint: the subshell's SDKs renew by themselves
+        try:
+            served = agentlink.endpoint_variables(self.env, profile.name, os.getpid(), creds)
+        except XswitchError as error:
+            self.app.notify(f"{error} The subshell gets the session's keys instead.", markup=False)
+        plan = plan_subshell(
+            self.catalog, profile, None if served else creds, self.env, served=served
+        )
         try:
             problem = self._hand_over(plan)
         except SuspendNotSupported:
             self._no_subshell_here(profile)
             return
+        finally:
+            if served is not None:
+                agentlink.release(self.env, served["XSWITCH_SLOT"])
         if problem is not None:
             self.app.notify(str(problem), severity="error", markup=False)
         self._reload_sessions()
+
+    def _open_window(self, profile: Profile, creds: Credentials) -> None:
+        """A tmux window running the role's shell: its slot at the agent registered here, taken
+        over by the window (`xswitch _window`), so no secret goes through tmux."""
+        from xswitch.core import agentlink, tmux
+        from xswitch.core.regions import region_of
+
+        client = self.catalog.client(profile.client)
+        title = tmux.window_title(client.name if client else profile.client, profile.name)
+        try:
+            slot = agentlink.endpoint_variables(self.env, profile.name, os.getpid(), creds)
+            prod, region = bool(client and client.prod), region_of(profile, self.env)
+            tmux.open_window(slot["XSWITCH_SLOT"], title, prod, self.env, region)
+        except XswitchError as error:
+            self.app.notify(str(error), severity="error", markup=False)
 
     def _hand_over(self, plan: SubshellPlan) -> XswitchError | None:
         """The terminal to the subshell until it exits; what went wrong starting it, if anything."""

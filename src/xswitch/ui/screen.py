@@ -20,11 +20,14 @@ from xswitch.ui.closing import unless_closing
 from xswitch.ui.messages import CatalogNotices, Reloaded, ReloadFailed
 from xswitch.ui.onboarding import OnboardingActions
 from xswitch.ui.profile_actions import ProfileActions
+from xswitch.ui.shell_actions import ShellActions
 from xswitch.ui.sync_actions import SyncActions
 from xswitch.ui.view import PickerView
 
 
-class PickerScreen(ProfileActions, SyncActions, OnboardingActions, PickerView, Screen):
+class PickerScreen(
+    ShellActions, ProfileActions, SyncActions, OnboardingActions, PickerView, Screen
+):
     BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings(on_app=False))
 
     # --- one place for failures -----------------------------------------------------------------
@@ -115,8 +118,8 @@ class PickerScreen(ProfileActions, SyncActions, OnboardingActions, PickerView, S
                 self.app.notify(f"There is no client {number}.", markup=False)
             return
         self._forget_filter()
-        self.clients.move_cursor(number - 1)
-        self._show_client(number - 1)
+        self.clients.move_cursor(number - 1 + self._offset)
+        self._show_client(number - 1 + self._offset)
         self.profiles.focus()
 
     def action_help(self) -> None:

@@ -82,7 +82,7 @@ class SyncActions(_View):
         self._by_client.setdefault(SYNCING_KEY, []).extend(added)
         self.switcher.forget_index()  # rebuilt on the next filter keystroke, with the new rows
         self.clients.refresh()
-        if self._shown_client is not None and self._shown_client == len(self.catalog.clients) - 1:
+        if self._shown_client is not None and self._shown_client == len(self._rows) - 1:
             selected = self.profiles.cursor
             self._show_client(self._shown_client)
             self.profiles.move_cursor(selected)

@@ -1,6 +1,9 @@
 """The picker's screen, its view part: layout, the list of clients and their profiles, the filter,
 client jumps, the details pane and the countdown. What the keys do to sessions is added on top
 (`ui.profile_actions`, `ui.sync_actions`, assembled in `ui.screen`).
+
+Over 400 lines for a reason: the lists, the filter, the Recent group and the details pane move
+together (a cursor move or a key in one redraws the others), so they stay in one view.
 """
 
 from __future__ import annotations
@@ -122,6 +125,9 @@ class PickerView(_Screen):
         self._by_client = {c.key: [] for c in catalog.clients}
         for profile in catalog.profiles.values():
             self._by_client.setdefault(profile.client, []).append(profile.name)
+        self._by_client[recent.RECENT.key] = recent_names = recent.recent_profiles(catalog)
+        self._offset = 1 if recent_names else 0  # Recent on top: digit keys count the clients
+        self._rows = (recent.RECENT, *catalog.clients)[1 - self._offset :]
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -133,7 +139,7 @@ class PickerView(_Screen):
             yield Static(Text(app.heading, style="bold"), id="heading")
             yield self.filter_box
             yield Static(Text(app.subheading), id="subheading")
-        yield ClientList(self.catalog.clients, id="clients")
+        yield ClientList(self._rows, id="clients", numbered_from=self._offset)
         yield ProfileHeader(id="profile-header")
         yield ProfileTable(self.catalog, self.board, self.clock, id="profiles")
         yield Details(id="details")
@@ -199,11 +205,12 @@ class PickerView(_Screen):
 
     def _open_on_recent(self) -> None:
         """Select the client and profile the picker was left on last time, if they still exist."""
-        client_key, name = recent.load(self.env)
+        client_key, _ = recent.load(self.env)
+        name = recent.opening_profile(self.catalog, self.env)
         if name is not None and name in self.catalog.profiles:
             self.select_profile(name)
             return
-        keys = [client.key for client in self.catalog.clients]
+        keys = [client.key for client in self._rows]
         if client_key in keys:
             self.clients.move_cursor(keys.index(client_key))
             self._show_client(keys.index(client_key))
@@ -214,7 +221,8 @@ class PickerView(_Screen):
         client = self.clients.selected if self._shown_client is not None and not used else None
         if client is None and profile is not None:
             client = self.catalog.client(profile.client)
-        recent.save(client.key if client else None, profile.name if profile else None, self.env)
+        name = profile.name if profile else None
+        recent.save(client.key if client else None, name, self.env, used=bool(used))
 
     def select_profile(self, name: str) -> None:
         """Show `name` in its client's list with the cursor on it."""
@@ -222,6 +230,7 @@ class PickerView(_Screen):
         if profile is None:
             return
         index = next((i for i, c in enumerate(self.catalog.clients) if c.key == profile.client), 0)
+        index += self._offset
         self._forget_filter()
         self.clients.move_cursor(index)
         self._show_client(index)
@@ -232,9 +241,9 @@ class PickerView(_Screen):
 
     def _show_client(self, index: int) -> None:
         self._shown_client = index
-        clients = self.catalog.clients
-        names = self._by_client.get(clients[index].key, []) if clients else []
-        self.profiles.show(names, show_client=False)
+        key = self._rows[index].key if self._rows else ""
+        # Recent spans clients: then the client column says whose each profile is.
+        self.profiles.show(self._by_client.get(key, []), show_client=key == recent.RECENT.key)
 
     def _forget_filter(self) -> None:
         """Empty the filter box (if there is one) without redrawing the list from it."""
@@ -389,9 +398,9 @@ class PickerView(_Screen):
         self.profiles.catalog = catalog
         self._group(catalog)
         self._facts.forget()
-        keys = [c.key for c in catalog.clients]
+        keys = [c.key for c in self._rows]
         index = keys.index(shown.key) if shown is not None and shown.key in keys else 0
-        self.clients.set_clients(catalog.clients, index)
+        self.clients.set_clients(self._rows, index, numbered_from=self._offset)
         if self.filter_query:
             self._apply_filter(self.filter_query)
         else:

@@ -16,6 +16,8 @@ PICKER_KEYS: dict[str, str] = {
     "console": "o",
     "sso-sync": "S",
     "logout": "x",
+    "region": "r",
+    "jump-window": "w",
     "reload": "R",
     "doctor": "d",
     "add-client": "a",

@@ -88,16 +88,18 @@ def plan_subshell(
     env: Mapping[str, str],
     *,
     served: Mapping[str, str] | None = None,
+    region: str | None = None,
 ) -> SubshellPlan:
     """The shell for `profile`: `creds` exported, or (None) the variables in `served` of a
-    container-credentials endpoint that refreshes them."""
+    container-credentials endpoint that refreshes them (the agent's). `region`: a --region."""
+    from xswitch.core.regions import region_of
     from xswitch.core.shell import subshell_env
 
     client = catalog.client(profile.client)
     client_name = client.name if client else profile.client
     prod = bool(client and client.prod)
     shell_env = subshell_env(
-        env, creds, profile.region_in(env), profile.name, client_name, prod, served
+        env, creds, region_of(profile, env, region), profile.name, client_name, prod, served
     )
     return SubshellPlan(
         profile=profile,
@@ -125,12 +127,15 @@ def exports(
     creds: Credentials,
     env: Mapping[str, str],
     flag: str | None = None,
+    region: str | None = None,
 ) -> Exports:
-    """Export lines for `creds` in the shell syntax `flag`, else the caller's shell's."""
+    """Export lines for `creds` in the shell syntax `flag`, else the caller's shell's;
+    `region`: a --region."""
+    from xswitch.core.regions import region_of
     from xswitch.core.shell import choose_shell, export_lines
 
     syntax = choose_shell(flag, env, catalog.settings.shell)
-    return Exports(syntax, export_lines(creds, profile.region_in(env), syntax))
+    return Exports(syntax, export_lines(creds, region_of(profile, env, region), syntax))
 
 
 def console_link(

@@ -30,17 +30,24 @@ class ClientList(VirtualList):
         "client-list--live",
     }
 
-    def __init__(self, clients: Sequence[Client], *, id: str | None = None) -> None:
+    def __init__(
+        self, clients: Sequence[Client], *, id: str | None = None, numbered_from: int = 0
+    ) -> None:
         super().__init__(id=id)
         self.clients = tuple(clients)
+        # Rows above client 1 (the Recent group) carry no number: the digit keys count clients.
+        self.numbered_from = numbered_from
         self._live: Mapping[str, int] = {}
 
     def on_mount(self) -> None:
         self.set_row_count(len(self.clients))
 
-    def set_clients(self, clients: Sequence[Client], cursor: int = 0) -> None:
+    def set_clients(
+        self, clients: Sequence[Client], cursor: int = 0, *, numbered_from: int = 0
+    ) -> None:
         """Show another set of clients (the catalog was reloaded) with the cursor on `cursor`."""
         self.clients = tuple(clients)
+        self.numbered_from = numbered_from
         self.set_row_count(len(self.clients), cursor)
 
     @property
@@ -54,7 +61,8 @@ class ClientList(VirtualList):
 
     def render_row(self, index: int, width: int) -> list[Segment]:
         client = self.clients[index]
-        number = f"{index + 1}" if index < 9 else " "
+        number = index - self.numbered_from + 1
+        label = f"{number}" if 1 <= number <= 9 else "↺" if number < 1 else " "
         live = self._live.get(client.key, 0)
         badge = " PROD" if client.prod else ""
         count = f" ●{live}" if live else ""
@@ -64,7 +72,7 @@ class ClientList(VirtualList):
             name = name[: name_width - 1] + "…"
         swatch = swatch_style(client.color)
         return [
-            Segment(f"{number} ", self.component_style("client-list--number")),
+            Segment(f"{label} ", self.component_style("client-list--number")),
             Segment("▌", swatch) if swatch else Segment(" "),
             Segment(name.ljust(name_width)),
             Segment(badge, self.component_style("client-list--prod")),

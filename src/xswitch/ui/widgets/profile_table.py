@@ -190,6 +190,10 @@ class ProfileTable(VirtualList):
         self.board = board
         self.clock = clock
         self.names: list[str] = []
+        # Regions picked in the picker (`r`), shown instead of the profile's own.
+        self.regions: Mapping[str, str] = {}
+        # Profiles with a shell or tmux window open (the agent's slots): marked in the name.
+        self.open_shells: frozenset[str] = frozenset()
         self.positions: Mapping[str, Sequence[int]] = {}
         self.show_client = False
         self.widths = Widths()
@@ -275,12 +279,17 @@ class ProfileTable(VirtualList):
         segments += [
             Segment(fit(profile.account_id or "—", columns.account)),
             Segment(fit(profile.role_name or "—", columns.role)),
-            Segment(fit(profile.region or "—", columns.region), dim),
+            Segment(
+                fit(self.regions.get(profile.name) or profile.region or "—", columns.region),
+                Style() if profile.name in self.regions else dim,
+            ),
             Segment(fit(profile.kind.value, columns.kind), dim),
         ]
         row = self.board.row(profile.name, self._now)
         style = self._state_style(row.state)
-        segments.append(Segment(fit(row.label, columns.session), style))
+        # ⧉: a shell or tmux window uses this role (`w` goes to it).
+        label = f"⧉ {row.label}" if profile.name in self.open_shells else row.label
+        segments.append(Segment(fit(label, columns.session), style))
         return segments
 
     def _name_segments(self, name: str, width: int) -> list[Segment]:
