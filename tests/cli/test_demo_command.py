@@ -13,7 +13,8 @@ def test_demo_runs_a_shell_with_xswitch_and_aws_on_path(tmp_path: Path):
     script = (
         'eval "$(xswitch export acme-dev)" && '
         "aws sts get-caller-identity --query Arn --output text; "
-        "xswitch export acme-dve; echo rc=$?"
+        "xswitch export acme-dve; echo rc=$?; "
+        "xswitch console acme-dev --print; echo console=$?"
     )
     env = {
         **os.environ,
@@ -32,6 +33,11 @@ def test_demo_runs_a_shell_with_xswitch_and_aws_on_path(tmp_path: Path):
     assert "arn:aws:sts::111111111111:assumed-role/Developer/demo-user" in result.stdout
     assert "rc=2" in result.stdout  # an unknown profile, suggested
     assert "Did you mean 'acme-dev'" in result.stderr
+    # No console sign-in service in the local AWS: the role's switch-role link, not a failure.
+    assert "console=0" in result.stdout
+    assert "https://signin.aws.amazon.com/switchrole?roleName=Developer&account=111111111111" in (
+        result.stdout
+    )
     # The embedded servers' request logs stay out of the user's terminal.
     assert "POST /" not in result.stderr
     # Nothing is left behind.

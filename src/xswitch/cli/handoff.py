@@ -232,6 +232,11 @@ def console(args: argparse.Namespace, ctx: Context) -> int:
     browser = browser_for(catalog.settings.browser, client, args.browser)
     confirm_production(ctx, args, args.profile)
     profile, creds = obtain(ctx, args.profile)
+    if ctx.env.get("XSWITCH_DEMO") and not ctx.env.get("XSWITCH_SIGNIN_ENDPOINT"):
+        # `xswitch demo -- bash`: the local AWS has no sign-in service to federate with.
+        ctx.note("The demo's local AWS has no console sign-in; the role's switch-role link:")
+        ctx.print(actions.demo_console_url(profile))
+        return 0
     link = actions.console_link(
         catalog, profile, creds, ctx.env, region=region, service=args.service, path=args.path
     )
