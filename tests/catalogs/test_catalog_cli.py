@@ -33,7 +33,7 @@ def test_add_shows_the_catalog_clients_with_their_source(team, me):
     listed = xswitch("catalog", "list")
     assert listed.returncode == 0
     assert "team  branch main" in listed.stdout
-    assert "1 clients, 1 profiles" in listed.stdout
+    assert "1 client, 1 profile" in listed.stdout
 
 
 def test_pull_after_a_new_commit_reports_what_changed_prod_first(team, me):

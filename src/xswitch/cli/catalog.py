@@ -9,7 +9,7 @@ from pathlib import Path
 
 from xswitch.cli.context import Context
 from xswitch.core import errors
-from xswitch.core.text import visible
+from xswitch.core.text import counted, visible
 
 SHOWN = 20  # names listed per kind of change; the rest are counted
 
@@ -67,7 +67,8 @@ def add_command(args: argparse.Namespace, ctx: Context) -> int:
     changes = result.changes
     ctx.print(
         f"Catalog '{args.name}' added at commit {result.commit[:10]}: "
-        f"{len(changes.clients_added)} clients, {len(changes.profiles_added)} profiles."
+        f"{counted(len(changes.clients_added), 'client')}, "
+        f"{counted(len(changes.profiles_added), 'profile')}."
     )
     if changes.prod_on:
         more = len(changes.prod_on) - SHOWN
@@ -171,7 +172,7 @@ def list_command(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(
             f"{visible(entry.name)}  branch {visible(entry.ref or '(default)')}  "
             f"{_ago(state.pulled_at, now)}  "
-            f"{status.clients} clients, {status.profiles} profiles"
+            f"{counted(status.clients, 'client')}, {counted(status.profiles, 'profile')}"
             + ("  (may run commands)" if entry.allow_commands else "")
         )
         ctx.print(f"  {visible(entry.url)}  file {visible(entry.path)}")

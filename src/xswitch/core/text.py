@@ -54,3 +54,8 @@ def whole_number(text: str | None) -> int | None:
 def has_unsafe(text: str) -> bool:
     """Whether `text` holds a character that `visible()` would escape."""
     return _UNSAFE.search(text) is not None
+
+
+def counted(number: int, noun: str) -> str:
+    """`1 client`, `3 clients`: a count with its noun (regular plurals)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
