@@ -38,6 +38,19 @@ async def test_r_picks_a_region_that_every_command_then_uses(world) -> None:
     assert regions.remembered(os.environ) == {}
 
 
+async def test_a_region_is_found_by_where_it_is(world) -> None:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for_dialog(pilot, RegionScreen)
+        await pilot.press(*"frankfurt")
+        await pilot.pause()
+        assert "eu-central-1  Frankfurt" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "eu-central-1" in row_text(app, "acme-dev")
+
+
 async def test_escape_leaves_the_region_as_it_was(world) -> None:
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:

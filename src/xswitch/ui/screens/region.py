@@ -34,7 +34,8 @@ class RegionScreen(ModalScreen[str | None]):
         self.profile = profile
         self.current = current
         self.own = own
-        self._index = FuzzyIndex([(region, region) for region in REGIONS])
+        # Found by code or by place: "fra" finds eu-central-1 (Frankfurt).
+        self._index = FuzzyIndex([(code, f"{code} {place}") for code, place in REGIONS.items()])
 
     def compose(self) -> ComposeResult:
         with Vertical(id="region-dialog", classes="dialog"):
@@ -58,7 +59,9 @@ class RegionScreen(ModalScreen[str | None]):
             found.add_option(Option(Content.assemble((label, "dim")), id=DEFAULT))
         for region in matches:
             mark = "  ← now" if region == self.current else ""
-            found.add_option(Option(Content.assemble(Content(region), (mark, "dim")), id=region))
+            place = f"  {REGIONS.get(region, '')}"
+            row = Content.assemble(Content(region), (place, "dim"), (mark, "dim"))
+            found.add_option(Option(row, id=region))
         if found.option_count:
             found.highlighted = 0
 
