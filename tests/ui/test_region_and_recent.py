@@ -83,3 +83,15 @@ async def test_a_recent_group_lists_the_last_profiles_used_above_the_clients(wor
         assert app.clients.selected.key == "bank"
         text = screen_text(app)
         assert "↺ " in text and "1 " in text
+
+
+async def test_started_by_xs_the_key_bar_says_enter_switches(world) -> None:
+    app = new_app(choose=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Switch to it" in screen_text(app)
+        assert "Shell" not in screen_text(app).splitlines()[-1]
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Shell" in screen_text(app).splitlines()[-1]

@@ -107,7 +107,7 @@ class XswitchApp(App[str | None]):
         self._prompt_screens: dict[int, ModalScreen[str | None]] = {}
         self._device_screens: dict[int, DeviceCodeScreen] = {}
         remapped = keymap.keymap(catalog.settings.keys)
-        self.keys = keymap.KeyTable(remapped, self.get_key_display)
+        self.keys = keymap.KeyTable(remapped, self.get_key_display, choosing=choose)
         if remapped:
             self.set_keymap(remapped)
         if catalog.settings.theme == "light":

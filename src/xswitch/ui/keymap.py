@@ -137,9 +137,20 @@ def keymap(remapped: Iterable[tuple[str, str]]) -> dict[str, str]:
 class KeyTable:
     """The actions with the keys in force: what the key bar, help and palette show."""
 
-    def __init__(self, keys: Mapping[str, str], display: Callable[[Binding], str]) -> None:
+    def __init__(
+        self,
+        keys: Mapping[str, str],
+        display: Callable[[Binding], str],
+        *,
+        choosing: bool = False,
+    ) -> None:
         self._keys = keys  # the remapped ones
         self._display = display
+        # Started by `xs`: Enter switches the calling shell instead of starting one.
+        self._described = {"subshell": "Switch to it"} if choosing else {}
+
+    def description(self, action: PickerAction) -> str:
+        return self._described.get(action.id, action.description)
 
     def keys_of(self, action_id: str) -> list[str]:
         """The keys of an action, as Textual names them."""
@@ -153,7 +164,7 @@ class KeyTable:
         """The keys in the bottom bar (the rest are in help and the palette). Within `width`,
         hints give way from the right, but help, quit and the palette always show."""
         shown = [action for action in ACTIONS if action.show]
-        hints = [(self.key_of(action.id), action.description) for action in shown]
+        hints = [(self.key_of(action.id), self.description(action)) for action in shown]
 
         def cells(hints: list[tuple[str, str]]) -> int:
             return sum(len(key) + len(description) + 4 for key, description in hints)
@@ -179,6 +190,8 @@ class KeyTable:
             elif action.id == "quit":
                 keys = f"{self.key_of('quit')}  {self.key_of('quit-ctrl-c')}"
                 lines.append((keys, action.help or action.description))
+            elif action.id in self._described:
+                lines.append((self.key_of(action.id), self._described[action.id] + " (xs)"))
             elif action.id not in _GROUPED_IN_HELP:
                 lines.append((self.key_of(action.id), action.help or action.description))
         return [*lines, *HELP_TAIL]
