@@ -8,12 +8,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from xswitch.core.errors import CredentialError
-from xswitch.core.model import Credentials
-from xswitch.core.server import CredentialsServer
 
 AWS = Path(sys.executable).with_name("aws")
 
@@ -41,29 +36,6 @@ def _get(url: str, token: str | None) -> tuple[int, dict]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
-
-
-def test_endpoint_answers_only_with_the_token_and_in_the_container_format():
-    expires = datetime.now(UTC) + timedelta(hours=1)
-    creds = Credentials("ASIAEXAMPLE", "secret", "token", expires)
-    with CredentialsServer(lambda: creds) as server:
-        assert server.url.startswith("http://127.0.0.1:")
-        assert _get(server.url, None)[0] == 403
-        assert _get(server.url, "wrong")[0] == 403
-        status, body = _get(server.url, server.token)
-    assert status == 200
-    assert body["AccessKeyId"] == "ASIAEXAMPLE" and body["Token"] == "token"
-    assert body["Expiration"] == expires.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def test_endpoint_failure_is_the_explanation_not_a_traceback():
-    def refuse() -> Credentials:
-        raise CredentialError("The role cannot be assumed.", "Check the trust policy.")
-
-    with CredentialsServer(refuse) as server:
-        status, body = _get(server.url, server.token)
-    assert status == 500
-    assert body["message"] == "The role cannot be assumed. Check the trust policy."
 
 
 def test_exec_options_after_the_profile_as_the_readme_writes_them(dev_role):
