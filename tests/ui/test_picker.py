@@ -621,3 +621,15 @@ async def test_no_color_in_the_given_environment_draws_in_greys(world):
             if segment.style is not None and segment.style.color is not None
         }
         assert colours and all(r == g == b for r, g, b in colours), colours
+
+
+async def test_started_by_xs_enter_switches_and_the_bang_key_still_gives_a_subshell(world, moto):
+    app = new_app(choose=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")  # acme-dev: not production
+        # Headless: no terminal to hand over, so the fallback puts the command on the clipboard.
+        await wait_until(pilot, lambda: app.clipboard == "xswitch exec acme-dev", "the fallback")
+        assert app.is_running
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_value == "acme-dev"  # Enter ended the picker with the profile to switch to

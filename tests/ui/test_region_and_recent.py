@@ -89,7 +89,7 @@ async def test_started_by_xs_the_key_bar_says_enter_switches(world) -> None:
     app = new_app(choose=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert "Switch to it" in screen_text(app)
+        assert "⏎  Switch" in screen_text(app).splitlines()[-1]
         assert "Shell" not in screen_text(app).splitlines()[-1]
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:

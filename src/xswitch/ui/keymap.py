@@ -44,6 +44,8 @@ ACTIONS: tuple[PickerAction, ...] = (
     PickerAction("filter", "filter", "Filter", show=True),
     PickerAction("clear-filter", "clear_filter", "Clear filter"),
     PickerAction("subshell", "subshell", "Shell", show=True),
+    # A subshell whatever started the picker (with `xs`, Enter switches the calling shell).
+    PickerAction("own-shell", "own_shell", "Subshell"),
     PickerAction("login", "login", "Log in", show=True),
     PickerAction(
         "refresh-client",
@@ -110,6 +112,7 @@ _GROUPED_IN_HELP = {
     "column-clients",
     "client-number",
     "jump-window",  # on the region's line
+    "own-shell",  # on Enter's line
     "add-client",
     "quit-ctrl-c",
     *(f"jump-client-{n}" for n in range(2, 10)),
@@ -147,7 +150,7 @@ class KeyTable:
         self._keys = keys  # the remapped ones
         self._display = display
         # Started by `xs`: Enter switches the calling shell instead of starting one.
-        self._described = {"subshell": "Switch to it"} if choosing else {}
+        self._described = {"subshell": "Switch"} if choosing else {}
 
     def description(self, action: PickerAction) -> str:
         return self._described.get(action.id, action.description)
@@ -190,8 +193,10 @@ class KeyTable:
             elif action.id == "quit":
                 keys = f"{self.key_of('quit')}  {self.key_of('quit-ctrl-c')}"
                 lines.append((keys, action.help or action.description))
-            elif action.id in self._described:
-                lines.append((self.key_of(action.id), self._described[action.id] + " (xs)"))
+            elif action.id == "subshell":
+                keys = f"{self.key_of('subshell')}  {self.key_of('own-shell')}"
+                what = "Switch the shell that ran xs" if self._described else "A subshell"
+                lines.append((keys, f"{what} · {self.key_of('own-shell')}: a subshell, always"))
             elif action.id not in _GROUPED_IN_HELP:
                 lines.append((self.key_of(action.id), action.help or action.description))
         return [*lines, *HELP_TAIL]

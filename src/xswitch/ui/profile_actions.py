@@ -78,6 +78,10 @@ class ProfileActions(_View):
             if profile is not None:
                 self.app.exit(profile.name)
             return
+        self.action_own_shell()
+
+    def action_own_shell(self) -> None:
+        """A subshell in the selected profile, also when `xs` started the picker."""
         self._confirm_then(Purpose.SHELL, "A subshell")
 
     def action_console(self) -> None:

@@ -10,6 +10,7 @@ PICKER_KEYS: dict[str, str] = {
     "filter": "slash",
     "clear-filter": "escape",
     "subshell": "enter",
+    "own-shell": "exclamation_mark",
     "login": "l",
     "refresh-client": "L",
     "copy": "c",
