@@ -195,8 +195,11 @@ class KeyTable:
                 lines.append((keys, action.help or action.description))
             elif action.id == "subshell":
                 keys = f"{self.key_of('subshell')}  {self.key_of('own-shell')}"
-                what = "Switch the shell that ran xs" if self._described else "A subshell"
-                lines.append((keys, f"{what} · {self.key_of('own-shell')}: a subshell, always"))
+                if self._described:  # started by xs
+                    what = f"Switch the shell that ran xs · {self.key_of('own-shell')}: a subshell"
+                else:
+                    what = "A shell in the profile (a tmux window inside tmux)"
+                lines.append((keys, what))
             elif action.id not in _GROUPED_IN_HELP:
                 lines.append((self.key_of(action.id), action.help or action.description))
         return [*lines, *HELP_TAIL]
