@@ -201,7 +201,12 @@ def test_demo_panes_names_mfa_session_prompt_clipboard_and_80_columns(tmp_path: 
         terminal.keys("Escape")
         terminal.wait_text("/ filter:")  # cleared: Esc must not merge with the next key
         terminal.keys("4")  # Umbrella (SSO)
-        screen = terminal.wait_text("umbrella-staging-developer ")
+        terminal.wait_text("umbrella-staging-developer ")
+        # The header row, once the toast of step 6 (top right) has gone from over it.
+        screen = terminal.wait_for(
+            lambda s: "▕profile" in s.splitlines()[1] and "copied" not in s.splitlines()[1],
+            "the table's header without the toast over it",
+        )
         header = screen.splitlines()[1]
         assert "session" in header and "region" not in header and "kind" not in header
         assert "umbrella-dev-readonly " in screen

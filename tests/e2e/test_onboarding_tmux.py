@@ -16,7 +16,8 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
-ROLE = "arn:aws:iam::123456789012:role/Contractor"
+# Not the form's placeholder (…/role/Contractor): waiting for the typed text must not see that.
+ROLE = "arn:aws:iam::123456789012:role/Consultant"
 
 
 @pytest.fixture
